@@ -1,0 +1,183 @@
+package wire
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Ack is a server's answer to a BITS packet. Optional fields are empty or
+// carry a Has flag when absent.
+type Ack struct {
+	// Status is the HTTP status (200, 201, 400, 416, 500, ...).
+	Status int
+	// PacketType is the BITS-Packet-Type value of a parsed Ack ("" if absent:
+	// some intermediaries answer with plain HTTP errors). Write always sends "Ack".
+	PacketType string
+	SessionID  string
+	Protocol   string
+	HostID     string
+	// FallbackTimeout is BITS-Host-Id-Fallback-Timeout in seconds, if HasFallback.
+	FallbackTimeout int64
+	HasFallback     bool
+	// Received is BITS-Received-Content-Range, if HasReceived.
+	Received    int64
+	HasReceived bool
+	ReplyURL    string
+	// AcceptEncoding is only set on Create-Session Acks ("identity").
+	AcceptEncoding string
+	// Code and Context are BITS-Error-Code (or BITS-Error) and
+	// BITS-Error-Context, if HasError.
+	Code     HRESULT
+	Context  Context
+	HasError bool
+}
+
+// OK reports whether the status is 200 or 201 (201 is allowed for
+// Create-Session).
+func (a Ack) OK() bool { return a.Status == http.StatusOK || a.Status == http.StatusCreated }
+
+// Err returns the Ack's error as an *Error, or nil for a successful Ack.
+func (a Ack) Err() error {
+	if a.OK() {
+		return nil
+	}
+	return &Error{Status: a.Status, Code: a.Code, Context: a.Context, HasCode: a.HasError}
+}
+
+// SetExact sets a header keeping the exact spelling of name on the wire
+// (Header.Set would canonicalise "BITS-Packet-Type" to "Bits-Packet-Type").
+func SetExact(h http.Header, name, value string) {
+	if c := http.CanonicalHeaderKey(name); c != name {
+		delete(h, c)
+	}
+	h[name] = []string{value}
+}
+
+// Write writes the Ack with IIS's header spelling, an explicit
+// Content-Length: 0 and an empty body. Error headers are written only on
+// non-2xx Acks; 416 always carries BITS-Received-Content-Range.
+func (a Ack) Write(w http.ResponseWriter) {
+	h := w.Header()
+	SetExact(h, HdrPacketType, AckPacket.String())
+	if a.SessionID != "" {
+		SetExact(h, HdrSessionID, a.SessionID)
+	}
+	if a.Protocol != "" {
+		SetExact(h, HdrProtocol, a.Protocol)
+	}
+	if a.HostID != "" {
+		SetExact(h, HdrHostID, a.HostID)
+		if a.HasFallback {
+			SetExact(h, HdrHostIDFallbackTimeout, strconv.FormatInt(a.FallbackTimeout, 10))
+		}
+	}
+	if a.AcceptEncoding != "" {
+		SetExact(h, HdrAcceptEncoding, a.AcceptEncoding)
+	}
+	if a.HasReceived {
+		SetExact(h, HdrReceivedContentRange, strconv.FormatInt(a.Received, 10))
+	}
+	if a.ReplyURL != "" {
+		SetExact(h, HdrReplyURL, a.ReplyURL)
+	}
+	if !a.OK() && a.HasError {
+		SetExact(h, HdrErrorCode, a.Code.Hex())
+		SetExact(h, HdrErrorContext, a.Context.Hex())
+	}
+	SetExact(h, HdrContentLength, "0")
+	status := a.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+}
+
+// Header returns the first value of name in h, matching the name
+// case-insensitively even in header maps whose keys were not canonicalised.
+func Header(h http.Header, name string) (string, bool) {
+	if v, ok := h[http.CanonicalHeaderKey(name)]; ok && len(v) > 0 {
+		return v[0], true
+	}
+	if v, ok := h[name]; ok && len(v) > 0 {
+		return v[0], true
+	}
+	for k, v := range h {
+		if len(v) > 0 && strings.EqualFold(k, name) {
+			return v[0], true
+		}
+	}
+	return "", false
+}
+
+// ParseAck reads an Ack from a response status and headers, accepting what
+// real IIS and third-party servers send: header names in any case, no
+// BITS-Session-Id, 200 or 201, BITS-Error-Code or BITS-Error, hex with or
+// without 0x. A header that is present but malformed is an error; the caller
+// decides what is required (the client range-checks offsets against the
+// upload size, see CheckOffset).
+func ParseAck(status int, h http.Header) (Ack, error) {
+	a := Ack{Status: status}
+	if status < 100 || status > 999 {
+		return a, fmt.Errorf("wire: bad status %d", status)
+	}
+	a.PacketType, _ = Header(h, HdrPacketType)
+	a.PacketType = strings.TrimSpace(a.PacketType)
+	if v, ok := Header(h, HdrSessionID); ok {
+		a.SessionID = strings.TrimSpace(v)
+	}
+	if v, ok := Header(h, HdrProtocol); ok {
+		a.Protocol = strings.TrimSpace(v)
+	}
+	if v, ok := Header(h, HdrHostID); ok {
+		a.HostID = strings.TrimSpace(v)
+	}
+	if v, ok := Header(h, HdrHostIDFallbackTimeout); ok && a.HostID != "" {
+		n, err := parseDecimal(strings.TrimSpace(v))
+		if err != nil {
+			return a, fmt.Errorf("wire: bad %s %q", HdrHostIDFallbackTimeout, v)
+		}
+		a.FallbackTimeout, a.HasFallback = n, true
+	}
+	if v, ok := Header(h, HdrAcceptEncoding); ok {
+		a.AcceptEncoding = strings.TrimSpace(v)
+	}
+	if v, ok := Header(h, HdrReceivedContentRange); ok {
+		n, err := ParseOffset(v)
+		if err != nil {
+			return a, err
+		}
+		a.Received, a.HasReceived = n, true
+	}
+	if v, ok := Header(h, HdrReplyURL); ok {
+		a.ReplyURL = strings.TrimSpace(v)
+	}
+	code, ok := Header(h, HdrErrorCode)
+	if !ok {
+		code, ok = Header(h, HdrError)
+	}
+	if ok {
+		c, err := ParseHRESULT(code)
+		if err != nil {
+			return a, err
+		}
+		a.Code, a.HasError = c, true
+		if v, ok := Header(h, HdrErrorContext); ok {
+			ctx, err := ParseContext(v)
+			if err != nil {
+				return a, err
+			}
+			a.Context = ctx
+		}
+	}
+	return a, nil
+}
+
+// CheckOffset rejects a BITS-Received-Content-Range outside [0, size].
+func CheckOffset(off, size int64) error {
+	if off < 0 || off > size {
+		return fmt.Errorf("wire: server offset %d outside [0, %d]", off, size)
+	}
+	return nil
+}
