@@ -48,6 +48,7 @@ const (
 	ClientSession    Kind = "client.session"     // the client started a new session (Detail: why)
 	ClientHostID     Kind = "client.hostid"      // the client switched host (URL)
 	ClientReply      Kind = "client.reply"       // reply download progress/result
+	JobSource        Kind = "job.source"         // a job's source: Job, URL (remote), Total, Txn, Detail "sha256:<hex>"
 	JobDone          Kind = "job.done"           // a job ended (State; Err for errors)
 	BalancerRoute    Kind = "balancer.route"     // the balancer sent a connection to a node
 	FaultFired       Kind = "fault.fired"        // the fault injector applied an action

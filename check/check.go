@@ -1,0 +1,108 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/sim"
+)
+
+// Status is a checker's conclusion.
+type Status string
+
+// Statuses.
+const (
+	Pass    Status = "pass"
+	Fail    Status = "fail"
+	Unknown Status = "unknown"
+)
+
+// worse returns the more severe of two statuses (fail > unknown > pass).
+func worse(a, b Status) Status {
+	rank := map[Status]int{Pass: 0, Unknown: 1, Fail: 2}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// Finding is one observation behind a verdict.
+type Finding struct {
+	Status  Status `json:"status"`
+	Job     string `json:"job,omitempty"`
+	Txn     string `json:"txn,omitempty"`
+	Node    string `json:"node,omitempty"`
+	Message string `json:"message"`
+	// Chain is a cause chain, in order: what led to this finding.
+	Chain []string `json:"chain,omitempty"`
+}
+
+// Verdict is a checker's result.
+type Verdict struct {
+	Checker  string    `json:"checker"`
+	Status   Status    `json:"status"`
+	Summary  string    `json:"summary"`
+	Findings []Finding `json:"findings,omitempty"`
+	// Figures are the checker's counts (deliveries, duplicates, restarts ...),
+	// for reports and for scenario expectations.
+	Figures map[string]int64 `json:"figures,omitempty"`
+}
+
+func (v Verdict) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s: %s", v.Checker, v.Status, v.Summary)
+	for _, f := range v.Findings {
+		fmt.Fprintf(&b, "\n  - [%s] %s", f.Status, f.Message)
+		for _, c := range f.Chain {
+			fmt.Fprintf(&b, "\n      → %s", c)
+		}
+	}
+	return b.String()
+}
+
+// Input is everything a checker may read.
+type Input struct {
+	Events   []sim.Event    `json:"events"`
+	Ledger   []app.Delivery `json:"ledger"`
+	Schedule sim.Schedule   `json:"schedule,omitempty"`
+}
+
+// Checker judges one property of a run.
+type Checker interface {
+	Name() string
+	Check(in Input) Verdict
+}
+
+// All returns every checker, in report order.
+func All() []Checker {
+	return []Checker{Integrity{}, AtLeastOnce{}, Duplicates{}, ResumeRestart{}, ExactlyOnceEffect{}, FaultsFired{}, NoOrphans{}}
+}
+
+// ByName returns the checker with that name.
+func ByName(name string) (Checker, bool) {
+	for _, c := range All() {
+		if c.Name() == name {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// Run applies the checkers to in.
+func Run(in Input, checkers ...Checker) []Verdict {
+	out := make([]Verdict, 0, len(checkers))
+	for _, c := range checkers {
+		out = append(out, c.Check(in))
+	}
+	return out
+}
+
+// verdict builds a Verdict whose status is the worst of its findings.
+func verdict(name string, findings []Finding, summary string, figures map[string]int64) Verdict {
+	st := Pass
+	for _, f := range findings {
+		st = worse(st, f.Status)
+	}
+	return Verdict{Checker: name, Status: st, Summary: summary, Findings: findings, Figures: figures}
+}

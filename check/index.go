@@ -1,0 +1,154 @@
+package check
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/sim"
+)
+
+// job is what the history says about one client job.
+type job struct {
+	ID     string
+	URL    string // remote URL as given to the client
+	Path   string // its path: deliveries are matched on it (hosts change with host ids)
+	Txn    string
+	SHA256 string
+	Size   int64
+	Done   *sim.Event  // the job.done event, nil if the job never ended
+	Events []sim.Event // the job's own client events, in order
+	Deliv  []delivery  // deliveries attributed to this job, in ledger order
+	Source *sim.Event  // the job.source event
+}
+
+// delivery is a ledger entry with the history event that recorded it.
+type delivery struct {
+	app.Delivery
+	Event    *sim.Event // the app.delivery event, nil if not found
+	EventIdx int        // its index in Input.Events, -1 if not found
+}
+
+// index correlates a run's events and ledger.
+type index struct {
+	in     Input
+	jobs   []*job
+	byID   map[string]*job
+	byTxn  map[string]*job
+	byPath map[string]*job
+	// unmatched deliveries (no job claims them)
+	orphanDeliveries []delivery
+}
+
+func urlPath(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Path == "" {
+		return s
+	}
+	return u.Path
+}
+
+func buildIndex(in Input) *index {
+	ix := &index{in: in, byID: map[string]*job{}, byTxn: map[string]*job{}, byPath: map[string]*job{}}
+	get := func(id string) *job {
+		if j, ok := ix.byID[id]; ok {
+			return j
+		}
+		j := &job{ID: id}
+		ix.byID[id] = j
+		ix.jobs = append(ix.jobs, j)
+		return j
+	}
+	for i := range in.Events {
+		e := &in.Events[i]
+		if e.Job == "" {
+			continue
+		}
+		switch e.Kind {
+		case sim.JobSource:
+			j := get(e.Job)
+			j.Source = e
+			j.URL, j.Path, j.Txn, j.Size = e.URL, urlPath(e.URL), e.Txn, e.Total
+			j.SHA256 = strings.TrimPrefix(e.Detail, "sha256:")
+			if j.Txn != "" {
+				ix.byTxn[j.Txn] = j
+			}
+			ix.byPath[j.Path] = j
+		case sim.JobDone:
+			j := get(e.Job)
+			j.Done = e
+			j.Events = append(j.Events, *e)
+		default:
+			if strings.HasPrefix(string(e.Kind), "client.") {
+				j := get(e.Job)
+				j.Events = append(j.Events, *e)
+			}
+		}
+	}
+	// Match ledger entries to their app.delivery events (same node, remote
+	// URL, hash and txn, in order) and to jobs.
+	used := make([]bool, len(in.Events))
+	for _, d := range in.Ledger {
+		dv := delivery{Delivery: d, EventIdx: -1}
+		for i := range in.Events {
+			e := &in.Events[i]
+			if used[i] || e.Kind != sim.AppDelivery {
+				continue
+			}
+			if e.Node == d.Node && e.URL == d.RemoteURL && e.Detail == d.SHA256 && e.Txn == d.Txn {
+				used[i], dv.Event, dv.EventIdx = true, e, i
+				break
+			}
+		}
+		if j := ix.jobFor(d); j != nil {
+			j.Deliv = append(j.Deliv, dv)
+		} else {
+			ix.orphanDeliveries = append(ix.orphanDeliveries, dv)
+		}
+	}
+	return ix
+}
+
+func (ix *index) jobFor(d app.Delivery) *job {
+	if d.Txn != "" {
+		if j, ok := ix.byTxn[d.Txn]; ok {
+			return j
+		}
+	}
+	return ix.byPath[urlPath(d.RemoteURL)]
+}
+
+// finished reports whether the job reached TRANSFERRED or ACKNOWLEDGED.
+func (j *job) finished() bool {
+	if j.Done == nil {
+		return false
+	}
+	s := strings.ToUpper(j.Done.State)
+	return s == "TRANSFERRED" || s == "ACKNOWLEDGED"
+}
+
+// lastByteSent reports whether the job sent a Fragment carrying the last
+// byte, and whether any such Fragment got a 2xx answer.
+func (j *job) lastByteSent() (sent, acked bool) {
+	var pending bool
+	var total int64
+	for _, e := range j.Events {
+		if !strings.EqualFold(e.Packet, "Fragment") {
+			continue
+		}
+		switch e.Kind {
+		case sim.ClientRequest:
+			total = e.Total
+			pending = e.Total > 0 && e.Last == e.Total-1
+			sent = sent || pending
+		case sim.ClientResponse:
+			if pending && e.Status >= 200 && e.Status < 300 && e.Offset == total {
+				acked = true
+			}
+			pending = false
+		case sim.ClientError:
+			pending = false
+		}
+	}
+	return sent, acked
+}
