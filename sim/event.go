@@ -39,6 +39,7 @@ const (
 	AppEffect        Kind = "app.effect"         // the app applied an effect
 	AppReplied       Kind = "app.replied"        // the app answered a notification (Status)
 	AppCrashed       Kind = "app.crashed"        // the app died at a crash point
+	AppRestarted     Kind = "app.restarted"      // the app came back after a crash
 	ClientRequest    Kind = "client.request"     // a client sent a request (Packet, URL, Range)
 	ClientResponse   Kind = "client.response"    // a client got a response (Status, Code, Offset)
 	ClientError      Kind = "client.error"       // transport error (Err)
