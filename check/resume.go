@@ -51,17 +51,15 @@ func jobStats(j *job) JobStats {
 				st.Retries++
 			}
 		case sim.ClientError:
-			st.Interruptions++
-			if open != "" {
-				st.Outcomes = append(st.Outcomes, open+": interrupted again")
-			}
-			open, restarted = fmt.Sprintf("%s error on %s", e.Err, e.Packet), false
-		case sim.ClientResponse:
-			if e.Status >= 400 && e.Status != 416 && e.Status != 413 {
+			// An interruption lasts until the next Fragment: errors while
+			// reconnecting (retries, session-not-found) belong to it.
+			if open == "" {
 				st.Interruptions++
-				if open != "" {
-					st.Outcomes = append(st.Outcomes, open+": interrupted again")
-				}
+				open, restarted = fmt.Sprintf("%s error on %s", e.Err, e.Packet), false
+			}
+		case sim.ClientResponse:
+			if e.Status >= 400 && e.Status != 416 && e.Status != 413 && open == "" {
+				st.Interruptions++
 				open, restarted = fmt.Sprintf("%d %s on %s", e.Status, e.Code, e.Packet), false
 			}
 			if strings.EqualFold(e.Packet, "Fragment") && (e.Status < 300 || e.Status == 416) && e.Offset > hw {
