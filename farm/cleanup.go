@@ -50,6 +50,9 @@ func (n *Node) stopCleanup() {
 // A session busy with a packet right now is skipped (it is active). Ends
 // with sim.CleanupRan (Bytes = sessions removed).
 func (n *Node) RunCleanup() int {
+	if n.cfg.SharedStorage {
+		n.syncShared()
+	}
 	now := n.clock.Now()
 	removed := 0
 	var alive []*session

@@ -85,6 +85,13 @@ type NodeConfig struct {
 	// (§10.4: 5 minutes). A time-out gets 408 / 0x80070112, context 7.
 	NotificationTimeout time.Duration
 
+	// SharedStorage says other nodes use the same Dir (a farm with shared
+	// storage, spec §14 case 15): the node reads a session from disk on every
+	// packet instead of trusting its memory, so any node can continue any
+	// session, and its cleanup scans the whole directory. The notify cache
+	// stays per node, in memory.
+	SharedStorage bool
+
 	// Overlap is knob K1. Default OverlapLenient.
 	Overlap OverlapMode
 	// Commit is knob K2. Default CommitOnFinalFragment.

@@ -140,8 +140,12 @@ func (n *Node) lookup(id string) *session {
 		return nil
 	}
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.sessions[c]
+	s := n.sessions[c]
+	n.mu.Unlock()
+	if n.cfg.SharedStorage {
+		return n.refresh(c, s)
+	}
+	return s
 }
 
 // discard deletes everything of a session: request file, reply, record
@@ -162,7 +166,8 @@ func (n *Node) discard(s *session) {
 // load restores every durable session from disk. A session directory
 // without a readable record is the residue of a crash inside
 // Create-Session, before its Ack: the client never saw it, so it is
-// removed.
+// removed (except on shared storage, where it may be another node's
+// Create-Session in progress).
 func (n *Node) load() error {
 	ents, err := os.ReadDir(n.lay.requests)
 	if err != nil {
@@ -173,28 +178,97 @@ func (n *Node) load() error {
 		if !ok || id != e.Name() || !e.IsDir() {
 			continue // not ours; never touch it
 		}
-		rec, err := readRecord(n.lay.stateFile(id))
-		if err != nil || rec.ID != id {
-			_ = os.RemoveAll(n.lay.requestDir(id))
+		s := n.restore(id)
+		if s == nil {
+			if !n.cfg.SharedStorage {
+				_ = os.RemoveAll(n.lay.requestDir(id))
+			}
 			continue
 		}
-		s := &session{id: id, rec: rec, savedActivity: rec.LastActivity}
-		st, err := os.Stat(n.lay.requestFile(id))
-		switch {
-		case err == nil:
-			s.received = st.Size()
-			if rec.Total > 0 && s.received > rec.Total {
-				// Impossible by construction; never trust bytes beyond T.
-				_ = os.Truncate(n.lay.requestFile(id), rec.Total)
-				s.received = rec.Total
-			}
-		case errors.Is(err, fs.ErrNotExist) && rec.RequestDeleted:
-			s.received = rec.Total
+		n.mu.Lock()
+		_, known := n.sessions[id]
+		if !known {
+			n.sessions[id] = s
 		}
-		n.sessions[id] = s
-		n.emit(sim.Event{Kind: sim.SessionRestored, Session: id, URL: rec.URL, Offset: s.received, Total: rec.Total})
+		n.mu.Unlock()
+		if !known {
+			n.emit(sim.Event{Kind: sim.SessionRestored, Session: id, URL: s.rec.URL, Offset: s.received, Total: s.rec.Total})
+		}
 	}
 	return nil
+}
+
+// restore reads session id from disk: its record, and R from the request
+// file's length. It returns nil if the session has no valid record.
+func (n *Node) restore(id string) *session {
+	rec, err := readRecord(n.lay.stateFile(id))
+	if err != nil || rec.ID != id {
+		return nil
+	}
+	s := &session{id: id, rec: rec, savedActivity: rec.LastActivity}
+	st, err := os.Stat(n.lay.requestFile(id))
+	switch {
+	case err == nil:
+		s.received = st.Size()
+		if rec.Total > 0 && s.received > rec.Total {
+			// Impossible by construction; never trust bytes beyond T.
+			_ = os.Truncate(n.lay.requestFile(id), rec.Total)
+			s.received = rec.Total
+		}
+	case errors.Is(err, fs.ErrNotExist) && rec.RequestDeleted:
+		s.received = rec.Total
+	}
+	return s
+}
+
+// refresh re-reads a session from shared storage, where another node may
+// have moved it on (or closed it) since this node last saw it. It returns
+// the live session to use, or nil if the session no longer exists. The
+// notify cache stays per node, in memory, as on a real farm.
+func (n *Node) refresh(id string, s *session) *session {
+	fresh := n.restore(id)
+	if fresh == nil {
+		if s != nil {
+			s.mu.Lock()
+			s.gone = true
+			s.mu.Unlock()
+			n.mu.Lock()
+			if n.sessions[id] == s {
+				delete(n.sessions, id)
+			}
+			n.mu.Unlock()
+		}
+		return nil
+	}
+	if s == nil {
+		n.mu.Lock()
+		s = n.sessions[id]
+		if s == nil {
+			n.sessions[id] = fresh
+		}
+		n.mu.Unlock()
+		if s == nil {
+			n.emit(sim.Event{Kind: sim.SessionRestored, Session: id, URL: fresh.rec.URL, Offset: fresh.received,
+				Total: fresh.rec.Total, Detail: "shared storage"})
+			return fresh
+		}
+	}
+	s.mu.Lock()
+	if !s.gone {
+		s.rec, s.received, s.savedActivity = fresh.rec, fresh.received, fresh.rec.LastActivity
+	}
+	s.mu.Unlock()
+	return s
+}
+
+// syncShared brings the session table in line with shared storage before a
+// cleanup: sessions created by other nodes join it, sessions closed by
+// other nodes leave it.
+func (n *Node) syncShared() {
+	_ = n.load()
+	for _, s := range n.snapshot() {
+		n.refresh(s.id, s)
+	}
 }
 
 // loseTail truncates request files as an unflushed tail lost in a machine

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/sim"
+)
+
+func init() { register(newServeCmd) }
+
+// serveInfo is the first line bitsim serve prints. Its keys are stable:
+// other tools drive the farm through them.
+type serveInfo struct {
+	UploadURL    string     `json:"upload_url"`
+	Nodes        []nodeInfo `json:"nodes"`
+	AppURL       string     `json:"app_url"`
+	LedgerURL    string     `json:"ledger_url"`
+	ToxiproxyAPI string     `json:"toxiproxy_api"`
+	Seed         sim.Seed   `json:"seed"`
+	Dir          string     `json:"dir"`
+}
+
+type nodeInfo struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+type serveFlags struct {
+	nodes           int
+	notification    string
+	appMode         string
+	overlap         string
+	maxUploadSize   int64
+	sessionTimeout  time.Duration
+	dir             string
+	bind            string
+	hostID          bool
+	fallbackTimeout time.Duration
+	lb              string
+	storage         string
+	seed            uint64
+	toxiproxyAPI    string
+	port            int
+	reply           bool
+}
+
+func newServeCmd() *cobra.Command {
+	var fl serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a web farm of BITS upload servers and a mock application until interrupted",
+		Long: `serve starts N BITS upload nodes behind one shared address, a mock server
+application they notify, and a toxiproxy link on every path, all on loopback.
+The first line of standard output is one JSON object:
+
+  {"upload_url": "http://127.0.0.1:P/upload/", "nodes": [{"name": "node1",
+   "url": "http://127.0.0.2:P/upload/"}, ...], "app_url": "...", "ledger_url": "...",
+   "toxiproxy_api": "127.0.0.1:Q", "seed": S, "dir": "..."}
+
+Upload to upload_url + a file name (bitsim upload FILE URL); read what the
+application received at ledger_url; drive faults through toxiproxy's REST API
+(proxies "shared", "node1".."nodeN", "app-from-node1"..). It serves until
+SIGINT or SIGTERM, then shuts down cleanly.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, fl, cmd.OutOrStdout()) },
+	}
+	f := cmd.Flags()
+	f.IntVar(&fl.nodes, "nodes", 3, "number of upload nodes")
+	f.StringVar(&fl.notification, "notification", "reference", "BITSServerNotificationType: none|reference|value")
+	f.StringVar(&fl.appMode, "app", "naive", "application mode: naive|idempotent")
+	f.StringVar(&fl.overlap, "overlap", "lenient", "knob K1, fragments overlapping stored data: lenient|strict")
+	f.Int64Var(&fl.maxUploadSize, "max-upload-size", 0, "BITSMaximumUploadSize in bytes (0: unlimited)")
+	f.DurationVar(&fl.sessionTimeout, "session-timeout", 14*24*time.Hour, "BITSSessionTimeout")
+	f.StringVar(&fl.dir, "dir", "", "session storage root (default: a temporary directory removed on exit)")
+	f.StringVar(&fl.bind, "bind", "127.0.0.1", "loopback address of the shared address; node k gets this address + k")
+	f.BoolVar(&fl.hostID, "host-id", false, "nodes send BITS-Host-Id with their own address")
+	f.DurationVar(&fl.fallbackTimeout, "fallback-timeout", 24*time.Hour, "BITSHostIdFallbackTimeout (with --host-id; 0: not sent)")
+	f.StringVar(&fl.lb, "lb", "round-robin", "balancer policy: round-robin|random|sticky|pin:K")
+	f.StringVar(&fl.storage, "storage", "local", "session storage: local (per node) | shared")
+	f.Uint64Var(&fl.seed, "seed", 0, "the run's seed (0: draw one; printed in the JSON line)")
+	f.StringVar(&fl.toxiproxyAPI, "toxiproxy-api", "127.0.0.1:0", "address of toxiproxy's REST API (empty: not served)")
+	f.IntVar(&fl.port, "port", 0, "port of the shared and node addresses (0: any free port)")
+	f.BoolVar(&fl.reply, "reply", false, "the application produces a reply (for upload-reply jobs)")
+	return cmd
+}
+
+func (fl serveFlags) config() (farm.Config, error) {
+	var cfg farm.Config
+	nt, err := farm.ParseNotifyType(fl.notification)
+	if err != nil {
+		return cfg, err
+	}
+	mode, err := app.ParseMode(fl.appMode)
+	if err != nil {
+		return cfg, err
+	}
+	ov, err := farm.ParseOverlapMode(fl.overlap)
+	if err != nil {
+		return cfg, err
+	}
+	pol, err := farm.ParsePolicy(fl.lb)
+	if err != nil {
+		return cfg, err
+	}
+	st, err := farm.ParseStorage(fl.storage)
+	if err != nil {
+		return cfg, err
+	}
+	if fl.nodes < 1 {
+		return cfg, fmt.Errorf("--nodes must be at least 1")
+	}
+	seed := sim.Seed(fl.seed)
+	if seed == 0 {
+		seed = sim.NewSeed()
+	}
+	cfg = farm.Config{
+		Nodes: fl.nodes, HostID: fl.hostID, Policy: pol, Storage: st, Dir: fl.dir, Seed: seed,
+		Bind: fl.bind, Port: fl.port, APIAddr: fl.toxiproxyAPI, NoNotify: nt == farm.NotifyNone,
+		App: app.Config{Mode: mode, Reply: fl.reply},
+		Node: farm.NodeConfig{NotificationType: nt, Overlap: ov, MaxUploadSize: fl.maxUploadSize,
+			SessionTimeout: fl.sessionTimeout},
+	}
+	cfg.FallbackTimeout = fl.fallbackTimeout
+	if fl.fallbackTimeout == 0 {
+		cfg.FallbackTimeout = -1 // "configured as 0": not sent
+	}
+	return cfg, nil
+}
+
+func runServe(cmd *cobra.Command, fl serveFlags, out io.Writer) error {
+	cfg, err := fl.config()
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	f, err := farm.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info := serveInfo{UploadURL: f.BaseURL(), AppURL: f.App().URL(), LedgerURL: f.App().LedgerURL(),
+		ToxiproxyAPI: f.APIAddr(), Seed: cfg.Seed, Dir: f.Dir()}
+	for _, n := range f.NodeNames() {
+		info.Nodes = append(info.Nodes, nodeInfo{Name: n, URL: f.NodeURL(n)})
+	}
+	line, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(out, "%s\n", line); err != nil {
+		return err
+	}
+	if fl, ok := out.(*os.File); ok {
+		_ = fl.Sync()
+	}
+	<-ctx.Done()
+	return nil
+}

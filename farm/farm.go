@@ -1,0 +1,572 @@
+package farm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/farm/proxy"
+	"github.com/bitsim/bitsim/sim"
+)
+
+// Storage says where a farm's nodes keep their sessions.
+type Storage int
+
+// Storage kinds.
+const (
+	// LocalStorage: each node has its own session directory, so only the
+	// node that created a session can continue it (the case BITSHostId
+	// exists for).
+	LocalStorage Storage = iota
+	// SharedStorage: every node uses one directory and can resume any
+	// session (spec §14 case 15).
+	SharedStorage
+)
+
+var storageNames = []string{"local", "shared"}
+
+func (s Storage) String() string { return enumString(storageNames, int(s), "Storage") }
+
+// ParseStorage parses "local" or "shared".
+func ParseStorage(s string) (Storage, error) {
+	for i, n := range storageNames {
+		if strings.EqualFold(strings.TrimSpace(s), n) {
+			return Storage(i), nil
+		}
+	}
+	return 0, fmt.Errorf("farm: invalid storage %q (want local|shared)", s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Storage) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Storage) UnmarshalText(b []byte) error {
+	v, err := ParseStorage(string(b))
+	*s = v
+	return err
+}
+
+// Config describes a web farm. The zero value is a working three-node farm
+// without host ids, round-robin, local storage, notifying a naive app by
+// reference, on the real clock, in a temporary directory.
+type Config struct {
+	// Nodes is the number of nodes. Default 3.
+	Nodes int
+	// HostID makes every node send its own address as BITS-Host-Id.
+	HostID bool
+	// FallbackTimeout is BITSHostIdFallbackTimeout (with HostID). 0 means
+	// the IIS default of one day; negative means "not sent" (clients never
+	// fall back).
+	FallbackTimeout time.Duration
+	// Policy is the balancer's policy for the shared address.
+	Policy Policy
+	// Storage is local (default) or shared.
+	Storage Storage
+	// Dir is the farm's root directory: node k keeps its sessions in
+	// Dir/nodek (local) or all in Dir/shared. Empty: a temporary directory
+	// removed by Close.
+	Dir string
+	// Node is the template for every node: IIS properties and knobs
+	// (notification type, overlap, commit, timeouts ...). Name, Dir,
+	// HostID, HostIDFallbackTimeout, NotificationURL, Clock, Events, Net,
+	// Rand and OnCrash are set by the farm. A zero NotificationType means
+	// notification by reference (NotifyReference), since a farm exists to
+	// feed its app; set NoNotify for type 0.
+	Node NodeConfig
+	// NoNotify configures BITSServerNotificationType 0: nothing is posted
+	// to the app.
+	NoNotify bool
+	// App configures the mock application (mode, reply, latency ...);
+	// Clock, Events and Net are set by the farm.
+	App app.Config
+	// Seed is the run's seed: the balancer's random choices and the nodes'
+	// session ids derive from it.
+	Seed sim.Seed
+	// Clock is the protocol clock of every node and the app. Default real.
+	Clock sim.Clock
+	// Events receives the farm's history (nodes, app, balancer, links,
+	// faults). Default: discarded.
+	Events sim.Sink
+	// Net is the network nodes, the app and the balancer listen and dial
+	// on. Default TCP. (Toxiproxy's links always use TCP.)
+	Net sim.Network
+	// Bind is the loopback address of the shared address; node k's own
+	// address is Bind plus k in the last octet (127.0.0.1 → node1 at
+	// 127.0.0.2), all on one port, so BITS-Host-Id can stay a bare host
+	// (§12.4). Default 127.0.0.1.
+	Bind string
+	// Port is the port of the shared and node addresses; 0 picks a free one.
+	Port int
+	// APIAddr, if set, serves toxiproxy's REST API there ("127.0.0.1:0"
+	// picks a port; see APIAddr()).
+	APIAddr string
+	// RST makes every link reset (RST) the connections its toxics close,
+	// instead of closing them with FIN.
+	RST bool
+}
+
+// Farm is a web farm of BITS upload nodes behind one shared address, a mock
+// application, and a toxiproxy link on every path:
+//
+//	client ──► [shared] ──► balancer ──► node1 … nodeN ──► [app-from-nodeK] ──► app
+//	client ──► [nodeK] ─────────────────► nodeK           (host-id address)
+//
+// Brackets are toxiproxy links (proxy names). The balancer splices each
+// connection to one node's own listener, so the shared path crosses one
+// toxiproxy hop like the direct path. A node that is killed or whose link
+// is down is out of the balancer's rotation.
+type Farm struct {
+	cfg    Config
+	tmp    bool
+	events sim.Sink
+	px     *proxy.Server
+	lb     *Balancer
+	app    *app.App
+	port   int
+	api    string
+	prefix string
+
+	mu    sync.Mutex
+	slots []*slot
+	inj   *Injector
+
+	closeOnce sync.Once
+}
+
+// slot is one node position in the farm; its Node changes on restart.
+type slot struct {
+	idx    int // 0-based
+	name   string
+	cfg    NodeConfig
+	addr   string // the node's own listener (stable across restarts)
+	hostIP string // the node's farm address host (its BITS-Host-Id)
+	node   *Node
+	down   bool // link down by Down
+	dead   bool // killed or crashed, not restarted
+}
+
+// New starts a farm: app, app links, nodes, balancer and client links.
+// Close it when done.
+func New(ctx context.Context, cfg Config) (f *Farm, err error) {
+	if cfg.Nodes <= 0 {
+		cfg.Nodes = 3
+	}
+	if cfg.Bind == "" {
+		cfg.Bind = "127.0.0.1"
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = sim.Real{}
+	}
+	cfg.Events = sim.OrDiscard(cfg.Events)
+	cfg.Net = sim.OrTCP(cfg.Net)
+	f = &Farm{cfg: cfg}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	if f.cfg.Dir == "" {
+		d, err := os.MkdirTemp("", "bitsim-farm-")
+		if err != nil {
+			return nil, fmt.Errorf("farm: %w", err)
+		}
+		f.cfg.Dir, f.tmp = d, true
+	}
+	// Everything the farm's components record goes to the history first,
+	// then to the fault injector (which may act on it synchronously).
+	f.events = sim.Tee(cfg.Events, sim.SinkFunc(f.observe))
+	var opts []proxy.Option
+	opts = append(opts, proxy.WithSink(f.events), proxy.WithClock(cfg.Clock))
+	if cfg.RST {
+		opts = append(opts, proxy.WithRST())
+	}
+	f.px = proxy.New(opts...)
+
+	acfg := cfg.App
+	acfg.Clock, acfg.Events, acfg.Net = cfg.Clock, f.events, cfg.Net
+	f.app = app.New(acfg)
+	if err := f.app.Start(ctx, "127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	for i := 0; i < cfg.Nodes; i++ {
+		s, err := f.newSlot(ctx, i)
+		if err != nil {
+			return nil, err
+		}
+		f.slots = append(f.slots, s)
+	}
+	backends := make([]string, len(f.slots))
+	for i, s := range f.slots {
+		backends[i] = s.addr
+	}
+	f.lb = NewBalancer(BalancerConfig{Policy: cfg.Policy, Backends: backends, Rand: cfg.Seed.Fork("balancer"),
+		Failover: true, Net: cfg.Net, Clock: cfg.Clock, Events: f.events})
+	if err := f.lb.Start(ctx, "127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	if err := f.addClientLinks(); err != nil {
+		return nil, err
+	}
+	if cfg.APIAddr != "" {
+		if f.api, err = f.px.ServeAPI(ctx, cfg.Net, cfg.APIAddr); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func (f *Farm) newSlot(ctx context.Context, i int) (*slot, error) {
+	name := "node" + strconv.Itoa(i+1)
+	host, err := offsetIP(f.cfg.Bind, i+1)
+	if err != nil {
+		return nil, err
+	}
+	link, err := f.px.Add("app-from-"+name, "127.0.0.1:0", addrOf(f.app.URL()))
+	if err != nil {
+		return nil, err
+	}
+	nc := f.cfg.Node
+	nc.Name = name
+	nc.Dir = filepath.Join(f.cfg.Dir, name)
+	if f.cfg.Storage == SharedStorage {
+		nc.Dir = filepath.Join(f.cfg.Dir, "shared")
+		nc.SharedStorage = true
+	}
+	if err := os.MkdirAll(nc.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("farm: %w", err)
+	}
+	if f.cfg.NoNotify {
+		nc.NotificationType = NotifyNone
+	} else {
+		if nc.NotificationType == NotifyNone {
+			nc.NotificationType = NotifyReference
+		}
+		nc.NotificationURL = "http://" + link.Addr() + app.NotifyPath
+	}
+	if f.cfg.HostID {
+		nc.HostID = host
+		nc.HostIDFallbackTimeout = f.cfg.FallbackTimeout
+	}
+	nc.TraceCrashPoints = true
+	nc.Clock, nc.Events, nc.Net = f.cfg.Clock, f.events, f.cfg.Net
+	nc.Rand = f.cfg.Seed.Fork("session-ids/" + name)
+	s := &slot{idx: i, name: name, hostIP: host}
+	nc.OnCrash = func(*Node, CrashPoint) { f.markDead(s) }
+	s.cfg = nc
+	n, err := NewNode(nc)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.Start(ctx, "127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	s.node, s.addr = n, n.Addr()
+	s.cfg.Prefix = n.Config().Prefix
+	f.prefix = s.cfg.Prefix
+	return s, nil
+}
+
+// addClientLinks creates the shared link and one link per node, all on one
+// port: shared on Bind:P, node k on (Bind+k):P. A port taken on one of the
+// addresses makes it try another.
+func (f *Farm) addClientLinks() error {
+	var last error
+	for attempt := 0; attempt < 20; attempt++ {
+		port := f.cfg.Port
+		shared, err := f.px.Add("shared", net.JoinHostPort(f.cfg.Bind, strconv.Itoa(port)), f.lb.Addr())
+		if err != nil {
+			return err
+		}
+		_, ps, _ := net.SplitHostPort(shared.Addr())
+		port, _ = strconv.Atoi(ps)
+		ok := true
+		for _, s := range f.slots {
+			if _, err := f.px.Add(s.name, net.JoinHostPort(s.hostIP, ps), s.addr); err != nil {
+				last, ok = err, false
+				break
+			}
+		}
+		if ok {
+			f.port = port
+			return nil
+		}
+		for _, s := range f.slots {
+			_ = f.px.Remove(s.name)
+		}
+		_ = f.px.Remove("shared")
+		if f.cfg.Port != 0 || !errors.Is(last, syscall.EADDRINUSE) && !strings.Contains(last.Error(), "address already in use") {
+			return last
+		}
+	}
+	return fmt.Errorf("farm: no free port for the farm's addresses: %w", last)
+}
+
+func addrOf(u string) string {
+	u = strings.TrimPrefix(u, "http://")
+	if i := strings.IndexByte(u, '/'); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
+// offsetIP returns the IPv4 address k above base in the last octet.
+func offsetIP(base string, k int) (string, error) {
+	ip := net.ParseIP(base).To4()
+	if ip == nil || int(ip[3])+k > 254 {
+		return "", fmt.Errorf("farm: bind address %q cannot host %d node addresses", base, k)
+	}
+	ip[3] += byte(k)
+	return ip.String(), nil
+}
+
+// Close stops the injector, links, balancer, nodes and app, and removes a
+// temporary directory.
+func (f *Farm) Close() error {
+	f.closeOnce.Do(func() {
+		f.mu.Lock()
+		inj := f.inj
+		f.inj = nil
+		slots := append([]*slot(nil), f.slots...)
+		f.mu.Unlock()
+		if inj != nil {
+			inj.Stop()
+		}
+		if f.px != nil {
+			_ = f.px.Close()
+		}
+		if f.lb != nil {
+			_ = f.lb.Close()
+		}
+		for _, s := range slots {
+			if s.node != nil {
+				if s.node.isDead() {
+					s.node.Kill()
+				} else {
+					_ = s.node.Close()
+				}
+			}
+		}
+		if f.app != nil {
+			_ = f.app.Close()
+		}
+		if f.tmp {
+			_ = os.RemoveAll(f.cfg.Dir)
+		}
+	})
+	return nil
+}
+
+// Port returns the port of the shared and node addresses.
+func (f *Farm) Port() int { return f.port }
+
+// BaseURL returns the shared upload URL, "http://127.0.0.1:P/upload/".
+func (f *Farm) BaseURL() string {
+	return "http://" + net.JoinHostPort(f.cfg.Bind, strconv.Itoa(f.port)) + f.prefix
+}
+
+// UploadURL returns the shared address's URL for a remote name.
+func (f *Farm) UploadURL(remote string) string { return f.BaseURL() + strings.TrimPrefix(remote, "/") }
+
+// NodeNames returns the node names, node1 first.
+func (f *Farm) NodeNames() []string {
+	out := make([]string, len(f.slots))
+	for i, s := range f.slots {
+		out[i] = s.name
+	}
+	return out
+}
+
+// NodeURL returns node name's own (proxied, host-id) upload base URL.
+func (f *Farm) NodeURL(name string) string {
+	s := f.slot(name)
+	if s == nil {
+		return ""
+	}
+	return "http://" + net.JoinHostPort(s.hostIP, strconv.Itoa(f.port)) + s.cfg.Prefix
+}
+
+// NodeDir returns node name's session root directory.
+func (f *Farm) NodeDir(name string) string {
+	if s := f.slot(name); s != nil {
+		return s.cfg.Dir
+	}
+	return ""
+}
+
+// Node returns the current instance of node name (a new one after each
+// restart), or nil.
+func (f *Farm) Node(name string) *Node {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.slots {
+		if s.name == name {
+			return s.node
+		}
+	}
+	return nil
+}
+
+func (f *Farm) slot(name string) *slot {
+	for _, s := range f.slots {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// App returns the farm's application.
+func (f *Farm) App() *app.App { return f.app }
+
+// Balancer returns the balancer behind the shared address.
+func (f *Farm) Balancer() *Balancer { return f.lb }
+
+// Links returns the toxiproxy server holding every link.
+func (f *Farm) Links() *proxy.Server { return f.px }
+
+// Link returns the named link ("shared", "node1", "app-from-node1" ...).
+func (f *Farm) Link(name string) (*proxy.Link, error) {
+	l, ok := f.px.Link(name)
+	if !ok {
+		return nil, fmt.Errorf("farm: no link %q", name)
+	}
+	return l, nil
+}
+
+// APIAddr returns the toxiproxy REST API's address ("" if not served).
+func (f *Farm) APIAddr() string { return f.api }
+
+// Events returns the farm's sink: the configured history, then the fault
+// injector. Clients record their events here, so a schedule can trigger on
+// them (e.g. "after the client's first transport error").
+func (f *Farm) Events() sim.Sink { return f.events }
+
+// Clock returns the farm's clock.
+func (f *Farm) Clock() sim.Clock { return f.cfg.Clock }
+
+func (f *Farm) markDead(s *slot) {
+	f.mu.Lock()
+	s.dead = true
+	f.mu.Unlock()
+	f.lb.SetDown(s.idx, true)
+}
+
+// Kill kills node name abruptly (see Node.KillWith) and takes it out of the
+// balancer's rotation. It stays down until Restart.
+func (f *Farm) Kill(name string, o KillOptions) error {
+	s := f.slot(name)
+	if s == nil {
+		return fmt.Errorf("farm: no node %q", name)
+	}
+	f.markDead(s)
+	f.mu.Lock()
+	n := s.node
+	f.mu.Unlock()
+	n.KillWith(o)
+	return nil
+}
+
+// Arm arms crash point p on node name's current instance (see Node.Arm).
+func (f *Farm) Arm(name string, p CrashPoint, nth int) error {
+	n := f.Node(name)
+	if n == nil {
+		return fmt.Errorf("farm: no node %q", name)
+	}
+	n.Arm(p, nth)
+	return nil
+}
+
+// Restart starts a new instance of node name on the same storage and
+// address, after making sure the old one is dead and its handlers ended.
+// The new node has lost everything the old one kept in memory (the notify
+// cache above all) and restores its sessions from disk.
+func (f *Farm) Restart(ctx context.Context, name string) error {
+	s := f.slot(name)
+	if s == nil {
+		return fmt.Errorf("farm: no node %q", name)
+	}
+	f.mu.Lock()
+	old := s.node
+	f.mu.Unlock()
+	old.Kill()
+	n, err := NewNode(s.cfg)
+	if err != nil {
+		return err
+	}
+	if err := n.Start(ctx, s.addr); err != nil {
+		return fmt.Errorf("farm: restart %s: %w", name, err)
+	}
+	f.mu.Lock()
+	s.node, s.dead = n, false
+	down := s.down
+	f.mu.Unlock()
+	f.lb.SetDown(s.idx, down)
+	return nil
+}
+
+// Down disables node name's link (its host-id address refuses connections
+// and live ones are cut) and takes it out of the balancer's rotation.
+func (f *Farm) Down(name string) error { return f.setDown(name, true) }
+
+// Up re-enables node name's link and rotation (unless it is dead).
+func (f *Farm) Up(name string) error { return f.setDown(name, false) }
+
+func (f *Farm) setDown(name string, down bool) error {
+	s := f.slot(name)
+	if s == nil {
+		return fmt.Errorf("farm: no node %q", name)
+	}
+	l, err := f.Link(name)
+	if err != nil {
+		return err
+	}
+	if down {
+		err = l.Disable()
+	} else {
+		err = l.Enable()
+	}
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	s.down = down
+	dead := s.dead
+	f.mu.Unlock()
+	f.lb.SetDown(s.idx, down || dead)
+	return nil
+}
+
+// RunCleanup runs the cleanup task on every live node now and returns how
+// many sessions it removed.
+func (f *Farm) RunCleanup() int {
+	total := 0
+	for _, s := range f.slots {
+		if n := f.Node(s.name); n != nil && n.alive() {
+			total += n.RunCleanup()
+		}
+	}
+	return total
+}
+
+// observe passes farm events to the fault injector, if one is installed.
+func (f *Farm) observe(e sim.Event) {
+	f.mu.Lock()
+	inj := f.inj
+	f.mu.Unlock()
+	if inj != nil {
+		inj.observe(e)
+	}
+}
+
+// Dir returns the farm's root directory.
+func (f *Farm) Dir() string { return f.cfg.Dir }
