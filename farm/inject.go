@@ -272,7 +272,9 @@ func (in *Injector) fire(i int, cause sim.Event) {
 				n.die(NoCrash, cause.Session)
 			}
 		}
-		in.later(name, 0, func(context.Context) error { return in.f.Kill(node, KillOptions{LoseTail: a.Bytes, Session: cause.Session}) })
+		in.later(name, 0, func(context.Context) error {
+			return in.f.Kill(node, KillOptions{LoseTail: a.Bytes, Session: cause.Session})
+		})
 	case sim.ActLinkDown, sim.ActLinkUp:
 		if in.f.slot(a.Link) != nil {
 			err = in.f.setDown(a.Link, a.Kind == sim.ActLinkDown)
