@@ -18,8 +18,11 @@ func (NoOrphans) Name() string { return "no-orphans" }
 
 // Check implements Checker.
 func (NoOrphans) Check(in Input) Verdict {
+	// Sessions are keyed by id alone: on shared storage one node may create
+	// a session and another close it. key.node is the node that last
+	// handled it.
 	type key struct{ node, session string }
-	open := map[key]sim.Event{}
+	open := map[string]key{}
 	alive := map[string]bool{}
 	for _, e := range in.Events {
 		k := key{e.Node, e.Session}
@@ -29,15 +32,13 @@ func (NoOrphans) Check(in Input) Verdict {
 		case sim.NodeCrashed, sim.NodeStopped:
 			alive[e.Node] = false
 		case sim.SessionCreated, sim.SessionRestored:
-			if _, ok := open[k]; !ok {
-				open[k] = e
-			}
+			open[e.Session] = k
 		case sim.SessionClosed, sim.SessionCancelled, sim.SessionExpired:
-			delete(open, k)
+			delete(open, e.Session)
 		}
 	}
 	keys := make([]key, 0, len(open))
-	for k := range open {
+	for _, k := range open {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {

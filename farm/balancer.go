@@ -24,7 +24,7 @@ const (
 	RoundRobin PolicyKind = iota // nodes in turn, one per connection
 	Random                       // uniform, from the run's seeded Rand
 	Sticky                       // the same client always reaches the same node (see StickyHeader)
-	Pin                          // always node Policy.Node
+	Pin                          // node Policy.Node; with Failover, the next node while it is down
 )
 
 // Policy is a balancer policy: "round-robin", "random", "sticky" or "pin:K"
@@ -89,10 +89,15 @@ type BalancerConfig struct {
 	Backends []string
 	// Rand draws for the Random policy; required for it.
 	Rand *sim.Rand
-	// Failover tries the next node (in policy order) when a node refuses the
-	// connection, as a load balancer with health checks would. It never
-	// applies to Pin.
+	// Failover skips nodes that are down (SetDown, or Healthy says so) and
+	// tries the next node (in policy order) when a node refuses the
+	// connection, as a load balancer with health checks would. Without it
+	// every connection goes to the node the policy picks, dead or not.
 	Failover bool
+	// Healthy, if set, is asked per connection whether node i (0-based) is
+	// up, on top of SetDown (the farm reports a node whose link was
+	// disabled through toxiproxy's API as down).
+	Healthy func(i int) bool
 	Net      sim.Network
 	Clock    sim.Clock
 	Events   sim.Sink
@@ -112,7 +117,8 @@ type Balancer struct {
 	mu    sync.Mutex
 	next  int
 	down  map[int]bool
-	conns map[net.Conn]struct{}
+	conns map[net.Conn]int // live connections → node index (-1: not routed yet)
+	stop  chan struct{}
 
 	wg sync.WaitGroup
 }
@@ -130,7 +136,7 @@ func NewBalancer(cfg BalancerConfig) *Balancer {
 	if cfg.Rand == nil {
 		cfg.Rand = sim.NewRand(0)
 	}
-	return &Balancer{cfg: cfg, down: map[int]bool{}, conns: map[net.Conn]struct{}{}}
+	return &Balancer{cfg: cfg, down: map[int]bool{}, conns: map[net.Conn]int{}, stop: make(chan struct{})}
 }
 
 // Start listens on addr and serves until Close.
@@ -142,7 +148,48 @@ func (b *Balancer) Start(ctx context.Context, addr string) error {
 	b.ln = ln
 	b.wg.Add(1)
 	go b.acceptLoop()
+	if b.cfg.Healthy != nil {
+		b.wg.Add(1)
+		go b.healthLoop()
+	}
 	return nil
+}
+
+// HealthInterval is how often (real time) the balancer asks Healthy about
+// every node, closing the connections of a node that went down.
+const HealthInterval = 50 * time.Millisecond
+
+// healthLoop is the balancer's health check: when a node goes down its
+// spliced connections are closed, as a balancer that detects a dead backend
+// resets them (otherwise a keep-alive connection would keep reaching a node
+// whose address is down).
+func (b *Balancer) healthLoop() {
+	defer b.wg.Done()
+	t := time.NewTicker(HealthInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+		}
+		for i := range b.cfg.Backends {
+			if !b.cfg.Healthy(i) {
+				b.closeNode(i)
+			}
+		}
+	}
+}
+
+// closeNode closes every connection spliced to node i.
+func (b *Balancer) closeNode(i int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for c, n := range b.conns {
+		if n == i {
+			c.Close()
+		}
+	}
 }
 
 // Addr returns the listening address.
@@ -162,11 +209,15 @@ func (b *Balancer) SetBackend(i int, addr string) {
 	b.cfg.Backends[i] = addr
 }
 
-// SetDown marks node i (0-based) as out of rotation for Failover.
+// SetDown marks node i (0-based) as out of rotation for Failover; going
+// down closes its spliced connections.
 func (b *Balancer) SetDown(i int, down bool) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.down[i] = down
+	b.mu.Unlock()
+	if down {
+		b.closeNode(i)
+	}
 }
 
 // Close stops accepting, closes every spliced connection and waits for the
@@ -175,6 +226,11 @@ func (b *Balancer) Close() error {
 	var err error
 	if b.ln != nil {
 		err = b.ln.Close()
+	}
+	select {
+	case <-b.stop:
+	default:
+		close(b.stop)
 	}
 	b.mu.Lock()
 	for c := range b.conns {
@@ -185,19 +241,19 @@ func (b *Balancer) Close() error {
 	return err
 }
 
-func (b *Balancer) track(c net.Conn, add bool) bool {
+// track adds c (routed to node, -1 if not yet) to the live connections, or
+// removes it (node < -1).
+func (b *Balancer) track(c net.Conn, node int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if add {
-		if b.ln == nil {
-			return false
-		}
-		b.conns[c] = struct{}{}
-	} else {
+	if node < -1 {
 		delete(b.conns, c)
+	} else {
+		b.conns[c] = node
 	}
-	return true
 }
+
+const untrack = -2
 
 func (b *Balancer) acceptLoop() {
 	defer b.wg.Done()
@@ -206,7 +262,7 @@ func (b *Balancer) acceptLoop() {
 		if err != nil {
 			return
 		}
-		b.track(c, true)
+		b.track(c, -1)
 		b.wg.Add(1)
 		go b.serve(c)
 	}
@@ -215,15 +271,15 @@ func (b *Balancer) acceptLoop() {
 // order returns the node indexes to try for a connection, best first.
 func (b *Balancer) order(key string) []int {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	n := len(b.cfg.Backends)
 	if n == 0 {
+		b.mu.Unlock()
 		return nil
 	}
 	var first int
 	switch b.cfg.Policy.Kind {
 	case Pin:
-		return []int{min(max(b.cfg.Policy.Node-1, 0), n-1)}
+		first = min(max(b.cfg.Policy.Node-1, 0), n-1)
 	case Random:
 		first = b.cfg.Rand.IntN(n)
 	case Sticky:
@@ -234,18 +290,22 @@ func (b *Balancer) order(key string) []int {
 		first = b.next % n
 		b.next++
 	}
+	if !b.cfg.Failover {
+		b.mu.Unlock()
+		return []int{first}
+	}
+	down := make([]bool, n)
+	for i := range down {
+		down[i] = b.down[i]
+	}
+	healthy := b.cfg.Healthy
+	b.mu.Unlock()
 	out := make([]int, 0, n)
 	for i := 0; i < n; i++ {
 		k := (first + i) % n
-		if !b.cfg.Failover {
-			return []int{k}
-		}
-		if !b.down[k] {
+		if !down[k] && (healthy == nil || healthy(k)) {
 			out = append(out, k)
 		}
-	}
-	if len(out) == 0 {
-		out = append(out, first)
 	}
 	return out
 }
@@ -258,7 +318,7 @@ func (b *Balancer) backend(i int) string {
 
 func (b *Balancer) serve(c net.Conn) {
 	defer b.wg.Done()
-	defer b.track(c, false)
+	defer b.track(c, untrack)
 	defer c.Close()
 	var in io.Reader = c
 	key := c.RemoteAddr().String()
@@ -284,8 +344,9 @@ func (b *Balancer) serve(c net.Conn) {
 		b.cfg.Events.Record(sim.Event{At: b.cfg.Clock.Now(), Kind: sim.BalancerRoute, Source: b.cfg.Name, Err: "no node reachable", Detail: key})
 		return
 	}
-	b.track(up, true)
-	defer b.track(up, false)
+	b.track(c, node)
+	b.track(up, node)
+	defer b.track(up, untrack)
 	defer up.Close()
 	b.cfg.Events.Record(sim.Event{At: b.cfg.Clock.Now(), Kind: sim.BalancerRoute, Source: b.cfg.Name,
 		Node: "node" + strconv.Itoa(node+1), Detail: key})

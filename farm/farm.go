@@ -153,6 +153,10 @@ type slot struct {
 	node   *Node
 	down   bool // link down by Down
 	dead   bool // killed or crashed, not restarted
+	// tail is a tail loss to apply before the next restart (a lose-tail
+	// fault kills the node at once, inside one of its own handlers, where
+	// it cannot wait for the others to end).
+	tail *KillOptions
 }
 
 // New starts a farm: app, app links, nodes, balancer and client links.
@@ -210,7 +214,7 @@ func New(ctx context.Context, cfg Config) (f *Farm, err error) {
 		backends[i] = s.addr
 	}
 	f.lb = NewBalancer(BalancerConfig{Policy: cfg.Policy, Backends: backends, Rand: cfg.Seed.Fork("balancer"),
-		Failover: true, Net: cfg.Net, Clock: cfg.Clock, Events: f.events})
+		Failover: true, Healthy: f.linkUp, Net: cfg.Net, Clock: cfg.Clock, Events: f.events})
 	if err := f.lb.Start(ctx, "127.0.0.1:0"); err != nil {
 		return nil, err
 	}
@@ -454,6 +458,13 @@ func (f *Farm) Events() sim.Sink { return f.events }
 // Clock returns the farm's clock.
 func (f *Farm) Clock() sim.Clock { return f.cfg.Clock }
 
+// linkUp reports whether node i's client link is enabled (it may have been
+// disabled through the REST API).
+func (f *Farm) linkUp(i int) bool {
+	l, ok := f.px.Link(f.slots[i].name)
+	return ok && l.Enabled()
+}
+
 func (f *Farm) markDead(s *slot) {
 	f.mu.Lock()
 	s.dead = true
@@ -496,9 +507,14 @@ func (f *Farm) Restart(ctx context.Context, name string) error {
 		return fmt.Errorf("farm: no node %q", name)
 	}
 	f.mu.Lock()
-	old := s.node
+	old, tail := s.node, s.tail
+	s.tail = nil
 	f.mu.Unlock()
-	old.Kill()
+	if tail != nil {
+		old.KillWith(*tail)
+	} else {
+		old.Kill()
+	}
 	n, err := NewNode(s.cfg)
 	if err != nil {
 		return err

@@ -264,17 +264,16 @@ func (in *Injector) fire(i int, cause sim.Event) {
 	case sim.ActRestart:
 		in.later(name, 0, func(ctx context.Context) error { return in.f.Restart(ctx, node) })
 	case sim.ActLoseTail:
-		// Dead now (exactly at the trigger); the tail is cut once its
-		// handlers have ended.
+		// Dead now, exactly at the trigger; the tail is cut when its
+		// handlers have ended, before the node restarts (Farm.Restart).
 		if s := in.f.slot(node); s != nil {
 			in.f.markDead(s)
-			if n := in.f.Node(node); n != nil {
-				n.die(NoCrash, cause.Session)
-			}
+			in.f.mu.Lock()
+			s.tail = &KillOptions{LoseTail: a.Bytes, Session: cause.Session}
+			n := s.node
+			in.f.mu.Unlock()
+			n.die(NoCrash, cause.Session)
 		}
-		in.later(name, 0, func(context.Context) error {
-			return in.f.Kill(node, KillOptions{LoseTail: a.Bytes, Session: cause.Session})
-		})
 	case sim.ActLinkDown, sim.ActLinkUp:
 		if in.f.slot(a.Link) != nil {
 			err = in.f.setDown(a.Link, a.Kind == sim.ActLinkDown)
