@@ -98,9 +98,9 @@ type BalancerConfig struct {
 	// up, on top of SetDown (the farm reports a node whose link was
 	// disabled through toxiproxy's API as down).
 	Healthy func(i int) bool
-	Net      sim.Network
-	Clock    sim.Clock
-	Events   sim.Sink
+	Net     sim.Network
+	Clock   sim.Clock
+	Events  sim.Sink
 	// Name is the Source of events ("lb").
 	Name string
 }
