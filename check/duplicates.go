@@ -64,6 +64,7 @@ func explain(evs []sim.Event, j *job, prev, cur delivery) ([]string, string) {
 	add(evs[max(from, 0)], "delivery #%d: %s notified the app (%s)", prev.Seq, prev.Node, prev.RemoteURL)
 	var (
 		faults, crashes, fallback, restart, timeout408, closeNF bool
+		appStatus                                               int
 		retries                                                 int
 		retryWait                                               time.Duration
 		resent                                                  int64
@@ -92,8 +93,11 @@ func explain(evs []sim.Event, j *job, prev, cur delivery) ([]string, string) {
 			firstErr = false
 			add(e, "client got a transport error on %s to %s: %s", e.Packet, hostOf(e.URL), e.Err)
 		case e.Kind == sim.ClientResponse && e.Status >= 400 && e.Status != 416:
-			if e.Status == 408 {
-				timeout408 = true
+			switch {
+			case e.Status == 408 && strings.EqualFold(e.Code, "0x80070112"):
+				timeout408 = true // the node's notification time-out
+			case strings.EqualFold(e.Context, "0x7") && appStatus == 0:
+				appStatus = e.Status // the app's own answer, relayed
 			}
 			if strings.EqualFold(e.Packet, "Close-Session") && strings.EqualFold(e.Code, "0x8020001F") {
 				closeNF = true
@@ -110,6 +114,14 @@ func explain(evs []sim.Event, j *job, prev, cur delivery) ([]string, string) {
 			add(e, "client opens a new session (%s): upload restarts from byte 0", strings.TrimPrefix(e.Detail, "restart: "))
 		case e.Kind == sim.ClientRequest && strings.EqualFold(e.Packet, "Fragment"):
 			resent += e.Bytes
+		}
+	}
+	if !faults {
+		for i := 0; i < from && i < len(evs); i++ {
+			if e := evs[i]; e.Kind == sim.FaultFired && e.Err == "" {
+				faults = true
+				chain = append([]string{fmt.Sprintf("(before) fault %s had fired: %s", e.Detail, e.State)}, chain...)
+			}
 		}
 	}
 	if retries > 0 && !fallback {
@@ -133,6 +145,8 @@ func explain(evs []sim.Event, j *job, prev, cur delivery) ([]string, string) {
 		kind = "; spec §14 case 4: node lost after notifying, host-id fallback, full re-upload elsewhere"
 	case restart && prev.Node != cur.Node:
 		kind = "; re-upload on another node after the session was lost"
+	case appStatus != 0 && !crashes && !restart:
+		kind = fmt.Sprintf("; spec §14 case 13: the app answered %d (transient), the retried final fragment notified it again", appStatus)
 	case crashes && !restart:
 		kind = "; spec §14 case 5: final fragment re-forwarded after a crash before the Ack"
 	case !faults && !crashes:

@@ -105,3 +105,21 @@ func (n *Node) expire(s *session, why string) {
 	n.discard(s)
 	n.emit(sim.Event{Kind: sim.SessionExpired, Session: s.id, Offset: s.received, Total: s.rec.Total, Detail: why})
 }
+
+// DropSessions removes every session at once, as a server may under
+// resource pressure ([S] 3.2.7), with the same effect as a time-out: files
+// deleted, later packets answered 0x8020001F (sim.SessionExpired, Detail
+// why). It returns how many sessions it removed. A session busy with a
+// packet is removed once that packet is done.
+func (n *Node) DropSessions(why string) int {
+	removed := 0
+	for _, s := range n.snapshot() {
+		s.mu.Lock()
+		if !s.gone {
+			n.expire(s, why)
+			removed++
+		}
+		s.mu.Unlock()
+	}
+	return removed
+}

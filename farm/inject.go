@@ -294,8 +294,14 @@ func (in *Injector) fire(i int, cause sim.Event) {
 		if l, err = in.f.Link(a.Link); err == nil {
 			err = l.RemoveToxic(a.ToxicName)
 		}
+	case sim.ActDropSessions:
+		if n := in.f.Node(node); n != nil {
+			n.DropSessions("dropped by fault " + name)
+		}
 	case sim.ActAppLatency:
 		in.f.app.SetLatency(a.Latency)
+	case sim.ActAppReplyDelay:
+		in.f.app.SetReplyDelay(a.Latency)
 	case sim.ActAppStatus:
 		in.f.app.SetStatus(a.Status, a.Times)
 	case sim.ActAppCrash:

@@ -81,17 +81,19 @@ type ActionKind string
 
 // Actions.
 const (
-	ActKill        ActionKind = "kill"         // kill Node abruptly (at the trigger point)
-	ActRestart     ActionKind = "restart"      // restart Node on its storage
-	ActLinkDown    ActionKind = "link-down"    // disable Link (refuse and cut connections)
-	ActLinkUp      ActionKind = "link-up"      // enable Link
-	ActAddToxic    ActionKind = "add-toxic"    // add Toxic on Link
-	ActRemoveToxic ActionKind = "remove-toxic" // remove toxic named ToxicName from Link
-	ActLoseTail    ActionKind = "lose-tail"    // Node's sessions lose their last Bytes unflushed bytes (with kill)
-	ActAppLatency  ActionKind = "app-latency"  // the app answers after Latency
-	ActAppStatus   ActionKind = "app-status"   // the app answers Status to the next Times notifications (0 = all)
-	ActAppCrash    ActionKind = "app-crash"    // the app dies at Point ("after-processing", ...)
-	ActAppRestart  ActionKind = "app-restart"  // the app comes back
+	ActKill          ActionKind = "kill"            // kill Node abruptly (at the trigger point)
+	ActRestart       ActionKind = "restart"         // restart Node on its storage
+	ActLinkDown      ActionKind = "link-down"       // disable Link (refuse and cut connections)
+	ActLinkUp        ActionKind = "link-up"         // enable Link
+	ActAddToxic      ActionKind = "add-toxic"       // add Toxic on Link
+	ActRemoveToxic   ActionKind = "remove-toxic"    // remove toxic named ToxicName from Link
+	ActLoseTail      ActionKind = "lose-tail"       // Node's sessions lose their last Bytes unflushed bytes (with kill)
+	ActDropSessions  ActionKind = "drop-sessions"   // Node drops every session (resource pressure, same effect as a time-out)
+	ActAppLatency    ActionKind = "app-latency"     // the app answers after Latency
+	ActAppReplyDelay ActionKind = "app-reply-delay" // the app applies its effect, then waits Latency before answering
+	ActAppStatus     ActionKind = "app-status"      // the app answers Status to the next Times notifications (0 = all)
+	ActAppCrash      ActionKind = "app-crash"       // the app dies at Point ("after-processing", ...)
+	ActAppRestart    ActionKind = "app-restart"     // the app comes back
 )
 
 // Action is what a fault does when its trigger fires.
@@ -167,7 +169,7 @@ func (s Schedule) Validate() error {
 		}
 		a := f.Action
 		switch a.Kind {
-		case ActKill, ActRestart, ActLoseTail:
+		case ActKill, ActRestart, ActLoseTail, ActDropSessions:
 			if a.Node == "" && f.Trigger.Node == "" && f.Trigger.Point == "" {
 				return fmt.Errorf("sim: fault %s: %s needs a node", name, a.Kind)
 			}
@@ -183,7 +185,7 @@ func (s Schedule) Validate() error {
 			if a.Link == "" || a.ToxicName == "" {
 				return fmt.Errorf("sim: fault %s: remove-toxic needs a link and toxic_name", name)
 			}
-		case ActAppLatency, ActAppStatus, ActAppCrash, ActAppRestart:
+		case ActAppLatency, ActAppReplyDelay, ActAppStatus, ActAppCrash, ActAppRestart:
 		default:
 			return fmt.Errorf("sim: fault %s: unknown action %q", name, a.Kind)
 		}

@@ -1,0 +1,161 @@
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bitsim/bitsim/check"
+	"github.com/bitsim/bitsim/sim"
+)
+
+// evaluate runs the checkers on the run and compares the outcome with the
+// scenario's expectations.
+func (r *Result) evaluate(sc Scenario) {
+	in := r.Input()
+	r.Verdicts = check.Run(in, check.All()...)
+	r.Stats = check.Stats(in)
+	r.figures()
+	r.Failures = expectationFailures(sc.Expect, r)
+	r.Passed = len(r.Failures) == 0
+}
+
+// Recheck re-runs the checkers (today's versions) on a loaded run and
+// re-evaluates its expectations, e.g. after a checker was fixed.
+func (r *Result) Recheck() {
+	sc := Scenario{}
+	if r.Source != nil {
+		sc = *r.Source
+	}
+	r.evaluate(sc)
+}
+
+func (r *Result) figures() {
+	r.Deliveries, r.Effects = len(r.Ledger), 0
+	for _, d := range r.Ledger {
+		if d.Effect {
+			r.Effects++
+		}
+	}
+	r.Sessions, r.Restarts, r.BytesSent, r.BytesResent = 0, 0, 0, 0
+	for _, s := range r.Stats {
+		r.Sessions += int(s.Sessions)
+		r.Restarts += int(s.Restarts)
+		r.BytesSent += s.BytesSent
+		r.BytesResent += s.BytesResent
+	}
+	if v, ok := r.Verdict("duplicates"); ok {
+		r.Duplicates = int(v.Figures["duplicates"])
+	}
+	if r.Wall > 0 {
+		r.Compression = float64(r.ProtocolTime) / float64(r.Wall)
+	}
+}
+
+func expectationFailures(e Expect, r *Result) []string {
+	var fails []string
+	fail := func(format string, args ...any) { fails = append(fails, fmt.Sprintf(format, args...)) }
+	if r.Error != "" {
+		fail("%s", r.Error)
+	}
+	wantState := e.JobState
+	if wantState == "" {
+		wantState = "ACKNOWLEDGED"
+	}
+	for _, j := range r.Jobs {
+		if !strings.EqualFold(j.Result.State.String(), wantState) {
+			msg := j.Result.Error
+			if msg == "" {
+				msg = "no error"
+			}
+			fail("job %s ended %s, want %s (%s)", j.Name, j.Result.State, wantState, msg)
+		}
+		if e.JobCode != "" && !strings.EqualFold(j.Result.Code, e.JobCode) {
+			fail("job %s reported code %q, want %s", j.Name, j.Result.Code, e.JobCode)
+		}
+	}
+	eq := func(name string, want *int, got int) {
+		if want != nil && *want != got {
+			fail("%s = %d, want %d", name, got, *want)
+		}
+	}
+	eq("deliveries", e.Deliveries, r.Deliveries)
+	eq("effects", e.Effects, r.Effects)
+	eq("restarts", e.Restarts, r.Restarts)
+	eq("sessions", e.Sessions, r.Sessions)
+	if e.MinDeliveries != nil && r.Deliveries < *e.MinDeliveries {
+		fail("deliveries = %d, want at least %d", r.Deliveries, *e.MinDeliveries)
+	}
+	if e.MaxDeliveries != nil && r.Deliveries > *e.MaxDeliveries {
+		fail("deliveries = %d, want at most %d", r.Deliveries, *e.MaxDeliveries)
+	}
+	if e.MaxBytesResent != nil && r.BytesResent > *e.MaxBytesResent {
+		fail("bytes re-sent = %d, want at most %d", r.BytesResent, *e.MaxBytesResent)
+	}
+	if e.MinBytesResent != nil && r.BytesResent < *e.MinBytesResent {
+		fail("bytes re-sent = %d, want at least %d", r.BytesResent, *e.MinBytesResent)
+	}
+	for _, v := range r.Verdicts {
+		want, listed := e.Verdicts[v.Checker]
+		switch {
+		case listed && want == Any:
+		case listed && v.Status != want:
+			fail("checker %s: %s, want %s: %s", v.Checker, v.Status, want, v.Summary)
+		case !listed && v.Status == check.Fail:
+			fail("checker %s failed: %s", v.Checker, firstFinding(v))
+		}
+	}
+	if len(e.Explain) > 0 {
+		v, _ := r.Verdict("duplicates")
+		text := v.String()
+		for _, p := range e.Explain {
+			if !strings.Contains(text, p) {
+				fail("duplicate explanation lacks %q", p)
+			}
+		}
+	}
+	for _, spec := range e.Events {
+		if !hasEvent(r.Events, spec) {
+			fail("no %s event", spec)
+		}
+	}
+	for _, spec := range e.NoEvents {
+		if hasEvent(r.Events, spec) {
+			fail("unexpected %s event", spec)
+		}
+	}
+	if e.MinProtocolTime > 0 && r.ProtocolTime < e.MinProtocolTime {
+		fail("protocol time %s, want at least %s", r.ProtocolTime, e.MinProtocolTime)
+	}
+	if e.Check != nil {
+		if err := e.Check(r); err != nil {
+			fail("%v", err)
+		}
+	}
+	sort.Strings(fails)
+	return fails
+}
+
+func firstFinding(v check.Verdict) string {
+	for _, f := range v.Findings {
+		if f.Status == check.Fail {
+			return f.Message
+		}
+	}
+	return v.Summary
+}
+
+// hasEvent matches "kind" or "kind:detail" (detail found in Detail, Point
+// or Err).
+func hasEvent(evs []sim.Event, spec string) bool {
+	kind, detail, _ := strings.Cut(spec, ":")
+	for _, e := range evs {
+		if string(e.Kind) != kind {
+			continue
+		}
+		if detail == "" || strings.Contains(e.Detail, detail) || strings.Contains(e.Point, detail) || strings.Contains(e.Err, detail) {
+			return true
+		}
+	}
+	return false
+}

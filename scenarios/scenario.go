@@ -1,0 +1,224 @@
+package scenarios
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/bitsim/bitsim/check"
+	"github.com/bitsim/bitsim/sim"
+)
+
+// Scenario is one reproducible situation, as data: the farm's shape, the
+// app, the client's knobs, the jobs, the fault schedule and what must come
+// out of it. Scenarios are written in Go (the catalogue) or loaded from
+// YAML (LoadFile); both go through the same Runner.
+type Scenario struct {
+	Name        string   `json:"name" yaml:"name"`
+	Description string   `json:"description" yaml:"description"`
+	Spec        string   `json:"spec,omitempty" yaml:"spec,omitempty"` // e.g. "§14 case 4"
+	Labels      []string `json:"labels,omitempty" yaml:"labels,omitempty"`
+
+	Farm   FarmSpec     `json:"farm" yaml:"farm"`
+	App    AppSpec      `json:"app" yaml:"app"`
+	Client ClientSpec   `json:"client" yaml:"client"`
+	Jobs   []JobSpec    `json:"jobs" yaml:"jobs"`
+	Faults sim.Schedule `json:"faults,omitempty" yaml:"faults,omitempty"`
+	// Random, if set, draws extra faults from the run's seed.
+	Random *RandomSpec `json:"random,omitempty" yaml:"random,omitempty"`
+	Expect Expect      `json:"expect" yaml:"expect"`
+}
+
+// FarmSpec is the farm's shape. Zero values are the farm's defaults
+// (one node unless Nodes says otherwise).
+type FarmSpec struct {
+	Nodes           int           `json:"nodes,omitempty" yaml:"nodes,omitempty"`
+	HostID          bool          `json:"host_id,omitempty" yaml:"host_id,omitempty"`
+	FallbackTimeout time.Duration `json:"fallback_timeout,omitempty" yaml:"fallback_timeout,omitempty"`
+	// Balancer: round-robin (default) | random | sticky | pin:K.
+	Balancer string `json:"balancer,omitempty" yaml:"balancer,omitempty"`
+	// Storage: local (default) | shared.
+	Storage string `json:"storage,omitempty" yaml:"storage,omitempty"`
+	// Notification: reference (default) | value | none.
+	Notification string `json:"notification,omitempty" yaml:"notification,omitempty"`
+	// Overlap is knob K1: lenient (default) | strict.
+	Overlap string `json:"overlap,omitempty" yaml:"overlap,omitempty"`
+	// Commit is knob K2: on-final-fragment (default) | on-close.
+	Commit string `json:"commit,omitempty" yaml:"commit,omitempty"`
+	// ConflictStatus is knob K3: 409 (default) | 403.
+	ConflictStatus      int           `json:"conflict_status,omitempty" yaml:"conflict_status,omitempty"`
+	SessionTimeout      time.Duration `json:"session_timeout,omitempty" yaml:"session_timeout,omitempty"`
+	NotificationTimeout time.Duration `json:"notification_timeout,omitempty" yaml:"notification_timeout,omitempty"`
+	MaxFragmentSize     int64         `json:"max_fragment_size,omitempty" yaml:"max_fragment_size,omitempty"`
+	MaxUploadSize       int64         `json:"max_upload_size,omitempty" yaml:"max_upload_size,omitempty"`
+	// NoFinalCleanup skips the end-of-run cleanup (time advanced past the
+	// session time-out, then every node's cleanup task).
+	NoFinalCleanup bool `json:"no_final_cleanup,omitempty" yaml:"no_final_cleanup,omitempty"`
+}
+
+// AppSpec configures the mock application.
+type AppSpec struct {
+	// Mode: naive (default) | idempotent.
+	Mode string `json:"mode,omitempty" yaml:"mode,omitempty"`
+	// Reply makes the app produce a reply (upload-reply jobs).
+	Reply bool `json:"reply,omitempty" yaml:"reply,omitempty"`
+}
+
+// ClientSpec configures every job's client.
+type ClientSpec struct {
+	// RetryDelay is the minimum retry delay; default 600 s (BITS's).
+	RetryDelay        time.Duration `json:"retry_delay,omitempty" yaml:"retry_delay,omitempty"`
+	NoProgressTimeout time.Duration `json:"no_progress_timeout,omitempty" yaml:"no_progress_timeout,omitempty"`
+	// CloseNotFound is knob K4: restart (default) | no-resend.
+	CloseNotFound string `json:"close_not_found,omitempty" yaml:"close_not_found,omitempty"`
+	// Fallback is knob K8: any-failure (default) | connect-failure.
+	Fallback string `json:"fallback,omitempty" yaml:"fallback,omitempty"`
+	// ReplyHost is knob K6: origin (default) | hostid.
+	ReplyHost string `json:"reply_host,omitempty" yaml:"reply_host,omitempty"`
+	// MissingReply is knob K7: empty (default) | error.
+	MissingReply string `json:"missing_reply,omitempty" yaml:"missing_reply,omitempty"`
+}
+
+// JobSpec is one upload (or Count identical ones).
+type JobSpec struct {
+	Name string `json:"name" yaml:"name"`
+	// Size of the payload in bytes (before the envelope).
+	Size int64 `json:"size" yaml:"size"`
+	// FragmentSize; default 64 KiB.
+	FragmentSize int64 `json:"fragment_size,omitempty" yaml:"fragment_size,omitempty"`
+	// Reply makes it an upload-reply job.
+	Reply bool `json:"reply,omitempty" yaml:"reply,omitempty"`
+	// Txn wraps the payload in the transaction-id envelope: "auto" draws an
+	// id from the seed, anything else is the id. Empty: no envelope.
+	Txn string `json:"txn,omitempty" yaml:"txn,omitempty"`
+	// Count runs that many copies (name-1, name-2, ...), concurrently.
+	Count int `json:"count,omitempty" yaml:"count,omitempty"`
+}
+
+// RandomSpec draws a random fault schedule from the run's seed.
+type RandomSpec struct {
+	// Faults is how many faults to draw (default 3).
+	Faults int `json:"faults,omitempty" yaml:"faults,omitempty"`
+}
+
+// Expect is what a scenario must produce. Unset fields are not checked.
+// Counts are over all jobs.
+type Expect struct {
+	Deliveries *int `json:"deliveries,omitempty" yaml:"deliveries,omitempty"`
+	Effects    *int `json:"effects,omitempty" yaml:"effects,omitempty"`
+	Restarts   *int `json:"restarts,omitempty" yaml:"restarts,omitempty"`
+	Sessions   *int `json:"sessions,omitempty" yaml:"sessions,omitempty"`
+	// MinDeliveries/MaxDeliveries bound the deliveries (random scenarios).
+	MinDeliveries *int `json:"min_deliveries,omitempty" yaml:"min_deliveries,omitempty"`
+	MaxDeliveries *int `json:"max_deliveries,omitempty" yaml:"max_deliveries,omitempty"`
+	// MaxBytesResent / MinBytesResent bound the bytes sent twice.
+	MaxBytesResent *int64 `json:"max_bytes_resent,omitempty" yaml:"max_bytes_resent,omitempty"`
+	MinBytesResent *int64 `json:"min_bytes_resent,omitempty" yaml:"min_bytes_resent,omitempty"`
+	// JobState every job must end in; default ACKNOWLEDGED.
+	JobState string `json:"job_state,omitempty" yaml:"job_state,omitempty"`
+	// JobCode is the HRESULT a failed job must report ("0x80200024").
+	JobCode string `json:"job_code,omitempty" yaml:"job_code,omitempty"`
+	// Verdicts maps checker names to the status they must return. Checkers
+	// not listed must not fail (duplicates and exactly-once-effect are
+	// judged by Deliveries/Effects when those are set).
+	Verdicts map[string]check.Status `json:"verdicts,omitempty" yaml:"verdicts,omitempty"`
+	// Explain lists phrases the duplicate checker's explanation must
+	// contain (e.g. "case 4", the fault's name).
+	Explain []string `json:"explain,omitempty" yaml:"explain,omitempty"`
+	// Events lists event kinds (sim.Kind) that must occur at least once,
+	// optionally as "kind:detail" requiring Detail or Point to contain detail.
+	Events []string `json:"events,omitempty" yaml:"events,omitempty"`
+	// NoEvents lists event kinds that must not occur (same syntax).
+	NoEvents []string `json:"no_events,omitempty" yaml:"no_events,omitempty"`
+	// MinProtocolTime: the run must span at least this much protocol time.
+	MinProtocolTime time.Duration `json:"min_protocol_time,omitempty" yaml:"min_protocol_time,omitempty"`
+
+	// Check is a Go-only extra assertion over the result.
+	Check func(*Result) error `json:"-" yaml:"-"`
+}
+
+// N returns a pointer to n, for Expect fields.
+func N(n int) *int { return &n }
+
+// N64 returns a pointer to n, for Expect fields.
+func N64(n int64) *int64 { return &n }
+
+// HasLabel reports whether the scenario carries label l.
+func (s Scenario) HasLabel(l string) bool {
+	for _, x := range s.Labels {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks what can be checked without running.
+func (s Scenario) Validate() error {
+	if s.Name == "" {
+		return fmt.Errorf("scenarios: a scenario needs a name")
+	}
+	if len(s.Jobs) == 0 {
+		return fmt.Errorf("scenarios: %s: no jobs", s.Name)
+	}
+	for _, l := range s.Labels {
+		if !KnownLabel(l) {
+			return fmt.Errorf("scenarios: %s: unknown label %q (known: %v)", s.Name, l, Labels)
+		}
+	}
+	seen := map[string]bool{}
+	for _, j := range s.Jobs {
+		if j.Name == "" || j.Size <= 0 {
+			return fmt.Errorf("scenarios: %s: each job needs a name and a positive size", s.Name)
+		}
+		if seen[j.Name] {
+			return fmt.Errorf("scenarios: %s: duplicate job name %q", s.Name, j.Name)
+		}
+		seen[j.Name] = true
+	}
+	if _, err := s.farmConfig(0); err != nil {
+		return fmt.Errorf("scenarios: %s: %w", s.Name, err)
+	}
+	if _, err := s.clientOptions(); err != nil {
+		return fmt.Errorf("scenarios: %s: %w", s.Name, err)
+	}
+	return s.Faults.Validate()
+}
+
+// LoadFile reads scenarios from a YAML file: either one scenario or a list
+// under "scenarios:".
+func LoadFile(path string) ([]Scenario, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	return Parse(b)
+}
+
+// Parse reads scenarios from YAML (see LoadFile).
+func Parse(b []byte) ([]Scenario, error) {
+	var list struct {
+		Scenarios []Scenario `yaml:"scenarios"`
+	}
+	if err := yaml.Unmarshal(b, &list); err == nil && len(list.Scenarios) > 0 {
+		return validated(list.Scenarios)
+	}
+	var one Scenario
+	dec := yaml.NewDecoder(bytesReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&one); err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	return validated([]Scenario{one})
+}
+
+func validated(ss []Scenario) ([]Scenario, error) {
+	for _, s := range ss {
+		if err := s.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return ss, nil
+}
