@@ -57,10 +57,10 @@ type Result struct {
 
 	// Events and Ledger are the run's history and the app's ledger (saved
 	// in their own files).
-	Events []sim.Event     `json:"-"`
-	Ledger []app.Delivery  `json:"-"`
-	Source *Scenario       `json:"-"`
-	Dir    string          `json:"-"`
+	Events []sim.Event      `json:"-"`
+	Ledger []app.Delivery   `json:"-"`
+	Source *Scenario        `json:"-"`
+	Dir    string           `json:"-"`
 	Stats  []check.JobStats `json:"-"`
 }
 
