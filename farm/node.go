@@ -56,6 +56,7 @@ type Node struct {
 	orphans sync.WaitGroup
 
 	srvMu     sync.Mutex
+	connMu    sync.Mutex // guards conns (separate from srvMu: see die)
 	srv       *http.Server
 	ln        net.Listener
 	serveDone chan struct{}
@@ -126,7 +127,9 @@ func (n *Node) Start(ctx context.Context, addr string) error {
 		return fmt.Errorf("farm: %s: listen %s: %w", n.cfg.Name, addr, err)
 	}
 	n.ln = ln
+	n.connMu.Lock()
 	n.conns = map[net.Conn]struct{}{}
+	n.connMu.Unlock()
 	n.srv = &http.Server{
 		Handler:           n,
 		ReadHeaderTimeout: n.cfg.ReadHeaderTimeout,
@@ -257,14 +260,19 @@ func (n *Node) die(p CrashPoint, session string) {
 	n.life.Unlock()
 	n.stopCleanup()
 	n.cancel()
+	// srv.Close waits for its Serve loop, which may be inside trackConn:
+	// never hold a lock trackConn takes while closing.
 	n.srvMu.Lock()
-	if n.srv != nil {
+	srv := n.srv
+	n.srvMu.Unlock()
+	if srv != nil {
+		n.connMu.Lock()
 		for c := range n.conns {
 			resetOnClose(c)
 		}
-		_ = n.srv.Close()
+		n.connMu.Unlock()
+		_ = srv.Close()
 	}
-	n.srvMu.Unlock()
 	close(n.crashed)
 	e := sim.Event{Kind: sim.NodeCrashed, Session: session, Detail: "killed"}
 	if p != NoCrash {
@@ -297,8 +305,8 @@ func (n *Node) isDead() bool {
 }
 
 func (n *Node) trackConn(c net.Conn, s http.ConnState) {
-	n.srvMu.Lock()
-	defer n.srvMu.Unlock()
+	n.connMu.Lock()
+	defer n.connMu.Unlock()
 	switch s {
 	case http.StateNew:
 		n.conns[c] = struct{}{}

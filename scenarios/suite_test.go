@@ -1,0 +1,58 @@
+package scenarios_test
+
+import (
+	"os"
+	"strconv"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"go.uber.org/goleak"
+
+	"github.com/bitsim/bitsim/farm/proxy"
+)
+
+// The catalogue as a Ginkgo suite: `go test ./scenarios` runs it (one Go
+// test), `go test ./scenarios -ginkgo.label-filter=seed-doc` a part of it,
+// `-ginkgo.seed=N` pins the run's seed (printed as "Random Seed").
+func TestScenarios(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "bitsim scenario catalogue")
+}
+
+// leakIgnores are the goroutines toxiproxy itself leaks (documented in
+// package proxy) plus Ginkgo's own signal handler.
+func leakIgnores() []goleak.Option {
+	var opts []goleak.Option
+	for _, f := range append(proxy.LeakyTopFunctions(), toxicPipes...) {
+		opts = append(opts, goleak.IgnoreTopFunction(f))
+	}
+	return append(opts,
+		goleak.IgnoreTopFunction("github.com/onsi/ginkgo/v2/internal/interrupt_handler.(*InterruptHandler).registerForInterrupts.func2"),
+		goleak.IgnoreTopFunction("github.com/onsi/ginkgo/v2/internal/interrupt_handler.(*InterruptHandler).registerForInterrupts.func1"))
+}
+
+// toxicPipes are built-in toxics that can be the last stage of a chain
+// stranded by toxiproxy's write-failure leak.
+var toxicPipes = []string{
+	"github.com/Shopify/toxiproxy/v2/toxics.(*LatencyToxic).Pipe",
+	"github.com/Shopify/toxiproxy/v2/toxics.(*BandwidthToxic).Pipe",
+	"github.com/Shopify/toxiproxy/v2/toxics.(*SlicerToxic).Pipe",
+	"github.com/Shopify/toxiproxy/v2/toxics.(*TimeoutToxic).Pipe",
+	"github.com/Shopify/toxiproxy/v2/toxics.(*SlowCloseToxic).Pipe",
+	"github.com/Shopify/toxiproxy/v2/toxics.(*LimitDataToxic).Pipe",
+	"github.com/Shopify/toxiproxy/v2/toxics.(*ResetToxic).Pipe",
+}
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, leakIgnores()...) }
+
+// randomSeeds is K, the number of seeds drawn per run for randomized
+// scenarios (BITSIM_RANDOM_SEEDS, default 3).
+func randomSeeds() int {
+	if n, err := strconv.Atoi(os.Getenv("BITSIM_RANDOM_SEEDS")); err == nil && n > 0 {
+		return n
+	}
+	return 3
+}
+
+func proxyLeaks() []string { return proxy.LeakyTopFunctions() }
