@@ -292,7 +292,9 @@ func (v *Virtual) BlockUntil(ctx context.Context, n int) error {
 func (v *Virtual) Jumps() uint64 { return v.jumps.Load() }
 
 // AutoAdvance starts the idle detector (see Virtual). Quiet is the real-time
-// silence after which time jumps to the earliest wait (default 1 ms);
+// silence after which time jumps to the earliest wait (default 1 ms; after a
+// jump, the next one also waits for the woken goroutines to touch the clock,
+// or for 20 × quiet of silence);
 // guardQuiet the silence after which it jumps to a guard (default 250 ms).
 // Stop it with StopAuto; calling AutoAdvance again restarts it.
 func (v *Virtual) AutoAdvance(quiet, guardQuiet time.Duration) {
@@ -329,6 +331,11 @@ func (v *Virtual) autoLoop(quiet, guardQuiet time.Duration, stop, done chan stru
 	defer ticker.Stop()
 	last := v.activity.Load()
 	lastChange := time.Now()
+	// After a jump the woken goroutines must get to run: the next jump
+	// waits for activity, or for settle of silence if the fired timer woke
+	// nothing that touches the clock.
+	settle := 20 * quiet
+	jumped := false
 	for {
 		select {
 		case <-stop:
@@ -337,11 +344,11 @@ func (v *Virtual) autoLoop(quiet, guardQuiet time.Duration, stop, done chan stru
 		}
 		cur := v.activity.Load()
 		if cur != last {
-			last, lastChange = cur, time.Now()
+			last, lastChange, jumped = cur, time.Now(), false
 			continue
 		}
 		silent := time.Since(lastChange)
-		if silent < quiet {
+		if silent < quiet || jumped && silent < settle {
 			continue
 		}
 		v.mu.Lock()
@@ -362,7 +369,7 @@ func (v *Virtual) autoLoop(quiet, guardQuiet time.Duration, stop, done chan stru
 		v.mu.Unlock()
 		v.jumps.Add(1)
 		v.AdvanceTo(deadline)
-		last, lastChange = v.activity.Load(), time.Now()
+		last, lastChange, jumped = v.activity.Load(), time.Now(), true
 	}
 }
 

@@ -1,0 +1,285 @@
+package client
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/wire"
+)
+
+// Defaults applied by NewJob to zero-valued Options fields.
+const (
+	// DefaultMinRetryDelay is BITS's MinimumRetryDelay (600 s).
+	DefaultMinRetryDelay = 600 * time.Second
+	// RetryDelayFloor is the smallest retry delay BITS honours: shorter
+	// values are raised to it unless Options.AllowShortRetryDelay is set.
+	RetryDelayFloor = 5 * time.Second
+	// DefaultNoProgressTimeout is BITS's NoProgressTimeout (14 days).
+	DefaultNoProgressTimeout = 14 * 24 * time.Hour
+	// DefaultRequestTimeout guards sending a request ([MC-BUP] 3.1.2).
+	DefaultRequestTimeout = 2 * time.Minute
+	// DefaultResponseTimeout guards waiting for the response ([MC-BUP] 3.1.2).
+	DefaultResponseTimeout = 5 * time.Minute
+	// DefaultFragmentTarget is the protocol time an adaptive fragment aims
+	// to take.
+	DefaultFragmentTarget = 2 * time.Second
+	// AdaptiveStartFragment is the first fragment size of the adaptive policy.
+	AdaptiveStartFragment = 64 * 1024
+	// DefaultUserAgent is sent on every request unless overridden.
+	DefaultUserAgent = "bitsim/1 (compatible; Microsoft BITS/6.7)"
+)
+
+// NoRetries, as Options.NoProgressTimeout, is BITS's "NoProgressTimeout = 0":
+// every error, transient or not, puts the job in ERROR. (The zero value
+// means the 14-day default, so "no retries" needs its own value.)
+const NoRetries time.Duration = -1
+
+// NoTimeout, as Options.RequestTimeout or ResponseTimeout, disables that
+// guard.
+const NoTimeout time.Duration = -1
+
+// Options configure a Job. The zero value is a Windows-like client on real
+// time over TCP; NewJob applies the defaults once. An Options value may be
+// shared by several jobs.
+type Options struct {
+	// Clock is protocol time (default sim.Real). Retry delays are waits
+	// (Clock.Sleep); request/response timeouts are guards
+	// (Clock.WithTimeout); the no-progress and host-id fallback deadlines are
+	// compared with Clock.Now at each step.
+	Clock sim.Clock
+	// Events receives every request, response, transport error, state change
+	// and timer of the job (Source "client", Job = JobSpec.ID). Default: discard.
+	Events sim.Sink
+	// Net dials connections (default sim.TCP). Ignored if Transport is set.
+	Net sim.Network
+	// Transport replaces the HTTP/1.1 transport the job builds on Net. The
+	// job never closes a transport it did not build.
+	Transport http.RoundTripper
+	// TLSConfig is used for https URLs by the built transport.
+	TLSConfig *tls.Config
+	// DisableKeepAlives makes the built transport use one connection per
+	// request.
+	DisableKeepAlives bool
+	// UserAgent replaces DefaultUserAgent.
+	UserAgent string
+	// Header holds custom headers (IBackgroundCopyJobHttpOptions::
+	// SetCustomHeaders) sent on every request of the job, reply GETs
+	// included. They never replace a protocol header (BITS-*, Content-*,
+	// Range, Host).
+	Header http.Header
+
+	// FragmentSize > 0 sends fixed-size fragments, clamped to
+	// [wire.MinFragment, wire.MaxFragment] (5 KB–13 MB). 0 selects the
+	// Windows-like adaptive policy: start at AdaptiveStartFragment, double
+	// when a fragment took less than half of FragmentTarget (protocol time),
+	// halve when it took more than twice, always within 5 KB–13 MB. Either way
+	// a 413 halves the size (never below 5 KB) and caps it for the rest of
+	// the job; a 413 on a fragment of 5 KB or less is fatal.
+	FragmentSize int64
+	// FragmentTarget is the adaptive policy's target (default 2 s).
+	FragmentTarget time.Duration
+
+	// MinRetryDelay is the wait after a transient error (default 600 s).
+	// Values below 5 s are raised to 5 s, as BITS does, unless
+	// AllowShortRetryDelay is set.
+	MinRetryDelay time.Duration
+	// AllowShortRetryDelay keeps a MinRetryDelay below 5 s. It exists for
+	// tests on real time; Windows never allows it.
+	AllowShortRetryDelay bool
+	// NoProgressTimeout is how long a job may keep retrying without progress,
+	// measured from the first transient error and reset by progress (an Ack
+	// that moves the offset forward, reply bytes received, a successful
+	// Close-Session). When it would be exceeded by the next retry, the job
+	// goes to ERROR with BG_E_NO_PROGRESS. Default 14 days; NoRetries turns
+	// every error into ERROR.
+	NoProgressTimeout time.Duration
+	// RequestTimeout guards the request phase of every exchange: from the
+	// start of the request (dial included) until the request, body included,
+	// has been written (httptrace WroteRequest). Default 2 min.
+	RequestTimeout time.Duration
+	// ResponseTimeout guards the response phase: from the end of the request
+	// until the response headers (and the empty Ack body) arrive; for a
+	// reply GET it is re-armed whenever body bytes arrive. Default 5 min.
+	// When a guard fires the exchange is aborted with WinHTTP's
+	// ERROR_WINHTTP_TIMEOUT (transient, context 6).
+	ResponseTimeout time.Duration
+
+	// CloseNotFound is knob K4.
+	CloseNotFound CloseNotFound
+	// ReplyHost is knob K6.
+	ReplyHost ReplyHost
+	// MissingReply is knob K7.
+	MissingReply MissingReply
+	// Fallback is knob K8.
+	Fallback FallbackRule
+
+	// ManualComplete makes Run stop in TRANSFERRED; the caller then calls
+	// Complete to reach ACKNOWLEDGED. By default Run completes the job itself.
+	ManualComplete bool
+	// OnProgress is called from Run's goroutine whenever the acknowledged
+	// upload offset changes (acked may go backwards after a resync or a
+	// restart). It must not block for long.
+	OnProgress func(acked, total int64)
+}
+
+// CloseNotFound is knob K4: what the client does when Close-Session is
+// answered with BG_E_SESSION_NOT_FOUND (0x8020001F).
+type CloseNotFound int
+
+const (
+	// CloseRestart ([MC-BUP], default) opens a new session and uploads the
+	// whole file again, which may deliver it twice.
+	CloseRestart CloseNotFound = iota
+	// CloseNoResend ([W]) does not resend the Close: the last Fragment Ack
+	// already confirmed every byte, so the job proceeds to TRANSFERRED.
+	CloseNoResend
+)
+
+// ReplyHost is knob K6: which host a relative BITS-Reply-URL is resolved
+// against.
+type ReplyHost int
+
+const (
+	// ReplyFromOrigin resolves against the original upload URL (default; what
+	// the [X] capture shows).
+	ReplyFromOrigin ReplyHost = iota
+	// ReplyFromHostID resolves against the host-id URL, if one is in use.
+	ReplyFromHostID
+)
+
+// MissingReply is knob K7: an upload-reply job whose final Ack carries no
+// BITS-Reply-URL.
+type MissingReply int
+
+const (
+	// MissingReplyEmpty treats it as an empty reply (default; [W], [S 3.1.5.1.4]).
+	MissingReplyEmpty MissingReply = iota
+	// MissingReplyError is [S 3.1.5.2.4]: a fatal protocol error.
+	MissingReplyError
+)
+
+// FallbackRule is knob K8: when the host-id fallback timer starts and resets.
+type FallbackRule int
+
+const (
+	// FallbackAnyFailure (default) starts the timer on any failed request to
+	// the host-id server (transport error or error Ack) and resets it on any
+	// successful response from it (2xx, or a 416 resync).
+	FallbackAnyFailure FallbackRule = iota
+	// FallbackConnectFailure ([W]) starts it only when the client cannot
+	// connect to the host-id server, and resets it when a connection
+	// succeeds (any HTTP response).
+	FallbackConnectFailure
+)
+
+var (
+	closeNames    = []string{"restart", "no-resend"}
+	replyHosts    = []string{"origin", "hostid"}
+	missingNames  = []string{"empty", "error"}
+	fallbackNames = []string{"any-failure", "connect-failure"}
+)
+
+func name(names []string, i int, typ string) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("%s(%d)", typ, i)
+}
+
+func parse(names []string, s, typ string) (int, error) {
+	for i, n := range names {
+		if strings.EqualFold(strings.TrimSpace(s), n) {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("client: %s %q: want one of %s", typ, s, strings.Join(names, ", "))
+}
+
+func (k CloseNotFound) String() string { return name(closeNames, int(k), "CloseNotFound") }
+func (k ReplyHost) String() string     { return name(replyHosts, int(k), "ReplyHost") }
+func (k MissingReply) String() string  { return name(missingNames, int(k), "MissingReply") }
+func (k FallbackRule) String() string  { return name(fallbackNames, int(k), "FallbackRule") }
+
+// ParseCloseNotFound parses "restart" or "no-resend".
+func ParseCloseNotFound(s string) (CloseNotFound, error) {
+	i, err := parse(closeNames, s, "close-not-found")
+	return CloseNotFound(i), err
+}
+
+// ParseReplyHost parses "origin" or "hostid".
+func ParseReplyHost(s string) (ReplyHost, error) {
+	i, err := parse(replyHosts, s, "reply-host")
+	return ReplyHost(i), err
+}
+
+// ParseMissingReply parses "empty" or "error".
+func ParseMissingReply(s string) (MissingReply, error) {
+	i, err := parse(missingNames, s, "missing-reply")
+	return MissingReply(i), err
+}
+
+// ParseFallbackRule parses "any-failure" or "connect-failure".
+func ParseFallbackRule(s string) (FallbackRule, error) {
+	i, err := parse(fallbackNames, s, "fallback")
+	return FallbackRule(i), err
+}
+
+// config is Options with the defaults applied.
+type config struct {
+	Options
+	retryDelay time.Duration
+	noProgress time.Duration // <0: no retries
+	reqTO      time.Duration // <=0: none
+	respTO     time.Duration
+	fixedFrag  int64 // 0: adaptive
+	target     time.Duration
+	userAgent  string
+}
+
+func (o Options) resolve() config {
+	c := config{Options: o}
+	if c.Clock == nil {
+		c.Clock = sim.Real{}
+	}
+	c.Events = sim.OrDiscard(c.Events)
+	c.Net = sim.OrTCP(c.Net)
+	c.retryDelay = o.MinRetryDelay
+	if c.retryDelay == 0 {
+		c.retryDelay = DefaultMinRetryDelay
+	}
+	if c.retryDelay < RetryDelayFloor && !o.AllowShortRetryDelay {
+		c.retryDelay = RetryDelayFloor
+	}
+	if c.retryDelay < 0 {
+		c.retryDelay = 0
+	}
+	c.noProgress = o.NoProgressTimeout
+	if c.noProgress == 0 {
+		c.noProgress = DefaultNoProgressTimeout
+	}
+	c.reqTO = o.RequestTimeout
+	if c.reqTO == 0 {
+		c.reqTO = DefaultRequestTimeout
+	}
+	c.respTO = o.ResponseTimeout
+	if c.respTO == 0 {
+		c.respTO = DefaultResponseTimeout
+	}
+	if o.FragmentSize > 0 {
+		c.fixedFrag = min(max(o.FragmentSize, wire.MinFragment), wire.MaxFragment)
+	}
+	c.target = o.FragmentTarget
+	if c.target <= 0 {
+		c.target = DefaultFragmentTarget
+	}
+	c.userAgent = o.UserAgent
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	c.Header = o.Header.Clone()
+	return c
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/bitsim/bitsim/scenarios"
+	"github.com/bitsim/bitsim/sim"
+)
+
+func init() {
+	register(newRunCmd)
+	register(newListCmd)
+}
+
+type runFlags struct {
+	labels      []string
+	names       []string
+	files       []string
+	seed        uint64
+	parallel    int
+	out         string
+	randomSeeds int
+	formats     []string
+	timeout     time.Duration
+	noProgress  bool
+}
+
+func newRunCmd() *cobra.Command {
+	var fl runFlags
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the scenario catalogue (or chosen scenarios) on the embedded in-process farm",
+		Long: `run plays scenarios on a fresh in-process web farm each: BITS upload nodes
+behind a balancer, a mock application, toxiproxy on every link, BITS clients,
+on a virtual clock that jumps over retry delays and time-outs. Each run is
+judged by the checkers and compared with the scenario's expectations.
+
+Without selection flags it runs the whole catalogue except scenarios labelled
+slow. The run's seed is printed first; pass it back with --seed to replay the
+same payloads, session ids, balancer choices and random faults.
+
+It prints a summary table, writes every run's history, ledger, verdicts and
+the reports (report.json, junit.xml, summary.md, report.html) under --out,
+and exits non-zero if any scenario missed its expectations.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runRun(cmd, fl) },
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&fl.labels, "label", nil, "only scenarios with this label (repeatable; \"!label\" excludes): "+strings.Join(scenarios.Labels, ", "))
+	f.StringSliceVar(&fl.names, "scenario", nil, "only the named scenario (repeatable)")
+	f.StringSliceVarP(&fl.files, "file", "f", nil, "also run the scenarios of this YAML file (repeatable); with -f only, the catalogue is not run")
+	f.Uint64Var(&fl.seed, "seed", 0, "the run's seed (0: draw one)")
+	f.IntVar(&fl.parallel, "parallel", 2, "scenarios run at once")
+	f.StringVar(&fl.out, "out", "", "output directory (default ./bitsim-out/<timestamp>)")
+	f.IntVar(&fl.randomSeeds, "random-seeds", 3, "seeds drawn per randomized scenario")
+	f.StringSliceVar(&fl.formats, "format", reportFormats, "reports to write: "+strings.Join(reportFormats, ","))
+	f.DurationVar(&fl.timeout, "timeout", 2*time.Minute, "wall-time limit per scenario")
+	f.BoolVar(&fl.noProgress, "no-progress", false, "no progress bar even on a terminal")
+	return cmd
+}
+
+// selectScenarios applies the selection flags to the catalogue and files.
+func selectScenarios(fl runFlags) ([]scenarios.Scenario, error) {
+	var list []scenarios.Scenario
+	if len(fl.files) == 0 || len(fl.names) > 0 || len(fl.labels) > 0 {
+		all := scenarios.Catalogue()
+		switch {
+		case len(fl.names) > 0:
+			for _, n := range fl.names {
+				s, ok := scenarios.Find(n)
+				if !ok {
+					return nil, fmt.Errorf("no scenario %q (bitsim list shows them)", n)
+				}
+				list = append(list, s)
+			}
+		case len(fl.labels) > 0:
+			for _, l := range fl.labels {
+				if !scenarios.KnownLabel(strings.TrimPrefix(l, "!")) {
+					return nil, fmt.Errorf("unknown label %q (known: %s)", l, strings.Join(scenarios.Labels, ", "))
+				}
+			}
+			list = scenarios.Select(all, fl.labels...)
+		default:
+			list = scenarios.Select(all, "!"+scenarios.LabelSlow)
+		}
+	}
+	for _, file := range fl.files {
+		ss, err := scenarios.LoadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, ss...)
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("no scenario selected")
+	}
+	return list, nil
+}
+
+func runRun(cmd *cobra.Command, fl runFlags) error {
+	list, err := selectScenarios(fl)
+	if err != nil {
+		return err
+	}
+	seed := sim.Seed(fl.seed)
+	if seed == 0 {
+		seed = sim.NewSeed()
+	}
+	out := fl.out
+	if out == "" {
+		out = filepath.Join("bitsim-out", time.Now().Format("20060102-150405"))
+	}
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	plans := scenarios.PlanRuns(list, seed, fl.randomSeeds)
+	fmt.Fprintf(stdout, "bitsim: seed %d (replay with --seed %d); %d scenario runs; output in %s\n", seed, seed, len(plans), out)
+
+	bar := newProgress(stderr, len(plans), fl.noProgress)
+	var mu sync.Mutex
+	idx, results, err := scenarios.RunCatalogue(cmd.Context(), plans, scenarios.BatchOptions{
+		Out: out, Seed: seed, Command: os.Args, Parallel: fl.parallel,
+		Run: scenarios.RunOptions{Timeout: fl.timeout},
+		OnDone: func(done, total int, r *scenarios.Result) {
+			mu.Lock()
+			defer mu.Unlock()
+			bar.done(r)
+		},
+	})
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	printSummary(stdout, results)
+	paths, err := writeReports(out, idx, results, fl.formats)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintf(stdout, "report: %s\n", p)
+	}
+	failed := 0
+	for _, r := range results {
+		if !r.Passed {
+			failed++
+		}
+	}
+	fmt.Fprintf(stdout, "%d of %d scenario runs passed in %.1fs (seed %d)\n", len(results)-failed, len(results), idx.Wall, seed)
+	if failed > 0 {
+		return exitCode(1)
+	}
+	return nil
+}
+
+// progress is a progress bar on a terminal, nothing otherwise.
+type progress struct {
+	bar *progressbar.ProgressBar
+}
+
+func newProgress(w io.Writer, total int, off bool) *progress {
+	f, ok := w.(*os.File)
+	if off || !ok || !term.IsTerminal(int(f.Fd())) {
+		return &progress{}
+	}
+	return &progress{bar: progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("scenarios"),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))}
+}
+
+func (p *progress) done(r *scenarios.Result) {
+	if p.bar == nil {
+		return
+	}
+	p.bar.Describe(fmt.Sprintf("%-40.40s", r.Scenario))
+	_ = p.bar.Add(1)
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
+
+// printSummary prints one line per scenario run.
+func printSummary(w io.Writer, results []*scenarios.Result) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tDELIVERIES\tEFFECTS\tRESTARTS\tRE-SENT\tPROTOCOL TIME\tWALL\tCOMPRESSION\tVERDICT")
+	for _, r := range results {
+		name := r.Scenario
+		if len(r.Labels) > 0 && contains(r.Labels, scenarios.LabelRandom) {
+			name = fmt.Sprintf("%s@%d", name, r.Seed)
+		}
+		verdict := "pass"
+		if !r.Passed {
+			verdict = "FAIL: " + strings.Join(r.Failures, "; ")
+			if len(verdict) > 120 {
+				verdict = verdict[:117] + "..."
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\tx%.0f\t%s\n", name, r.Deliveries, r.Effects, r.Restarts, r.BytesResent,
+			fmtProto(r.ProtocolTime), r.Wall.Round(time.Millisecond), r.Compression, verdict)
+	}
+	tw.Flush()
+}
+
+func fmtProto(d time.Duration) string {
+	if d >= time.Hour {
+		return fmt.Sprintf("%.1fh", d.Hours())
+	}
+	return d.Round(time.Second).String()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func newListCmd() *cobra.Command {
+	var labels []string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the scenario catalogue with labels and descriptions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			list := scenarios.Select(scenarios.Catalogue(), labels...)
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SCENARIO\tLABELS\tSPEC\tDESCRIPTION")
+			for _, s := range list {
+				d := s.Description
+				if i := strings.IndexAny(d, ";:"); i > 0 {
+					d = d[:i]
+				}
+				if len(d) > 110 {
+					d = d[:107] + "..."
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, strings.Join(s.Labels, ","), s.Spec, d)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringSliceVar(&labels, "label", nil, "only scenarios with this label (\"!label\" excludes)")
+	return cmd
+}
