@@ -199,15 +199,22 @@ func LoadFile(path string) ([]Scenario, error) {
 
 // Parse reads scenarios from YAML (see LoadFile).
 func Parse(b []byte) ([]Scenario, error) {
-	var list struct {
-		Scenarios []Scenario `yaml:"scenarios"`
+	var top map[string]any
+	if err := yaml.Unmarshal(b, &top); err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
 	}
-	if err := yaml.Unmarshal(b, &list); err == nil && len(list.Scenarios) > 0 {
+	dec := yaml.NewDecoder(bytesReader(b))
+	dec.KnownFields(true) // a misspelt field is an error, not a silent default
+	if _, ok := top["scenarios"]; ok {
+		var list struct {
+			Scenarios []Scenario `yaml:"scenarios"`
+		}
+		if err := dec.Decode(&list); err != nil {
+			return nil, fmt.Errorf("scenarios: %w", err)
+		}
 		return validated(list.Scenarios)
 	}
 	var one Scenario
-	dec := yaml.NewDecoder(bytesReader(b))
-	dec.KnownFields(true)
 	if err := dec.Decode(&one); err != nil {
 		return nil, fmt.Errorf("scenarios: %w", err)
 	}

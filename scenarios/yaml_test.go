@@ -1,0 +1,61 @@
+package scenarios_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bitsim/bitsim/check"
+	"github.com/bitsim/bitsim/scenarios"
+	"github.com/bitsim/bitsim/sim"
+)
+
+// The README's YAML example loads and passes.
+func TestYAMLExampleRuns(t *testing.T) {
+	ss, err := scenarios.LoadFile(filepath.Join("..", "examples", "case4-my-app.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := ss[0]
+	if sc.Farm.FallbackTimeout != 6*time.Hour || sc.Faults[0].Trigger.Point != "after-notify-sent" || *sc.Expect.Effects != 1 ||
+		sc.Expect.Verdicts["duplicates"] != check.Fail {
+		t.Fatalf("parsed %+v", sc)
+	}
+	res, err := scenarios.Run(context.Background(), sc, sim.Seed(3), scenarios.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Passed {
+		t.Fatalf("failures: %v", res.Failures)
+	}
+}
+
+func TestYAMLRejectsUnknownFields(t *testing.T) {
+	for _, doc := range []string{
+		"name: x\njobs: [{name: a, size: 10}]\nfarm: {nodez: 3}\n",
+		"name: x\njobs: [{name: a, size: 10}]\nlabels: [fast]\n",
+		"name: x\njobs: []\n",
+		"name: x\njobs: [{name: a, size: 10}]\nfaults: [{action: {kind: explode}}]\n",
+		"scenarios:\n- name: x\n  jobs: [{name: a, size: 10}]\n  expect: {deliverys: 1}\n",
+	} {
+		if _, err := scenarios.Parse([]byte(doc)); err == nil {
+			t.Errorf("accepted:\n%s", doc)
+		}
+	}
+}
+
+func TestSameSeedSameRun(t *testing.T) {
+	sc, _ := scenarios.Find("random")
+	a, err := scenarios.Run(context.Background(), sc, sim.Seed(99), scenarios.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := scenarios.Run(context.Background(), sc, sim.Seed(99), scenarios.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Schedule) != len(b.Schedule) || a.Jobs[0].Txn != b.Jobs[0].Txn || a.Schedule[0].Action.String() != b.Schedule[0].Action.String() {
+		t.Errorf("seed 99 drew different runs: %v / %v", a.Schedule, b.Schedule)
+	}
+}
