@@ -153,22 +153,36 @@ func TestCase4DuplicateAfterFallback(t *testing.T) {
 // Each fault action, driven through the schedule API, fires and has its
 // effect.
 func TestFaultActions(t *testing.T) {
-	t.Run("link-down then link-up by time", func(t *testing.T) {
+	t.Run("link-down by event, link-up by event", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1})
 		r.inject(sim.Schedule{
 			{Name: "down", Trigger: sim.Trigger{Event: sim.AckSent, Packet: "Fragment", Nth: 1}, Action: sim.Action{Kind: sim.ActLinkDown, Link: "shared"}},
-			{Name: "up", Trigger: sim.Trigger{At: time.Hour}, Action: sim.Action{Kind: sim.ActLinkUp, Link: "shared"}},
+			{Name: "up", Trigger: sim.Trigger{Event: sim.ClientTimerFired, Nth: 3}, Action: sim.Action{Kind: sim.ActLinkUp, Link: "shared"}},
 		})
 		res, data := r.upload("l.bin", 200_000, client.Options{}, "")
-		if res.State != client.Acknowledged || res.Retries == 0 {
+		if res.State != client.Acknowledged || res.Retries < 3 {
 			t.Fatalf("result %+v", res)
 		}
 		r.requireDelivered(data, 1)
-		if r.clock.Now().Sub(sim.Epoch) < time.Hour {
-			t.Error("finished before the link came back")
-		}
 		if v := r.verdicts()["faults-fired"]; v.Status != check.Pass {
 			t.Error(v)
+		}
+	})
+	t.Run("link-up by protocol time", func(t *testing.T) {
+		r := newRig(t, farm.Config{Nodes: 1})
+		l, err := r.f.Link("shared")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Disable() // down from the start: nothing can happen before the timer
+		r.inject(sim.Schedule{{Name: "up", Trigger: sim.Trigger{At: 2 * time.Hour}, Action: sim.Action{Kind: sim.ActLinkUp, Link: "shared"}}})
+		res, data := r.upload("t.bin", 100_000, client.Options{}, "")
+		if res.State != client.Acknowledged || res.Retries < 12 {
+			t.Fatalf("result %+v", res)
+		}
+		r.requireDelivered(data, 1)
+		if got := r.clock.Now().Sub(sim.Epoch); got < 2*time.Hour {
+			t.Errorf("finished at +%v, before the link came back", got)
 		}
 	})
 	t.Run("add-toxic drops the final ack then remove-toxic", func(t *testing.T) {

@@ -344,13 +344,13 @@ func case13() []Scenario {
 func case14() Scenario {
 	return Scenario{
 		Name: "case14-reply-lost-to-timeout", Spec: "§14 case 14", Labels: []string{LabelDerived},
-		Description: "Upload-reply job: right after the final Ack the link goes down for 13 h; the 1 h session time-out and the 12 h cleanup remove the session and its reply; the client's reply download (or Close-Session) then fails and it reports the lost reply.",
+		Description: "Upload-reply job: right after the final Ack the link goes down until the node's 12 h cleanup has removed the session (1 h session time-out) and its reply; the client's reply download (or Close-Session) then fails and it reports the lost reply.",
 		Farm:        FarmSpec{Nodes: 1, SessionTimeout: time.Hour},
 		App:         AppSpec{Reply: true},
 		Jobs:        []JobSpec{{Name: "query.dat", Size: 100 * kib, Reply: true}},
 		Faults: sim.Schedule{
 			{Name: "link-down", Trigger: sim.Trigger{Event: sim.ClientResponse, Packet: "Fragment", Nth: 2}, Action: sim.Action{Kind: sim.ActLinkDown, Link: "shared"}},
-			{Name: "link-up", Trigger: sim.Trigger{At: 13 * time.Hour}, Action: sim.Action{Kind: sim.ActLinkUp, Link: "shared"}},
+			{Name: "link-up", Trigger: sim.Trigger{Event: sim.CleanupRan}, Action: sim.Action{Kind: sim.ActLinkUp, Link: "shared"}},
 		},
 		Expect: Expect{Deliveries: N(1), JobState: "ERROR", Events: []string{"session.expired:timeout"},
 			Verdicts: map[string]check.Status{"at-least-once": Any}},
