@@ -1,8 +1,11 @@
 // Package farm holds bitsim's BITS upload servers: the Node, one IIS-like
 // BITS server extension serving one virtual directory with durable
 // sessions, notification of the server application, crash points and
-// cleanup; and, around nodes, the web farm (the connection-level Balancer
-// and, later, the fault injector).
+// cleanup; and, around nodes, the web farm: the Farm (nodes on one port at
+// consecutive loopback addresses so BITS-Host-Id stays a bare host, the
+// connection-level Balancer behind the shared address, the mock app, and a
+// toxiproxy link on every path, see package proxy) and the fault Injector
+// that applies a sim.Schedule at exact protocol points.
 //
 // A Node speaks the upload protocol of the digest
 // (shared/spec/bits-upload-protocol.md; § numbers in comments refer to it):
@@ -25,6 +28,16 @@
 //	n2, _ := farm.NewNode(n.Config()) // restart: sessions reload from dir
 //	_ = n2.Start(ctx, "127.0.0.2:8080")
 //	defer n2.Close()
+//
+// A farm, a schedule and a client:
+//
+//	f, _ := farm.New(ctx, farm.Config{Nodes: 3, HostID: true, Clock: clock, Events: hist})
+//	defer f.Close()
+//	f.Inject(sim.Schedule{{Trigger: sim.Trigger{Point: "after-notify-sent", Node: "node1"},
+//		Action: sim.Action{Kind: sim.ActKill}}})
+//	job, _ := client.NewJob(client.Options{Clock: clock, Events: f.Events()},
+//		client.JobSpec{LocalFile: path, RemoteURL: f.UploadURL("a.bin")})
+//	res, _ := job.Run(ctx)
 //
 // Concurrency: every Node method is safe for concurrent use; the packets of
 // one session are processed one at a time.
