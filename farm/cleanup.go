@@ -50,6 +50,11 @@ func (n *Node) stopCleanup() {
 // A session busy with a packet right now is skipped (it is active). Ends
 // with sim.CleanupRan (Bytes = sessions removed).
 func (n *Node) RunCleanup() int {
+	// One cleanup at a time: a timer-driven run and an explicit one must not
+	// skip each other's sessions (TryLock below is for packets in flight),
+	// so when RunCleanup returns every expired session is gone.
+	n.cleanupRun.Lock()
+	defer n.cleanupRun.Unlock()
 	if n.cfg.SharedStorage {
 		n.syncShared()
 	}

@@ -55,12 +55,13 @@ type Node struct {
 	// does not.
 	orphans sync.WaitGroup
 
-	srvMu     sync.Mutex
-	connMu    sync.Mutex // guards conns (separate from srvMu: see die)
-	srv       *http.Server
-	ln        net.Listener
-	serveDone chan struct{}
-	conns     map[net.Conn]struct{}
+	srvMu      sync.Mutex
+	connMu     sync.Mutex // guards conns (separate from srvMu: see die)
+	cleanupRun sync.Mutex // serialises RunCleanup
+	srv        *http.Server
+	ln         net.Listener
+	serveDone  chan struct{}
+	conns      map[net.Conn]struct{}
 
 	cleanupMu    sync.Mutex
 	cleanupTimer sim.Timer

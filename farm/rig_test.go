@@ -131,6 +131,21 @@ func (r *rig) requireDelivered(data []byte, n int) {
 	}
 }
 
+// waitFor waits (on history events, not sleeps) until ok holds.
+func (r *rig) waitFor(ok func() bool) {
+	r.t.Helper()
+	c, stop := r.hist.Notify()
+	defer stop()
+	deadline := time.After(10 * time.Second)
+	for !ok() {
+		select {
+		case <-c:
+		case <-deadline:
+			r.t.Fatal("timed out waiting for the history")
+		}
+	}
+}
+
 func (r *rig) count(kind sim.Kind, match func(sim.Event) bool) int {
 	n := 0
 	for _, e := range r.hist.OfKind(kind) {

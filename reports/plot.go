@@ -1,0 +1,252 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bitsim/bitsim/sim"
+)
+
+// The bytes plot is a step chart of the offset each job's server last
+// acknowledged, over protocol time: resumes continue the line, rewinds (416
+// resync) and restarts (new session) are drops with a marker, transport
+// errors and error Acks are crosses on the line.
+
+type point struct {
+	at    time.Duration
+	ord   int // position in the history, for runs that take no protocol time
+	bytes int64
+}
+
+type mark struct {
+	point
+	kind string // restart | resync | err
+	what string
+}
+
+type series struct {
+	job   string
+	total int64
+	pts   []point
+	marks []mark
+}
+
+// plotSeries reads every job's acknowledged bytes from the history.
+func plotSeries(evs []sim.Event) []*series {
+	t0 := start(evs)
+	var out []*series
+	by := map[string]*series{}
+	for i, e := range evs {
+		p := point{at: e.At.Sub(t0), ord: i}
+		s := by[e.Job]
+		if e.Kind == sim.JobSource {
+			s = &series{job: e.Job, total: e.Total}
+			by[e.Job] = s
+			out = append(out, s)
+			s.pts = append(s.pts, p)
+			continue
+		}
+		if s == nil {
+			continue
+		}
+		cur := s.pts[len(s.pts)-1].bytes
+		switch {
+		case e.Kind == sim.ClientResponse && strings.EqualFold(e.Packet, "Fragment") && (e.Status < 300 || e.Status == 416):
+			p.bytes = e.Offset
+			s.pts = append(s.pts, p)
+			if e.Status == 416 {
+				s.marks = append(s.marks, mark{p, "resync", fmt.Sprintf("416 resync %d → %d", cur, e.Offset)})
+			}
+		case e.Kind == sim.ClientSession && strings.HasPrefix(e.Detail, "restart"):
+			p.bytes = 0
+			s.pts = append(s.pts, p)
+			s.marks = append(s.marks, mark{p, "restart", "restart from byte 0 (" + e.Detail + ")"})
+		case e.Kind == sim.ClientError || e.Kind == sim.ClientResponse && e.Status >= 400 && e.Status != 416:
+			p.bytes = cur
+			what := shortErr(e.Err)
+			if e.Kind == sim.ClientResponse {
+				what = fmt.Sprintf("%d %s", e.Status, e.Code)
+			}
+			s.marks = append(s.marks, mark{p, "err", e.Packet + ": " + what})
+		case e.Kind == sim.JobDone:
+			p.bytes = cur
+			s.pts = append(s.pts, p)
+		}
+	}
+	return out
+}
+
+var palette = []string{"#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#db2777", "#65a30d", "#7c3aed", "#0d9488", "#b45309"}
+
+// plotSVG draws the bytes-acknowledged chart. It holds two views of the
+// same data, switched by the page's script: x = protocol time (default),
+// and x = history order, which spreads out what happened at one protocol
+// instant (a run without faults takes no protocol time at all).
+func plotSVG(b *strings.Builder, ss []*series, title string) {
+	const w, h = 900.0, 270.0
+	var span time.Duration
+	for _, s := range ss {
+		for _, p := range s.pts {
+			span = max(span, p.at)
+		}
+		for _, m := range s.marks {
+			span = max(span, m.at)
+		}
+	}
+	cls := "bytes"
+	if span == 0 {
+		cls += " order only"
+	}
+	fmt.Fprintf(b, `<svg class="%s" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s">`,
+		cls, w, h, w, h, esc(title))
+	if len(ss) == 0 {
+		b.WriteString(`<text class="note" x="80" y="40">no jobs in the history</text></svg>`)
+		return
+	}
+	if span > 0 {
+		plotView(b, ss, false, w, h)
+	}
+	plotView(b, ss, true, w, h)
+	b.WriteString(`</svg>`)
+}
+
+func plotView(b *strings.Builder, ss []*series, byOrder bool, w, h float64) {
+	const (
+		left, right, top   = 78.0, 44.0, 16.0
+		bottomM            = 46.0
+		maxErrMarksPerLine = 60
+	)
+	plotW, plotH := w-left-right, h-top-bottomM
+	var span time.Duration
+	var maxY int64 = 1
+	minOrd, maxOrd := -1, 1
+	for _, s := range ss {
+		maxY = max(maxY, s.total)
+		for _, p := range s.pts {
+			span, maxY, maxOrd = max(span, p.at), max(maxY, p.bytes), max(maxOrd, p.ord)
+			if minOrd < 0 || p.ord < minOrd {
+				minOrd = p.ord
+			}
+		}
+		for _, m := range s.marks {
+			span, maxOrd = max(span, m.at), max(maxOrd, m.ord)
+		}
+	}
+	minOrd = max(minOrd, 0)
+	if maxOrd <= minOrd {
+		maxOrd = minOrd + 1
+	}
+	xOf := func(p point) float64 {
+		if byOrder {
+			return left + plotW*float64(p.ord-minOrd)/float64(maxOrd-minOrd)
+		}
+		return left + plotW*float64(p.at)/float64(span)
+	}
+	yOf := func(v int64) float64 { return top + plotH - plotH*float64(v)/float64(maxY) }
+	mode := "mode-time"
+	if byOrder {
+		mode = "mode-order"
+	}
+	fmt.Fprintf(b, `<g class="%s">`, mode)
+	for i := 0; i <= 4; i++ {
+		v := maxY * int64(i) / 4
+		yy := yOf(v)
+		fmt.Fprintf(b, `<line class="grid" x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f"/><text class="ax" x="%.0f" y="%.1f" text-anchor="end">%s</text>`,
+			left, yy, left+plotW, yy, left-6, yy+4, esc(byteSize(v)))
+	}
+	type tick struct {
+		x   float64
+		lbl string
+	}
+	var ticks []tick
+	if byOrder {
+		for i := 0; i <= 5; i++ {
+			ticks = append(ticks, tick{left + plotW*float64(i)/5, fmt.Sprintf("#%d", minOrd+1+(maxOrd-minOrd)*i/5)})
+		}
+	} else {
+		step := niceStep(span)
+		for t := time.Duration(0); t <= span; t += step {
+			ticks = append(ticks, tick{left + plotW*float64(t)/float64(span), offset(t)})
+		}
+	}
+	for _, t := range ticks {
+		fmt.Fprintf(b, `<line class="tick" x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f"/><text class="ax" x="%.1f" y="%.0f" text-anchor="middle">%s</text>`,
+			t.x, top+plotH, t.x, top+plotH+4, t.x, top+plotH+16, esc(t.lbl))
+	}
+	xlabel := "protocol time"
+	if byOrder {
+		xlabel = "history order (event number)"
+	}
+	fmt.Fprintf(b, `<text class="axt" x="%.0f" y="%.0f" text-anchor="middle">%s</text>`, left+plotW/2, h-8, esc(xlabel))
+	fmt.Fprintf(b, `<text class="axt" transform="translate(14 %.0f) rotate(-90)" text-anchor="middle">bytes acknowledged</text>`, top+plotH/2)
+	fmt.Fprintf(b, `<rect class="frame" x="%.0f" y="%.0f" width="%.0f" height="%.0f"/>`, left, top, plotW, plotH)
+	// Lines: steps (the acknowledged offset holds until the next Ack).
+	thin := len(ss) > 10
+	for i, s := range ss {
+		col := palette[i%len(palette)]
+		var d strings.Builder
+		for k, p := range s.pts {
+			if k == 0 {
+				fmt.Fprintf(&d, "M%.1f %.1f", xOf(p), yOf(p.bytes))
+				continue
+			}
+			fmt.Fprintf(&d, "H%.1fV%.1f", xOf(p), yOf(p.bytes))
+		}
+		cls := "ser"
+		if thin {
+			cls = "ser thin"
+		}
+		fmt.Fprintf(b, `<path class="%s" stroke="%s" d="%s"><title>%s</title></path>`, cls, col, d.String(), esc(s.job))
+		nerr := 0
+		for _, m := range s.marks {
+			if m.kind == "err" {
+				nerr++
+			}
+		}
+		stride := max(1, (nerr+maxErrMarksPerLine-1)/maxErrMarksPerLine) // thin out retry storms evenly
+		errs := 0
+		for _, m := range s.marks {
+			x, y := xOf(m.point), yOf(m.bytes)
+			switch m.kind {
+			case "restart":
+				fmt.Fprintf(b, `<circle class="mk restart" cx="%.1f" cy="%.1f" r="5"><title>%s: %s</title></circle>`, x, y, esc(s.job), esc(m.what))
+			case "resync":
+				fmt.Fprintf(b, `<path class="mk resync" d="M%.1f %.1fl5 9h-10z"><title>%s: %s</title></path>`, x, y-6, esc(s.job), esc(m.what))
+			default:
+				if errs++; (errs-1)%stride != 0 {
+					continue
+				}
+				fmt.Fprintf(b, `<path class="mk err" d="M%.1f %.1fl6 6m0 -6l-6 6"><title>%s: %s</title></path>`, x-3, y-3, esc(s.job), esc(m.what))
+			}
+		}
+	}
+	b.WriteString(`</g>`)
+}
+
+// niceStep picks a round tick step giving at most 6 ticks over span.
+func niceStep(span time.Duration) time.Duration {
+	for _, s := range []time.Duration{time.Millisecond, 10 * time.Millisecond, 100 * time.Millisecond, time.Second, 5 * time.Second,
+		10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute,
+		30 * time.Minute, time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 7 * 24 * time.Hour} {
+		if span/s <= 5 {
+			return s
+		}
+	}
+	return span / 5
+}
+
+// byteSize formats a byte count: 0, 512 B, 200 KiB, 1.5 MiB.
+func byteSize(n int64) string {
+	switch {
+	case n == 0:
+		return "0"
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<10))) + " KiB"
+	}
+	return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<20))) + " MiB"
+}
+
+func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }

@@ -1,0 +1,896 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/sim"
+)
+
+// The timeline is a sequence diagram of one scenario run, drawn as inline
+// SVG from its history:
+//
+//	history ──► rows (one per drawn event, history order)
+//	        ──► collapse (runs of fragment exchanges, retry storms)
+//	        ──► budget (at most MaxRows rows; important rows kept)
+//	        ──► SVG (lanes: clients, balancer, nodes, app; time downwards)
+//
+// Requests are arrows client→node (through the balancer when sent to the
+// shared address), Acks node→client, notifications node→app and answers
+// app→node; faults are red lines across the diagram, crashes red crosses on
+// their lane (the lane is hatched red while the node is down), restarts
+// green, deliveries numbered on the app's lane (duplicates in red).
+
+// laneKind orders the lanes left to right.
+type laneKind int
+
+const (
+	laneClient laneKind = iota
+	laneBalancer
+	laneNode
+	laneApp
+)
+
+type lane struct {
+	name  string
+	label string
+	kind  laneKind
+}
+
+// row kinds.
+const (
+	rowArrow  = "arrow"
+	rowMarker = "marker"
+	rowFault  = "fault"
+	rowGap    = "gap"
+)
+
+// row priorities: when a diagram has too many rows, lower ones go first.
+const (
+	prioNormal = iota
+	prioNotify
+	prioNotable
+	prioCritical
+)
+
+type row struct {
+	seq      int64
+	at       time.Duration
+	kind     string
+	from, to int // lanes of an arrow
+	lane     int // lane of a marker
+	label    string
+	class    string // CSS class: req ack err notify answer sum crash restart fault dlv dup note
+	both     bool   // arrow heads at both ends (collapsed exchanges)
+	prio     int
+	job      string
+	ex       *exchange
+	hidden   bool
+	title    string
+	deliv    int // delivery number on the app lane
+	viaLB    bool
+	crossLB  int // balancer lane, for the dot
+	downFrom bool
+	downTo   bool
+}
+
+// exchange is a client request and its answer.
+type exchange struct {
+	job       string
+	packet    string
+	node      string // node that received it ("" if none did)
+	target    int    // lane the request was sent to (node or balancer)
+	first     int64
+	last      int64
+	req, resp *row
+	ok        bool // 2xx (or 416 resync)
+	failed    bool // transport error or error status
+	respLabel string
+	offset    int64
+	straddles bool // a row of the same job came between request and answer
+}
+
+type timeline struct {
+	lanes  []lane
+	rows   []*row
+	byName map[string]int
+	jobs   []string
+}
+
+// buildTimeline turns a history into rows.
+func buildTimeline(evs []sim.Event, ledger []app.Delivery, maxRows int) *timeline {
+	tl := &timeline{byName: map[string]int{}}
+	t0 := start(evs)
+
+	// Jobs, link hosts, nodes.
+	hostLink := map[string]string{} // "127.0.0.2:38625" -> "node1" | "shared"
+	jobByPath := map[string]string{}
+	nodes := map[string]bool{}
+	hasApp, hasLB := false, false
+	for _, e := range evs {
+		switch e.Kind {
+		case sim.JobSource:
+			tl.jobs = append(tl.jobs, e.Job)
+			jobByPath[urlPath(e.URL)] = e.Job
+		case sim.LinkChanged:
+			if h, ok := strings.CutPrefix(e.Detail, "added listen="); ok {
+				h, _, _ = strings.Cut(h, " ")
+				hostLink[h] = e.Node
+				if e.Node == "shared" {
+					hasLB = true
+				}
+			}
+		case sim.BalancerRoute:
+			hasLB = true
+		case sim.NodeStarted, sim.NodeCrashed, sim.PacketReceived:
+			if e.Node != "" {
+				nodes[e.Node] = true
+			}
+		case sim.NotifySent, sim.AppDelivery, sim.AppCrashed:
+			hasApp = true
+		}
+	}
+	if len(tl.jobs) <= 6 {
+		for _, j := range tl.jobs {
+			tl.addLane(j, strings.TrimPrefix(j, "job-"), laneClient)
+		}
+	}
+	if len(tl.jobs) > 6 || len(tl.jobs) == 0 {
+		tl.addLane("clients", fmt.Sprintf("clients (%d jobs)", len(tl.jobs)), laneClient)
+	}
+	if hasLB {
+		tl.addLane("lb", "balancer", laneBalancer)
+	}
+	var nodeNames []string
+	for n := range nodes {
+		nodeNames = append(nodeNames, n)
+	}
+	sort.Slice(nodeNames, func(i, j int) bool { return naturalLess(nodeNames[i], nodeNames[j]) })
+	for _, n := range nodeNames {
+		tl.addLane(n, n, laneNode)
+	}
+	if hasApp || len(ledger) > 0 {
+		tl.addLane("app", "app", laneApp)
+	}
+
+	clientLane := func(job string) int {
+		if i, ok := tl.byName[job]; ok {
+			return i
+		}
+		return tl.byName["clients"]
+	}
+	laneOr := func(name string, def int) int {
+		if i, ok := tl.byName[name]; ok {
+			return i
+		}
+		return def
+	}
+	lbLane := laneOr("lb", -1)
+	appLane := laneOr("app", len(tl.lanes)-1)
+	targetLane := func(u string) int {
+		if pu, err := url.Parse(u); err == nil {
+			if l, ok := hostLink[pu.Host]; ok {
+				if l == "shared" && lbLane >= 0 {
+					return lbLane
+				}
+				if i, ok := tl.byName[l]; ok {
+					return i
+				}
+			}
+		}
+		if lbLane >= 0 {
+			return lbLane
+		}
+		return laneOr("node1", len(tl.lanes)-1)
+	}
+	prefix := func(job string) string {
+		if _, own := tl.byName[job]; own || job == "" {
+			return ""
+		}
+		return strings.TrimPrefix(job, "job-") + ": "
+	}
+
+	sessionJob := map[string]string{}
+	for _, e := range evs {
+		if e.Session != "" && e.Job != "" {
+			sessionJob[e.Session] = e.Job
+		}
+	}
+	pending := map[string][]*exchange{} // path|packet -> requests not yet received by a node
+	open := map[string]*exchange{}      // job -> request awaiting its answer
+	started := map[string]bool{}
+	deliveries := 0
+	add := func(e sim.Event, r *row) *row {
+		r.seq, r.at = e.Seq, e.At.Sub(t0)
+		if r.title == "" {
+			r.title = fmt.Sprintf("#%d %s", e.Seq, e.Kind)
+		}
+		tl.rows = append(tl.rows, r)
+		return r
+	}
+	for _, e := range evs {
+		switch e.Kind {
+		case sim.ClientRequest:
+			ex := &exchange{job: e.Job, packet: e.Packet, target: targetLane(e.URL), first: e.First, last: e.Last}
+			key := urlPath(e.URL) + "|" + e.Packet
+			pending[key] = append(pending[key], ex)
+			open[e.Job] = ex
+			ex.req = add(e, &row{kind: rowArrow, from: clientLane(e.Job), label: prefix(e.Job) + packetLabel(e), class: "req", job: e.Job, ex: ex,
+				title: fmt.Sprintf("#%d %s %s %s", e.Seq, e.Job, e.Packet, e.URL)})
+		case sim.PacketReceived:
+			key := urlPath(e.URL) + "|" + e.Packet
+			if q := pending[key]; len(q) > 0 {
+				q[0].node = e.Node
+				pending[key] = q[1:]
+			}
+		case sim.ClientResponse, sim.ClientError:
+			ex := open[e.Job]
+			if ex == nil || ex.packet != e.Packet {
+				ex = &exchange{job: e.Job, packet: e.Packet, target: targetLane(e.URL)}
+			}
+			delete(open, e.Job)
+			for k, q := range pending {
+				for i, p := range q {
+					if p == ex {
+						pending[k] = append(q[:i:i], q[i+1:]...)
+						break
+					}
+				}
+			}
+			r := &row{kind: rowArrow, to: clientLane(e.Job), job: e.Job, ex: ex}
+			if e.Kind == sim.ClientError {
+				ex.failed = true
+				r.class, r.prio = "err", prioNotable
+				r.label = "✕ " + shortErr(e.Err)
+				r.title = fmt.Sprintf("#%d %s %s: %s", e.Seq, e.Job, e.Packet, e.Err)
+			} else {
+				ex.offset = e.Offset
+				r.label = responseLabel(e)
+				switch {
+				case e.Status < 300:
+					ex.ok, r.class = true, "ack"
+				case e.Status == 416:
+					ex.ok, r.class, r.prio = true, "resync", prioNotable
+				default:
+					ex.failed, r.class, r.prio = true, "err", prioNotable
+				}
+				r.title = fmt.Sprintf("#%d %s %s: %d %s %s", e.Seq, e.Job, e.Packet, e.Status, e.Code, e.Context)
+			}
+			r.label = prefix(e.Job) + r.label
+			ex.respLabel = r.label
+			ex.resp = add(e, r)
+		case sim.NotifySent:
+			add(e, &row{kind: rowArrow, from: laneOr(e.Node, 0), to: appLane, label: "notify (" + orDefault(e.Detail, "reference") + ")",
+				class: "notify", prio: prioNotify, job: sessionJob[e.Session]})
+		case sim.NotifyAnswered:
+			l := "answer " + strconv.Itoa(e.Status)
+			if e.Err != "" {
+				l = "✕ " + shortErr(e.Err)
+			}
+			if strings.Contains(e.Detail, "orphaned") {
+				l += " (orphaned: node had died)"
+			}
+			add(e, &row{kind: rowArrow, from: appLane, to: laneOr(e.Node, 0), label: l, class: "answer", prio: prioNotify, job: sessionJob[e.Session]})
+		case sim.AppDelivery:
+			deliveries++
+			l := fmt.Sprintf("#%d delivered from %s", deliveries, e.Node)
+			cls, prio := "dlv", prioNotable
+			if deliveries-1 < len(ledger) {
+				d := ledger[deliveries-1]
+				if d.Duplicate {
+					cls, prio = "dup", prioCritical
+					l = fmt.Sprintf("#%d DUPLICATE from %s", deliveries, e.Node)
+				}
+				if d.Effect {
+					l += ", effect applied"
+				} else {
+					l += ", no effect"
+				}
+			}
+			add(e, &row{kind: rowMarker, lane: appLane, label: l, class: cls, prio: prio, deliv: deliveries, job: jobByPath[urlPath(e.URL)]})
+		case sim.NotifyCached:
+			add(e, &row{kind: rowMarker, lane: laneOr(e.Node, 0), label: "answered from the notify cache", class: "note", prio: prioNotable})
+		case sim.NodeCrashed:
+			l := e.Node + " crashed"
+			if e.Point != "" {
+				l += " at " + e.Point
+			}
+			add(e, &row{kind: rowMarker, lane: laneOr(e.Node, 0), label: l, class: "crash", prio: prioCritical, downFrom: true})
+		case sim.NodeStarted:
+			if started[e.Node] {
+				add(e, &row{kind: rowMarker, lane: laneOr(e.Node, 0), label: e.Node + " restarted (" + e.Detail + ")", class: "restart", prio: prioCritical, downTo: true})
+			}
+			started[e.Node] = true
+		case sim.AppCrashed:
+			add(e, &row{kind: rowMarker, lane: appLane, label: "app crashed at " + e.Point, class: "crash", prio: prioCritical})
+		case sim.AppRestarted:
+			add(e, &row{kind: rowMarker, lane: appLane, label: "app restarted", class: "restart", prio: prioCritical})
+		case sim.FaultFired:
+			l := "⚡ fault " + e.Detail + ": " + e.State
+			if e.Err != "" {
+				l += " (failed: " + e.Err + ")"
+			}
+			add(e, &row{kind: rowFault, label: l, class: "fault", prio: prioCritical, title: fmt.Sprintf("#%d fault %s fired (%s)", e.Seq, e.Detail, e.URL)})
+		case sim.ClientSession:
+			if strings.HasPrefix(e.Detail, "restart") {
+				add(e, &row{kind: rowMarker, lane: clientLane(e.Job), label: prefix(e.Job) + "new session: upload restarts from byte 0", class: "crash", prio: prioCritical, job: e.Job})
+			}
+		case sim.ClientHostID:
+			add(e, &row{kind: rowMarker, lane: clientLane(e.Job), label: prefix(e.Job) + "uses " + e.Detail, class: "note", job: e.Job})
+		case sim.ClientTimerFired:
+			if e.Detail == "host-fallback" {
+				add(e, &row{kind: rowMarker, lane: clientLane(e.Job), label: prefix(e.Job) + "host-id fallback after " + e.Duration.String() + ": back to the shared address",
+					class: "crash", prio: prioCritical, job: e.Job})
+			}
+		case sim.SessionExpired:
+			add(e, &row{kind: rowMarker, lane: laneOr(e.Node, 0), label: "session expired (" + e.Detail + ")", class: "note", prio: prioNotable})
+		case sim.RequestRejected:
+			add(e, &row{kind: rowMarker, lane: laneOr(e.Node, 0), label: "rejected: " + orDefault(e.Detail, e.Err), class: "note", prio: prioNotable})
+		case sim.JobDone:
+			cls, prio := "note", prioNormal
+			if e.State != "ACKNOWLEDGED" && e.State != "TRANSFERRED" {
+				cls, prio = "crash", prioCritical
+			}
+			l := "job done: " + e.State
+			if e.Err != "" {
+				l += " (" + e.Err + ")"
+			}
+			add(e, &row{kind: rowMarker, lane: clientLane(e.Job), label: prefix(e.Job) + l, class: cls, prio: prio, job: e.Job})
+		}
+	}
+	// Finish the arrows now that every request knows its node.
+	for _, r := range tl.rows {
+		if r.ex == nil {
+			continue
+		}
+		dst := r.ex.target
+		if r.ex.node != "" {
+			dst = laneOr(r.ex.node, dst)
+		}
+		if r == r.ex.req {
+			r.to = dst
+			r.viaLB, r.crossLB = lbLane >= 0 && r.ex.target == lbLane && dst != lbLane, lbLane
+		} else {
+			r.from = dst
+		}
+	}
+	tl.collapse(false)
+	if tl.visible() > maxRows {
+		tl.summarizeRoutineJobs(prefix)
+	}
+	if tl.visible() > maxRows {
+		tl.collapse(true)
+	}
+	tl.budget(maxRows)
+	return tl
+}
+
+func (tl *timeline) addLane(name, label string, k laneKind) {
+	tl.byName[name] = len(tl.lanes)
+	tl.lanes = append(tl.lanes, lane{name: name, label: label, kind: k})
+}
+
+func (tl *timeline) visible() int {
+	n := 0
+	for _, r := range tl.rows {
+		if !r.hidden {
+			n++
+		}
+	}
+	return n
+}
+
+// collapse merges runs of similar exchanges of one job into one summary
+// row: successful Fragments to the same node (3 or more), and repeated
+// identical failures (retry storms). dense also merges any run of two or
+// more successful exchanges to the same node.
+func (tl *timeline) collapse(dense bool) {
+	type run struct {
+		key string
+		exs []*exchange
+	}
+	runs := map[string]*run{}
+	min := 3
+	if dense {
+		min = 2
+	}
+	flush := func(job string) {
+		r := runs[job]
+		delete(runs, job)
+		if r == nil || len(r.exs) < min {
+			return
+		}
+		head := r.exs[0].req
+		for _, ex := range r.exs {
+			ex.req.hidden, ex.resp.hidden = true, true
+		}
+		head.hidden, head.both = false, true
+		head.label, head.class, head.prio = summaryLabel(r.exs, dense), "sum", r.exs[0].resp.prio
+		if r.exs[0].failed {
+			head.class = "sumerr"
+		}
+		head.title = fmt.Sprintf("#%d–#%d: %d exchanges", r.exs[0].req.seq, r.exs[len(r.exs)-1].resp.seq, len(r.exs))
+	}
+	inflight := map[*exchange]bool{}
+	for _, rw := range tl.rows {
+		if rw.hidden {
+			continue
+		}
+		switch {
+		case rw.ex != nil && rw == rw.ex.req:
+			inflight[rw.ex] = true
+			continue
+		case rw.ex != nil && rw == rw.ex.resp:
+			ex := rw.ex
+			delete(inflight, ex)
+			if ex.req == nil || ex.straddles {
+				flush(ex.job)
+				continue
+			}
+			key := ""
+			switch {
+			case ex.ok && rw.class != "resync" && (ex.packet == "Fragment" || dense):
+				key = fmt.Sprintf("ok|%d", rw.from)
+				if !dense {
+					key += "|" + ex.packet
+				}
+			case ex.failed:
+				key = fmt.Sprintf("fail|%s|%d|%d", ex.packet, ex.req.to, rw.from)
+			}
+			if r := runs[ex.job]; r == nil || r.key != key || key == "" {
+				flush(ex.job)
+				if key != "" {
+					runs[ex.job] = &run{key: key}
+				}
+			}
+			if r := runs[ex.job]; r != nil {
+				r.exs = append(r.exs, ex)
+			}
+			continue
+		}
+		// Any other row: a barrier for its job (or all jobs when critical).
+		if rw.prio == prioCritical || rw.job == "" && rw.kind == rowFault {
+			for job := range runs {
+				flush(job)
+			}
+			for ex := range inflight {
+				ex.straddles = true
+			}
+		} else if rw.job != "" {
+			flush(rw.job)
+			for ex := range inflight {
+				if ex.job == rw.job {
+					ex.straddles = true
+				}
+			}
+		}
+	}
+	for job := range runs {
+		flush(job)
+	}
+}
+
+// summarizeRoutineJobs draws each job whose history holds nothing notable
+// (no error, resync, restart, duplicate) as one row at its first request:
+// busy runs (many clients) keep the jobs worth reading in full.
+func (tl *timeline) summarizeRoutineJobs(prefix func(string) string) {
+	rows := map[string][]*row{}
+	notable := map[string]bool{}
+	var order []string
+	for _, r := range tl.rows {
+		if r.job == "" {
+			continue
+		}
+		if _, ok := rows[r.job]; !ok {
+			order = append(order, r.job)
+		}
+		rows[r.job] = append(rows[r.job], r)
+		switch {
+		case r.prio == prioCritical, r.class == "err", r.class == "resync", r.class == "sumerr", r.class == "dup":
+			notable[r.job] = true
+		}
+	}
+	for _, job := range order {
+		rs := rows[job]
+		if notable[job] {
+			continue
+		}
+		var head *row
+		var packets, nodes []string
+		var dl []string
+		seenNode := map[int]bool{}
+		var last *exchange
+		for _, r := range rs {
+			if r.ex != nil && r == r.ex.req {
+				if head == nil {
+					head = r
+				}
+				packets = append(packets, r.ex.packet)
+				if !seenNode[r.to] {
+					seenNode[r.to] = true
+					nodes = append(nodes, tl.lanes[r.to].label)
+				}
+				last = r.ex
+			}
+			if r.deliv > 0 {
+				dl = append(dl, "#"+strconv.Itoa(r.deliv))
+			}
+		}
+		if head == nil {
+			continue
+		}
+		for _, r := range rs {
+			r.hidden = true
+		}
+		label := prefix(job) + compactPackets(packets) + " with " + strings.Join(nodes, ", ") + " — all acked"
+		if last != nil && last.packet == "Close-Session" {
+			label = prefix(job) + compactPackets(packets) + " with " + strings.Join(nodes, ", ") + " — all acked, closed"
+		}
+		if len(dl) > 0 {
+			label += "; delivery " + strings.Join(dl, ", ")
+		}
+		head.hidden, head.both, head.class, head.label = false, true, "sum", label
+		head.title = fmt.Sprintf("#%d…: job %s, %d exchanges, nothing notable", head.seq, job, len(packets))
+	}
+}
+
+// compactPackets lists packet types, runs counted: "Create-Session, Ping, 2× Fragment, Close-Session".
+func compactPackets(ps []string) string {
+	var out []string
+	for i := 0; i < len(ps); {
+		j := i
+		for j < len(ps) && ps[j] == ps[i] {
+			j++
+		}
+		if j-i > 1 {
+			out = append(out, fmt.Sprintf("%d× %s", j-i, ps[i]))
+		} else {
+			out = append(out, ps[i])
+		}
+		i = j
+	}
+	return strings.Join(out, ", ")
+}
+
+func stripPrefix(l string) string {
+	if i := strings.Index(l, ": "); i >= 0 && !strings.HasPrefix(l, "✕") {
+		return l[i+2:]
+	}
+	return l
+}
+
+// summaryLabel describes a collapsed run of exchanges.
+func summaryLabel(exs []*exchange, dense bool) string {
+	job := exs[0].job
+	pre := ""
+	if exs[0].req != nil {
+		if i := strings.Index(exs[0].req.label, ": "); i >= 0 && strings.HasPrefix(exs[0].req.label, strings.TrimPrefix(job, "job-")+": ") {
+			pre = exs[0].req.label[:i+2]
+		}
+	}
+	span := ""
+	if a, b := exs[0].req.at, exs[len(exs)-1].resp.at; b > a {
+		span = fmt.Sprintf(" (%s … %s)", offset(a), offset(b))
+	}
+	if exs[0].failed {
+		count := map[string]int{}
+		var kinds []string
+		for _, ex := range exs {
+			l := strings.TrimPrefix(strings.TrimPrefix(ex.respLabel, pre), "✕ ")
+			if count[l] == 0 {
+				kinds = append(kinds, l)
+			}
+			count[l]++
+		}
+		sort.SliceStable(kinds, func(i, j int) bool { return count[kinds[i]] > count[kinds[j]] })
+		var parts []string
+		for _, k := range kinds {
+			if len(kinds) == 1 {
+				parts = append(parts, k)
+			} else {
+				parts = append(parts, fmt.Sprintf("%s ×%d", k, count[k]))
+			}
+		}
+		return fmt.Sprintf("%s%d× %s failed: %s%s", pre, len(exs), exs[0].packet, strings.Join(parts, ", "), span)
+	}
+	var frags []*exchange
+	var parts []string
+	for _, ex := range exs {
+		if ex.packet == "Fragment" {
+			frags = append(frags, ex)
+			continue
+		}
+		if len(frags) > 0 {
+			parts = append(parts, fragSummary(frags))
+			frags = nil
+		}
+		parts = append(parts, ex.packet)
+	}
+	if len(frags) > 0 {
+		parts = append(parts, fragSummary(frags))
+	}
+	last := exs[len(exs)-1]
+	tail := "all acked"
+	if last.packet == "Fragment" {
+		tail = "acked to " + strconv.FormatInt(last.offset, 10)
+	}
+	return pre + strings.Join(parts, ", ") + " — " + tail + span
+}
+
+func fragSummary(fs []*exchange) string {
+	first, last := fs[0].first, fs[0].last
+	for _, f := range fs {
+		first, last = min(first, f.first), max(last, f.last)
+	}
+	if len(fs) == 1 {
+		return fmt.Sprintf("Fragment %d–%d", first, last)
+	}
+	return fmt.Sprintf("Fragments %d–%d (%d packets)", first, last, len(fs))
+}
+
+// budget hides rows beyond max, lowest priorities first, and marks the
+// holes with gap rows.
+func (tl *timeline) budget(maxRows int) {
+	count := func(p int) int {
+		n := 0
+		for _, r := range tl.rows {
+			if !r.hidden && r.prio >= p {
+				n++
+			}
+		}
+		return n
+	}
+	if count(prioNormal) <= maxRows {
+		return
+	}
+	p := prioNormal + 1
+	for p < prioCritical && count(p) > maxRows {
+		p++
+	}
+	room := maxRows - count(p)
+	for _, r := range tl.rows {
+		if r.hidden || r.prio >= p {
+			continue
+		}
+		if r.prio == p-1 && room > 0 {
+			room--
+			continue
+		}
+		r.hidden = true
+		r.kind = "dropped"
+	}
+	// Insert gap rows where dropped rows were.
+	var out []*row
+	gap := 0
+	var gapAt *row
+	for _, r := range tl.rows {
+		if r.kind == "dropped" {
+			if gap == 0 {
+				gapAt = r
+			}
+			gap++
+			continue
+		}
+		if r.hidden {
+			out = append(out, r)
+			continue
+		}
+		if gap > 0 {
+			out = append(out, &row{kind: rowGap, seq: gapAt.seq, at: gapAt.at, label: fmt.Sprintf("⋯ %d events not drawn (routine exchanges; see history.json)", gap), class: "gap"})
+			gap = 0
+		}
+		out = append(out, r)
+	}
+	if gap > 0 {
+		out = append(out, &row{kind: rowGap, seq: gapAt.seq, at: gapAt.at, label: fmt.Sprintf("⋯ %d events not drawn (routine exchanges; see history.json)", gap), class: "gap"})
+	}
+	tl.rows = out
+}
+
+// Geometry of the diagram.
+const (
+	tlRowH   = 22
+	tlTop    = 58
+	tlTimeW  = 92
+	tlRightW = 290
+)
+
+// svg renders the timeline.
+func (tl *timeline) svg(b *strings.Builder, title string) {
+	gap := 150.0
+	if n := len(tl.lanes); n > 7 {
+		gap = max(112, 1050/float64(n))
+	}
+	x := func(i int) float64 { return tlTimeW + 70 + float64(i)*gap }
+	var vis []*row
+	for _, r := range tl.rows {
+		if !r.hidden {
+			vis = append(vis, r)
+		}
+	}
+	width := x(len(tl.lanes)-1) + tlRightW
+	height := float64(tlTop + len(vis)*tlRowH + 24)
+	if len(vis) == 0 {
+		height += tlRowH
+	}
+	fmt.Fprintf(b, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s">`,
+		width, height, width, height, esc(title))
+	y := func(i int) float64 { return float64(tlTop + i*tlRowH + tlRowH/2) }
+	bottom := height - 12
+	// Down periods (node lanes hatched while the node is down).
+	downStart := map[int]float64{}
+	for i, r := range vis {
+		if r.downFrom {
+			downStart[r.lane] = y(i)
+		}
+		if r.downTo {
+			if s, ok := downStart[r.lane]; ok {
+				fmt.Fprintf(b, `<rect class="down" x="%.0f" y="%.0f" width="14" height="%.0f"/>`, x(r.lane)-7, s, y(i)-s)
+				delete(downStart, r.lane)
+			}
+		}
+	}
+	for l, s := range downStart {
+		fmt.Fprintf(b, `<rect class="down" x="%.0f" y="%.0f" width="14" height="%.0f"/>`, x(l)-7, s, bottom-s)
+	}
+	// Lanes.
+	for i, l := range tl.lanes {
+		fmt.Fprintf(b, `<line class="lane" x1="%.0f" y1="40" x2="%.0f" y2="%.0f"/>`, x(i), x(i), bottom)
+		w := max(70, 7.2*float64(len([]rune(l.label)))+14)
+		fmt.Fprintf(b, `<rect class="lanehead k%d" x="%.0f" y="14" width="%.0f" height="24" rx="5"/><text class="lanelbl" x="%.0f" y="30">%s</text>`,
+			l.kind, x(i)-w/2, w, x(i), esc(l.label))
+	}
+	fmt.Fprintf(b, `<text class="tcol" x="6" y="30">protocol time</text>`)
+	if len(vis) == 0 {
+		fmt.Fprintf(b, `<text class="note" x="%.0f" y="%.0f">no history recorded</text>`, x(0), y(0))
+	}
+	lastAt := time.Duration(-1)
+	for i, r := range vis {
+		yy := y(i)
+		if r.at != lastAt {
+			fmt.Fprintf(b, `<text class="t" x="6" y="%.0f">%s</text>`, yy+4, esc(offset(r.at)))
+			lastAt = r.at
+		}
+		b.WriteString(`<g><title>`)
+		b.WriteString(esc(r.title))
+		b.WriteString(`</title>`)
+		switch r.kind {
+		case rowArrow:
+			x1, x2 := x(r.from), x(r.to)
+			if r.from == r.to {
+				x2 = x1 + 30
+			}
+			dir := 1.0
+			if x2 < x1 {
+				dir = -1
+			}
+			marker, start := "ah-"+r.class, ""
+			switch r.class {
+			case "sum":
+				start = ` marker-start="url(#as-ack)"`
+			case "sumerr":
+				marker, start = "ah-err", ` marker-start="url(#as-req)"`
+			}
+			fmt.Fprintf(b, `<line class="a %s" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" marker-end="url(#%s)"%s/>`,
+				r.class, x1+dir*3, yy, x2-dir*4, yy, marker, start)
+			if r.viaLB && r.crossLB >= 0 {
+				fmt.Fprintf(b, `<circle class="via" cx="%.0f" cy="%.0f" r="3.5"/>`, x(r.crossLB), yy)
+			}
+			lx, anchor := (x1+x2)/2, "middle"
+			if w := 6.2 * float64(len([]rune(r.label))); w > 0.95*math.Abs(x2-x1) {
+				// Too long to fit between the lanes: start it at the left end.
+				lx, anchor = min(x1, x2)+6, "start"
+			}
+			fmt.Fprintf(b, `<text class="l %s" x="%.0f" y="%.0f" text-anchor="%s">%s</text>`, r.class, lx, yy-4, anchor, esc(r.label))
+		case rowMarker:
+			cx := x(r.lane)
+			switch r.class {
+			case "crash":
+				fmt.Fprintf(b, `<line class="xbar" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f"/><path class="x" d="M%.0f %.0fl10 10m0 -10l-10 10"/>`,
+					cx-gap/3, yy, cx+6, yy, cx-5, yy-5)
+			case "restart":
+				fmt.Fprintf(b, `<line class="rbar" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f"/><circle class="r" cx="%.0f" cy="%.0f" r="5"/>`,
+					cx-gap/3, yy, cx+6, yy, cx, yy)
+			case "dlv", "dup":
+				fmt.Fprintf(b, `<circle class="%s" cx="%.0f" cy="%.0f" r="9"/><text class="dn" x="%.0f" y="%.0f">%d</text>`, r.class, cx, yy, cx, yy+4, r.deliv)
+			default:
+				fmt.Fprintf(b, `<circle class="n" cx="%.0f" cy="%.0f" r="3.5"/>`, cx, yy)
+			}
+			fmt.Fprintf(b, `<text class="l m%s" x="%.0f" y="%.0f">%s</text>`, r.class, cx+12, yy+4, esc(r.label))
+		case rowFault:
+			fmt.Fprintf(b, `<line class="fault" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f"/>`, x(0)-40, yy, x(len(tl.lanes)-1)+40, yy)
+			fmt.Fprintf(b, `<text class="l mfault" x="%.0f" y="%.0f">%s</text>`, x(0)-36, yy-4, esc(r.label))
+		case rowGap:
+			fmt.Fprintf(b, `<text class="l gap" x="%.0f" y="%.0f">%s</text>`, x(0), yy+4, esc(r.label))
+		}
+		b.WriteString(`</g>`)
+	}
+	b.WriteString(`</svg>`)
+}
+
+// packetLabel names a request: "Fragment 0–65535", "Create-Session".
+func packetLabel(e sim.Event) string {
+	if strings.EqualFold(e.Packet, "Fragment") && (e.Last > 0 || e.Total > 0) {
+		return fmt.Sprintf("Fragment %d–%d", e.First, e.Last)
+	}
+	if e.Packet == "" {
+		return e.Method
+	}
+	return e.Packet
+}
+
+// responseLabel describes an Ack as the client saw it.
+func responseLabel(e sim.Event) string {
+	switch {
+	case e.Status == 416:
+		return fmt.Sprintf("416 resync → %d", e.Offset)
+	case e.Status < 300 && strings.EqualFold(e.Packet, "Fragment"):
+		return fmt.Sprintf("Ack %d", e.Offset)
+	case e.Status < 300:
+		return fmt.Sprintf("Ack %d", e.Status)
+	}
+	s := strconv.Itoa(e.Status)
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Context != "" {
+		s += " ctx " + e.Context
+	}
+	return s
+}
+
+// shortErr keeps the last part of a Go error chain: "connection refused".
+func shortErr(s string) string {
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		s = s[i+2:]
+	}
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func urlPath(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Path == "" {
+		return s
+	}
+	return u.Path
+}
+
+// naturalLess orders "node2" before "node10".
+func naturalLess(a, b string) bool {
+	ta, na := splitNum(a)
+	tb, nb := splitNum(b)
+	if ta != tb {
+		return ta < tb
+	}
+	return na < nb
+}
+
+func splitNum(s string) (string, int) {
+	i := len(s)
+	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+		i--
+	}
+	n, _ := strconv.Atoi(s[i:])
+	return s[:i], n
+}
+
+// esc escapes text for HTML and SVG.
+func esc(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
+}
