@@ -36,7 +36,27 @@ func jobStats(j *job) JobStats {
 	var hw int64       // highest offset the server acknowledged
 	var open string    // the interruption awaiting its outcome
 	restarted := false // a restart happened since the open interruption
+	pending := int64(-1)
+	// An interruption ends with the first Fragment the server accepts
+	// (2xx or 416) after it: resumed in the same session, or restarted from
+	// byte 0. Errors before that belong to the same interruption.
+	settle := func(ok bool) {
+		if open == "" || pending < 0 {
+			return
+		}
+		if ok {
+			if restarted || pending == 0 && hw > 0 {
+				st.Outcomes = append(st.Outcomes, fmt.Sprintf("%s: restarted from byte 0", open))
+			} else {
+				st.Resumes++
+				st.Outcomes = append(st.Outcomes, fmt.Sprintf("%s: resumed at byte %d", open, pending))
+			}
+			open = ""
+		}
+		pending = -1
+	}
 	for _, e := range j.Events {
+		isFrag := strings.EqualFold(e.Packet, "Fragment")
 		switch e.Kind {
 		case sim.ClientSession:
 			switch {
@@ -51,22 +71,27 @@ func jobStats(j *job) JobStats {
 				st.Retries++
 			}
 		case sim.ClientError:
-			// An interruption lasts until the next Fragment: errors while
-			// reconnecting (retries, session-not-found) belong to it.
+			if isFrag {
+				settle(false)
+			}
 			if open == "" {
 				st.Interruptions++
 				open, restarted = fmt.Sprintf("%s error on %s", e.Err, e.Packet), false
 			}
 		case sim.ClientResponse:
-			if e.Status >= 400 && e.Status != 416 && e.Status != 413 && open == "" {
+			accepted := e.Status < 300 || e.Status == 416
+			if isFrag {
+				settle(accepted)
+			}
+			if !accepted && e.Status != 413 && open == "" {
 				st.Interruptions++
 				open, restarted = fmt.Sprintf("%d %s on %s", e.Status, e.Code, e.Packet), false
 			}
-			if strings.EqualFold(e.Packet, "Fragment") && (e.Status < 300 || e.Status == 416) && e.Offset > hw {
+			if isFrag && accepted && e.Offset > hw {
 				hw = e.Offset
 			}
 		case sim.ClientRequest:
-			if !strings.EqualFold(e.Packet, "Fragment") {
+			if !isFrag {
 				continue
 			}
 			st.BytesSent += e.Bytes
@@ -74,13 +99,7 @@ func jobStats(j *job) JobStats {
 				st.BytesResent += min(e.Last+1, hw) - e.First
 			}
 			if open != "" {
-				if restarted || e.First == 0 && hw > 0 {
-					st.Outcomes = append(st.Outcomes, fmt.Sprintf("%s: restarted from byte 0", open))
-				} else {
-					st.Resumes++
-					st.Outcomes = append(st.Outcomes, fmt.Sprintf("%s: resumed at byte %d", open, e.First))
-				}
-				open = ""
+				pending = e.First
 			}
 		}
 	}
