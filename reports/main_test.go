@@ -33,7 +33,7 @@ const fixtureSeed = sim.Seed(42)
 // shared full-catalogue run afterwards.
 func TestMain(m *testing.M) {
 	var opts []goleak.Option
-	for _, f := range append(proxy.LeakyTopFunctions(), "github.com/Shopify/toxiproxy/v2/toxics.(*LatencyToxic).Pipe") {
+	for _, f := range proxy.LeakyTopFunctions() {
 		opts = append(opts, goleak.IgnoreTopFunction(f))
 	}
 	goleak.VerifyTestMain(cleanupM{m}, opts...)

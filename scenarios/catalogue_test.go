@@ -138,7 +138,7 @@ func outcome(s scenarios.Scenario) string {
 
 func gleakIgnores() []any {
 	var out []any
-	for _, f := range append(proxyLeaks(), toxicPipes...) {
+	for _, f := range proxyLeaks() {
 		out = append(out, gleak.IgnoringTopFunction(f))
 	}
 	return out

@@ -24,24 +24,12 @@ func TestScenarios(t *testing.T) {
 // package proxy) plus Ginkgo's own signal handler.
 func leakIgnores() []goleak.Option {
 	var opts []goleak.Option
-	for _, f := range append(proxy.LeakyTopFunctions(), toxicPipes...) {
+	for _, f := range proxy.LeakyTopFunctions() {
 		opts = append(opts, goleak.IgnoreTopFunction(f))
 	}
 	return append(opts,
 		goleak.IgnoreTopFunction("github.com/onsi/ginkgo/v2/internal/interrupt_handler.(*InterruptHandler).registerForInterrupts.func2"),
 		goleak.IgnoreTopFunction("github.com/onsi/ginkgo/v2/internal/interrupt_handler.(*InterruptHandler).registerForInterrupts.func1"))
-}
-
-// toxicPipes are built-in toxics that can be the last stage of a chain
-// stranded by toxiproxy's write-failure leak.
-var toxicPipes = []string{
-	"github.com/Shopify/toxiproxy/v2/toxics.(*LatencyToxic).Pipe",
-	"github.com/Shopify/toxiproxy/v2/toxics.(*BandwidthToxic).Pipe",
-	"github.com/Shopify/toxiproxy/v2/toxics.(*SlicerToxic).Pipe",
-	"github.com/Shopify/toxiproxy/v2/toxics.(*TimeoutToxic).Pipe",
-	"github.com/Shopify/toxiproxy/v2/toxics.(*SlowCloseToxic).Pipe",
-	"github.com/Shopify/toxiproxy/v2/toxics.(*LimitDataToxic).Pipe",
-	"github.com/Shopify/toxiproxy/v2/toxics.(*ResetToxic).Pipe",
 }
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m, leakIgnores()...) }

@@ -9,15 +9,10 @@ import (
 )
 
 // TestMain checks the whole package for leaked goroutines, ignoring only
-// toxiproxy's own documented leaks (proxy.LeakyTopFunctions) and the
-// built-in toxics that can be stranded by them.
+// toxiproxy's own documented leaks (proxy.LeakyTopFunctions).
 func TestMain(m *testing.M) {
 	var opts []goleak.Option
-	for _, f := range append(proxy.LeakyTopFunctions(),
-		"github.com/Shopify/toxiproxy/v2/toxics.(*LatencyToxic).Pipe",
-		"github.com/Shopify/toxiproxy/v2/toxics.(*TimeoutToxic).Pipe",
-		"github.com/Shopify/toxiproxy/v2/toxics.(*LimitDataToxic).Pipe",
-		"github.com/Shopify/toxiproxy/v2/toxics.(*ResetToxic).Pipe") {
+	for _, f := range proxy.LeakyTopFunctions() {
 		opts = append(opts, goleak.IgnoreTopFunction(f))
 	}
 	goleak.VerifyTestMain(m, opts...)

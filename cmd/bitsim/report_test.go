@@ -33,7 +33,7 @@ func runBitsim(t *testing.T, args ...string) (string, error) {
 func scenarioLeaks(t *testing.T) {
 	t.Cleanup(func() {
 		var opts []goleak.Option
-		for _, f := range append(proxy.LeakyTopFunctions(), "github.com/Shopify/toxiproxy/v2/toxics.(*LatencyToxic).Pipe") {
+		for _, f := range proxy.LeakyTopFunctions() {
 			opts = append(opts, goleak.IgnoreTopFunction(f))
 		}
 		goleak.VerifyNone(t, opts...)
