@@ -241,6 +241,33 @@ func TestFaultActions(t *testing.T) {
 			t.Errorf("effects %d, want 1", r.f.App().Effects())
 		}
 	})
+	t.Run("app stays down after a crash until app-restart", func(t *testing.T) {
+		r := newRig(t, farm.Config{Nodes: 1, App: app.Config{Mode: app.Idempotent, StayDown: true}})
+		r.inject(sim.Schedule{
+			{Name: "crash", Action: sim.Action{Kind: sim.ActAppCrash, Point: "after-processing"}},
+			{Name: "back", Trigger: sim.Trigger{Event: sim.ClientTimerFired, Nth: 3}, Action: sim.Action{Kind: sim.ActAppRestart}},
+		})
+		res, data := r.upload("r.bin", 50_000, client.Options{}, "")
+		if res.State != client.Acknowledged || res.Retries < 3 {
+			r.dump()
+			t.Fatalf("result %+v", res)
+		}
+		r.requireDelivered(data, 2) // the crashed delivery and the one after the restart
+		if r.f.App().Effects() != 1 || r.count(sim.AppRestarted, nil) != 1 {
+			t.Errorf("effects %d, restarts %d", r.f.App().Effects(), r.count(sim.AppRestarted, nil))
+		}
+	})
+	t.Run("drop-sessions answers 0x8020001F and the client restarts", func(t *testing.T) {
+		r := newRig(t, farm.Config{Nodes: 1})
+		r.inject(sim.Schedule{{Name: "drop", Trigger: sim.Trigger{Event: sim.AckSent, Packet: "Fragment", Nth: 2},
+			Action: sim.Action{Kind: sim.ActDropSessions, Node: "node1"}}})
+		res, data := r.upload("d2.bin", 300_000, client.Options{}, "")
+		if res.State != client.Acknowledged || res.Restarts != 1 {
+			r.dump()
+			t.Fatalf("result %+v", res)
+		}
+		r.requireDelivered(data, 1)
+	})
 	t.Run("lose-tail rewinds the client", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1})
 		r.inject(sim.Schedule{
