@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/wire"
 )
 
 // HdrNode names the notifying node. Nodes send it on every notification;
 // the app records it in Delivery.Node. It is not a BITS header.
-const HdrNode = "X-Bitsim-Node"
+const HdrNode = wire.HdrNode
 
 // Routes under the base path. Every other POST under the base is a
 // notification.

@@ -86,7 +86,7 @@ func (j *Job) setHeaders(h http.Header) {
 // balancer's sticky policy and the node's per-client session limit can tell
 // jobs apart behind a proxy (farm.StickyHeader; not a BITS header). A custom
 // header of the same name overrides it.
-const ClientIDHeader = "X-Bitsim-Client"
+const ClientIDHeader = wire.HdrClientID
 
 // exchange sends one BITS_POST packet to the current target (the host-id URL
 // if one is in use, else the original URL) and parses the Ack. It returns a

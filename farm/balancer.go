@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/wire"
 )
 
 // PolicyKind is how the Balancer chooses a node for a new connection.
@@ -80,7 +81,7 @@ func (p *Policy) UnmarshalText(b []byte) error {
 // one; bitsim's client sends this one with its job id. A connection without
 // it is pinned on its source address (which, behind toxiproxy, is the
 // proxy's: every client then looks the same).
-const StickyHeader = "X-Bitsim-Client"
+const StickyHeader = wire.HdrClientID
 
 // BalancerConfig configures a Balancer.
 type BalancerConfig struct {

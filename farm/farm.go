@@ -153,6 +153,8 @@ type slot struct {
 	node   *Node
 	down   bool // link down by Down
 	dead   bool // killed or crashed, not restarted
+	// grave holds the dead node's address until its restart (see bury).
+	grave *tombstone
 	// tail is a tail loss to apply before the next restart (a lose-tail
 	// fault kills the node at once, inside one of its own handlers, where
 	// it cannot wait for the others to end).
@@ -265,7 +267,7 @@ func (f *Farm) newSlot(ctx context.Context, i int) (*slot, error) {
 	nc.Clock, nc.Events, nc.Net = f.cfg.Clock, f.events, f.cfg.Net
 	nc.Rand = f.cfg.Seed.Fork("session-ids/" + name)
 	s := &slot{idx: i, name: name, hostIP: host}
-	nc.OnCrash = func(*Node, CrashPoint) { f.markDead(s) }
+	nc.OnCrash = func(*Node, CrashPoint) { f.markDead(s); f.bury(s) }
 	s.cfg = nc
 	n, err := NewNode(nc)
 	if err != nil {
@@ -352,6 +354,7 @@ func (f *Farm) Close() error {
 			_ = f.lb.Close()
 		}
 		for _, s := range slots {
+			f.unbury(s)
 			if s.node != nil {
 				if s.node.isDead() {
 					s.node.Kill()
@@ -484,7 +487,68 @@ func (f *Farm) Kill(name string, o KillOptions) error {
 	n := s.node
 	f.mu.Unlock()
 	n.KillWith(o)
+	f.bury(s)
 	return nil
+}
+
+// killNow kills node s at once, from any goroutine, one of its own
+// handlers included (it does not wait for them).
+func (f *Farm) killNow(s *slot, session string) {
+	f.markDead(s)
+	f.mu.Lock()
+	n := s.node
+	f.mu.Unlock()
+	n.die(NoCrash, session)
+	f.bury(s)
+}
+
+// tombstone holds a dead node's address: it resets every connection, as
+// the host of a dead process does, and keeps the port from being taken by
+// another listener on the machine before the node restarts (the node's
+// link would then forward clients to a stranger).
+type tombstone struct {
+	ln   net.Listener
+	done chan struct{}
+}
+
+// bury puts a tombstone on a dead node's address (best effort).
+func (f *Farm) bury(s *slot) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s.grave != nil || !s.dead {
+		return
+	}
+	ln, err := f.cfg.Net.Listen(context.Background(), "tcp", s.addr)
+	if err != nil {
+		return
+	}
+	t := &tombstone{ln: ln, done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if tc, ok := c.(interface{ SetLinger(int) error }); ok {
+				_ = tc.SetLinger(0)
+			}
+			c.Close()
+		}
+	}()
+	s.grave = t
+}
+
+// unbury frees a dead node's address for its restart.
+func (f *Farm) unbury(s *slot) {
+	f.mu.Lock()
+	t := s.grave
+	s.grave = nil
+	f.mu.Unlock()
+	if t != nil {
+		t.ln.Close()
+		<-t.done
+	}
 }
 
 // Arm arms crash point p on node name's current instance (see Node.Arm).
@@ -515,6 +579,7 @@ func (f *Farm) Restart(ctx context.Context, name string) error {
 	} else {
 		old.Kill()
 	}
+	f.unbury(s)
 	n, err := NewNode(s.cfg)
 	if err != nil {
 		return err

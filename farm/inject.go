@@ -253,10 +253,7 @@ func (in *Injector) fire(i int, cause sim.Event) {
 		} else if s := in.f.slot(node); s != nil {
 			// Synchronously dead (the emitter may be one of its handlers,
 			// so do not wait for them here).
-			in.f.markDead(s)
-			if n := in.f.Node(node); n != nil {
-				n.die(NoCrash, cause.Session)
-			}
+			in.f.killNow(s, cause.Session)
 		}
 		if a.RestartAfter > 0 {
 			in.later(name, a.RestartAfter, func(ctx context.Context) error { return in.f.Restart(ctx, node) })
@@ -267,12 +264,10 @@ func (in *Injector) fire(i int, cause sim.Event) {
 		// Dead now, exactly at the trigger; the tail is cut when its
 		// handlers have ended, before the node restarts (Farm.Restart).
 		if s := in.f.slot(node); s != nil {
-			in.f.markDead(s)
 			in.f.mu.Lock()
 			s.tail = &KillOptions{LoseTail: a.Bytes, Session: cause.Session}
-			n := s.node
 			in.f.mu.Unlock()
-			n.die(NoCrash, cause.Session)
+			in.f.killNow(s, cause.Session)
 		}
 	case sim.ActLinkDown, sim.ActLinkUp:
 		if in.f.slot(a.Link) != nil {

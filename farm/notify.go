@@ -17,7 +17,7 @@ import (
 
 // NodeHeader names the delivering node in every notification, so the app
 // can record which node delivered.
-const NodeHeader = "X-Bitsim-Node"
+const NodeHeader = wire.HdrNode
 
 // notifyUserAgent is what IIS's back-end client sends ([X]).
 const notifyUserAgent = "BITSExts 1.5"

@@ -41,6 +41,15 @@ const (
 	HdrCopyFileToDestination = "BITS-Copy-File-To-Destination"
 )
 
+// Harness headers, not part of BITS. HdrClientID is a custom header
+// (SetCustomHeaders) bitsim's client sends on every request with its job id;
+// the farm's balancer pins on it (sticky policy) and nodes count sessions
+// per client with it. HdrNode names the notifying node in notifications.
+const (
+	HdrClientID = "X-Bitsim-Client"
+	HdrNode     = "X-Bitsim-Node"
+)
+
 // MaxHeaderValue is the longest header value a server accepts (4 KB).
 const MaxHeaderValue = 4096
 
