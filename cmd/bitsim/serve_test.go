@@ -149,15 +149,11 @@ func TestServeDrivenByToxiproxyClient(t *testing.T) {
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	opts := func(rec *recorder, onProgress func(acked, total int64)) client.Options {
-		return client.Options{Events: rec, FragmentSize: 64 << 10, MinRetryDelay: 100 * time.Millisecond,
-			AllowShortRetryDelay: true, OnProgress: onProgress}
-	}
-
-	t.Run("node2 disabled: fallback after the time-out, restart elsewhere", func(t *testing.T) {
-		rec := newRecorder()
+	// newJob makes a job that disables node2's link (through toxiproxy's
+	// client) as soon as its first fragment is acknowledged.
+	newJob := func(t *testing.T, rec *recorder, id string) *client.Job {
 		var once sync.Once
-		job, err := client.NewJob(opts(rec, func(acked, _ int64) {
+		disable := func(acked, _ int64) {
 			if acked > 0 {
 				once.Do(func() {
 					if err := node2.Disable(); err != nil {
@@ -165,10 +161,18 @@ func TestServeDrivenByToxiproxyClient(t *testing.T) {
 					}
 				})
 			}
-		}), client.JobSpec{ID: "fallback", LocalFile: file, RemoteURL: info.UploadURL + "fallback.bin"})
+		}
+		job, err := client.NewJob(client.Options{Events: rec, FragmentSize: 64 << 10, MinRetryDelay: 100 * time.Millisecond,
+			AllowShortRetryDelay: true, OnProgress: disable}, client.JobSpec{ID: id, LocalFile: file, RemoteURL: info.UploadURL + id + ".bin"})
 		if err != nil {
 			t.Fatal(err)
 		}
+		return job
+	}
+
+	t.Run("node2 disabled: fallback after the time-out, restart elsewhere", func(t *testing.T) {
+		rec := newRecorder()
+		job := newJob(t, rec, "fallback")
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
 		res, err := job.Run(ctx)
@@ -188,19 +192,7 @@ func TestServeDrivenByToxiproxyClient(t *testing.T) {
 
 	t.Run("node2 re-enabled before the time-out: the upload resumes", func(t *testing.T) {
 		rec := newRecorder()
-		var once sync.Once
-		job, err := client.NewJob(opts(rec, func(acked, _ int64) {
-			if acked > 0 {
-				once.Do(func() {
-					if err := node2.Disable(); err != nil {
-						t.Error(err)
-					}
-				})
-			}
-		}), client.JobSpec{ID: "resume", LocalFile: file, RemoteURL: info.UploadURL + "resume.bin"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		job := newJob(t, rec, "resume")
 		go func() {
 			<-rec.errs // the upload was interrupted
 			if err := node2.Enable(); err != nil {
