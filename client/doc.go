@@ -3,7 +3,7 @@
 // shared address, or a real IIS) the way the Windows BITS client does,
 // reporting every packet, error, state change and timer to a sim.Sink so
 // that scenarios and checkers can replay what happened. The spec digest
-// (shared/spec/bits-upload-protocol.md) is the reference; section numbers
+// (docs/protocol.md) is the reference; section numbers
 // below point into it.
 //
 // # Usage

@@ -8,7 +8,7 @@
 // that applies a sim.Schedule at exact protocol points.
 //
 // A Node speaks the upload protocol of the digest
-// (shared/spec/bits-upload-protocol.md; § numbers in comments refer to it):
+// (docs/protocol.md; § numbers in comments refer to it):
 // the five packets and their Acks (§4–§6), the fragment algorithm (§7.2),
 // completion with the in-memory notify cache (§7.3), notification by
 // reference or by value (§10), reply download (§11), the on-disk session

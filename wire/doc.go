@@ -5,7 +5,7 @@
 // parsing and formatting, session ids, and building and parsing Acks.
 //
 // It is a leaf: it imports only the standard library. Names follow the
-// protocol digest (shared/spec/bits-upload-protocol.md); headers are read
+// protocol digest (docs/protocol.md); headers are read
 // case-insensitively and written with the exact spelling IIS uses.
 //
 //	req, _ := wire.NewRequest(ctx, url, wire.Fragment, sid, body, r.Len())
