@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -17,7 +17,7 @@ import (
 const benchSize = 256 << 20
 
 // BenchmarkUpload compares, in one run, the `bitsim upload` path (a client
-// Job with 1 MiB fragments to a real farm.Node over loopback) with a plain
+// Job with 1 MiB fragments to a real node.Node over loopback) with a plain
 // HTTP PUT of the same bytes to a server that also writes them to a file.
 // Both read the source from disk by offset. The parent reports the ratio.
 //
@@ -78,7 +78,7 @@ func BenchmarkUpload(b *testing.B) {
 	})
 
 	b.Run("bits-job-1MiB", func(b *testing.B) {
-		n, err := farm.NewNode(farm.NodeConfig{Name: "bench", Dir: b.TempDir(), AllowOverwrites: true})
+		n, err := node.New(node.Config{Name: "bench", Dir: b.TempDir(), AllowOverwrites: true})
 		if err != nil {
 			b.Fatal(err)
 		}

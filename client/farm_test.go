@@ -1,6 +1,6 @@
 package client
 
-// Integration tests against the real server node (package farm) and the
+// Integration tests against the real server node (package farm/node) and the
 // mock app over loopback.
 
 import (
@@ -21,7 +21,8 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/app"
-	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/farm/balancer"
+	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/sim"
 	"github.com/bitsim/bitsim/wire"
 )
@@ -30,14 +31,14 @@ import (
 // address and directory.
 type testNode struct {
 	t    testing.TB
-	cfg  farm.NodeConfig
+	cfg  node.Config
 	addr string
 	mu   sync.Mutex
-	n    *farm.Node
-	all  []*farm.Node
+	n    *node.Node
+	all  []*node.Node
 }
 
-func startNode(t testing.TB, cfg farm.NodeConfig, addr string) *testNode {
+func startNode(t testing.TB, cfg node.Config, addr string) *testNode {
 	t.Helper()
 	if cfg.Dir == "" {
 		cfg.Dir = t.TempDir()
@@ -52,9 +53,9 @@ func startNode(t testing.TB, cfg farm.NodeConfig, addr string) *testNode {
 	return tn
 }
 
-func (tn *testNode) boot(addr string) *farm.Node {
+func (tn *testNode) boot(addr string) *node.Node {
 	tn.t.Helper()
-	n, err := farm.NewNode(tn.cfg)
+	n, err := node.New(tn.cfg)
 	if err != nil {
 		tn.t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func (tn *testNode) boot(addr string) *farm.Node {
 	return n
 }
 
-func (tn *testNode) node() *farm.Node {
+func (tn *testNode) node() *node.Node {
 	tn.mu.Lock()
 	defer tn.mu.Unlock()
 	return tn.n
@@ -76,7 +77,7 @@ func (tn *testNode) node() *farm.Node {
 
 // restart kills the node (waiting for a crashed one) and starts a new one
 // on the same directory and address: durable sessions survive.
-func (tn *testNode) restart(o farm.KillOptions) {
+func (tn *testNode) restart(o node.KillOptions) {
 	tn.node().KillWith(o)
 	tn.boot(tn.addr)
 }
@@ -124,7 +125,7 @@ func newTestJob(t testing.TB, opts Options, spec JobSpec) (*Job, *sim.History) {
 }
 
 func TestFarmUpload(t *testing.T) {
-	n := startNode(t, farm.NodeConfig{Name: "n1"}, "")
+	n := startNode(t, node.Config{Name: "n1"}, "")
 	path, data := testFile(t, 1<<20+123)
 	res, h := run(t, Options{}, JobSpec{LocalFile: path, RemoteURL: n.url("inbox/a.bin"), Txn: "t-1"})
 	if res.State != Acknowledged || res.Sessions != 1 || res.Retries != 0 {
@@ -199,7 +200,7 @@ func (c *cutConn) Read(p []byte) (int, error) {
 func TestFarmCutMidFragmentResumes(t *testing.T) {
 	const frag = 64 << 10
 	cut := &cutNet{after: 2*frag + frag/2 + 1000} // inside the third Fragment
-	n := startNode(t, farm.NodeConfig{Name: "n1", Net: cut}, "")
+	n := startNode(t, node.Config{Name: "n1", Net: cut}, "")
 	path, data := testFile(t, 5*frag)
 	res, h := run(t, Options{Clock: virtualClock(t), FragmentSize: frag}, JobSpec{LocalFile: path, RemoteURL: n.url("a.bin")})
 	if res.State != Acknowledged || res.Retries != 1 || res.Sessions != 1 || res.Restarts != 0 {
@@ -249,23 +250,23 @@ func TestFarm416Resync(t *testing.T) {
 	const frag = 32 << 10
 	cases := []struct {
 		name     string
-		overlap  farm.OverlapMode
+		overlap  node.OverlapMode
 		loseTail int64
 		// wantAt is where the client must continue after the 416.
 		wantAt int64
 	}{
-		{"backwards-lost-tail", farm.OverlapLenient, frag + frag/2, 3*frag - (frag + frag/2)},
-		{"forwards-strict-overlap", farm.OverlapStrict, 0, 3 * frag},
+		{"backwards-lost-tail", node.OverlapLenient, frag + frag/2, 3*frag - (frag + frag/2)},
+		{"forwards-strict-overlap", node.OverlapStrict, 0, 3 * frag},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			n := startNode(t, farm.NodeConfig{Name: "n1", Overlap: tc.overlap}, "")
-			n.node().Arm(farm.AfterWrite, 3) // the third Fragment is written, its Ack lost
+			n := startNode(t, node.Config{Name: "n1", Overlap: tc.overlap}, "")
+			n.node().Arm(node.AfterWrite, 3) // the third Fragment is written, its Ack lost
 			path, data := testFile(t, 5*frag)
 			j, h := newTestJob(t, Options{Clock: virtualClock(t), FragmentSize: frag}, JobSpec{LocalFile: path, RemoteURL: n.url("a.bin")})
 			wait := runAsync(t, j)
 			<-n.node().Crashed()
-			n.restart(farm.KillOptions{LoseTail: tc.loseTail})
+			n.restart(node.KillOptions{LoseTail: tc.loseTail})
 			res := wait()
 			if res.State != Acknowledged || res.Resyncs != 1 || res.Sessions != 1 {
 				dumpEvents(t, h)
@@ -296,7 +297,7 @@ func TestFarm416Resync(t *testing.T) {
 
 // 413: the node's fragment limit makes the client halve until it fits.
 func TestFarm413Shrink(t *testing.T) {
-	n := startNode(t, farm.NodeConfig{Name: "n1", MaxFragmentSize: 100_000}, "")
+	n := startNode(t, node.Config{Name: "n1", MaxFragmentSize: 100_000}, "")
 	path, data := testFile(t, 300_000)
 	res, h := run(t, Options{FragmentSize: 1 << 20}, JobSpec{LocalFile: path, RemoteURL: n.url("a.bin")})
 	if res.State != Acknowledged || !bytes.Equal(n.committed("a.bin"), data) {
@@ -322,14 +323,14 @@ func TestFarm413Shrink(t *testing.T) {
 // re-sends the whole file.
 func TestFarmSessionNotFoundRestarts(t *testing.T) {
 	const frag = 32 << 10
-	n1 := startNode(t, farm.NodeConfig{Name: "n1"}, "")
-	n2 := startNode(t, farm.NodeConfig{Name: "n2"}, "")
-	lb := farm.NewBalancer(farm.BalancerConfig{Policy: farm.Policy{Kind: farm.Pin, Node: 1}, Failover: true, Backends: []string{n1.addr, n2.addr}})
+	n1 := startNode(t, node.Config{Name: "n1"}, "")
+	n2 := startNode(t, node.Config{Name: "n2"}, "")
+	lb := balancer.New(balancer.Config{Policy: balancer.Policy{Kind: balancer.Pin, Node: 1}, Failover: true, Backends: []string{n1.addr, n2.addr}})
 	if err := lb.Start(context.Background(), "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lb.Close() })
-	n1.node().Arm(farm.AfterWrite, 3)
+	n1.node().Arm(node.AfterWrite, 3)
 	path, data := testFile(t, 5*frag)
 	j, h := newTestJob(t, Options{Clock: virtualClock(t), FragmentSize: frag}, JobSpec{LocalFile: path, RemoteURL: "http://" + lb.Addr() + "/upload/a.bin"})
 	res := runAsync(t, j)()
@@ -380,7 +381,7 @@ func sharedPort(t testing.TB) string {
 type hostFarm struct {
 	port   string
 	nodes  []*testNode
-	lb     *farm.Balancer
+	lb     *balancer.Balancer
 	shared string
 }
 
@@ -390,10 +391,10 @@ func startHostFarm(t testing.TB, clock sim.Clock, events sim.Sink, fallback time
 	port := sharedPort(t)
 	hf := &hostFarm{port: port}
 	for i, ip := range []string{"127.0.0.2", "127.0.0.3"} {
-		cfg := farm.NodeConfig{Name: fmt.Sprintf("n%d", i+1), HostID: ip, HostIDFallbackTimeout: fallback, Clock: clock, Events: events}
+		cfg := node.Config{Name: fmt.Sprintf("n%d", i+1), HostID: ip, HostIDFallbackTimeout: fallback, Clock: clock, Events: events}
 		hf.nodes = append(hf.nodes, startNode(t, cfg, ip+":"+port))
 	}
-	hf.lb = farm.NewBalancer(farm.BalancerConfig{Policy: farm.Policy{Kind: farm.Pin, Node: 1}, Failover: true,
+	hf.lb = balancer.New(balancer.Config{Policy: balancer.Policy{Kind: balancer.Pin, Node: 1}, Failover: true,
 		Backends: []string{hf.nodes[0].addr, hf.nodes[1].addr}, Events: events, Clock: clock})
 	if err := hf.lb.Start(context.Background(), "127.0.0.1:"+port); err != nil {
 		t.Fatal(err)
@@ -410,7 +411,7 @@ func TestFarmHostIDAffinity(t *testing.T) {
 	hist := sim.NewHistory()
 	hf := startHostFarm(t, nil, hist, 0)
 	// The shared address's balancer would send a new connection to n2.
-	hf.lb.SetPolicy(farm.Policy{Kind: farm.RoundRobin})
+	hf.lb.SetPolicy(balancer.Policy{Kind: balancer.RoundRobin})
 	path, data := testFile(t, 200_000)
 	res, _ := run(t, Options{Events: hist, FragmentSize: 40_000}, JobSpec{LocalFile: path, RemoteURL: hf.shared + "a.bin"})
 	if res.State != Acknowledged || res.Sessions != 1 {
@@ -457,7 +458,7 @@ func TestFarmHostIDFallbackOneDay(t *testing.T) {
 	hist := sim.NewHistory()
 	hf := startHostFarm(t, clock, hist, 0) // 0: the IIS default, one day
 	const frag = 40_000
-	hf.nodes[0].node().Arm(farm.AfterWrite, 2)
+	hf.nodes[0].node().Arm(node.AfterWrite, 2)
 	path, data := testFile(t, 200_000)
 	start, wall := clock.Now(), time.Now()
 	j, _ := newTestJob(t, Options{Clock: clock, Events: hist, FragmentSize: frag}, JobSpec{LocalFile: path, RemoteURL: hf.shared + "a.bin"})
@@ -557,14 +558,14 @@ func TestFallbackRuleConnectFailure(t *testing.T) {
 // Upload-reply round trip through a node and the mock app, in both
 // notification modes: the reply is the app's ReplyFor(txn, sha256, size).
 func TestFarmUploadReply(t *testing.T) {
-	for _, mode := range []farm.NotifyType{farm.NotifyReference, farm.NotifyValue} {
+	for _, mode := range []node.NotifyType{node.NotifyReference, node.NotifyValue} {
 		t.Run(mode.String(), func(t *testing.T) {
 			a := app.New(app.Config{Reply: true})
 			if err := a.Start(context.Background(), "127.0.0.1:0"); err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { a.Close() })
-			n := startNode(t, farm.NodeConfig{Name: "n1", NotificationType: mode, NotificationURL: a.NotifyURL()}, "")
+			n := startNode(t, node.Config{Name: "n1", NotificationType: mode, NotificationURL: a.NotifyURL()}, "")
 			path, data := testFile(t, 100_000)
 			res, h := run(t, Options{FragmentSize: 30_000}, JobSpec{Type: UploadReply, LocalFile: path, RemoteURL: n.url("inbox/report.dat"), Txn: "tx-9"})
 			if res.State != Acknowledged {
@@ -594,7 +595,7 @@ func TestFarmUploadReply(t *testing.T) {
 
 func TestFarmCancel(t *testing.T) {
 	hist := sim.NewHistory()
-	n := startNode(t, farm.NodeConfig{Name: "n1", Events: hist}, "")
+	n := startNode(t, node.Config{Name: "n1", Events: hist}, "")
 	path, _ := testFile(t, 200_000)
 	var j *Job
 	var err error
@@ -620,7 +621,7 @@ func TestFarmCancel(t *testing.T) {
 }
 
 func TestFarmLocalFileChanged(t *testing.T) {
-	n := startNode(t, farm.NodeConfig{Name: "n1"}, "")
+	n := startNode(t, node.Config{Name: "n1"}, "")
 	path, _ := testFile(t, 200_000)
 	j, err := NewJob(Options{FragmentSize: 20_000, OnProgress: func(acked, _ int64) {
 		if acked == 40_000 {

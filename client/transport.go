@@ -84,7 +84,7 @@ func (j *Job) setHeaders(h http.Header) {
 
 // ClientIDHeader carries the job id on every request, so that the harness
 // balancer's sticky policy and the node's per-client session limit can tell
-// jobs apart behind a proxy (farm.StickyHeader; not a BITS header). A custom
+// jobs apart behind a proxy (balancer.StickyHeader; not a BITS header). A custom
 // header of the same name overrides it.
 const ClientIDHeader = wire.HdrClientID
 

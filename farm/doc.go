@@ -1,35 +1,10 @@
-// Package farm holds bitsim's BITS upload servers: the Node, one IIS-like
-// BITS server extension serving one virtual directory with durable
-// sessions, notification of the server application, crash points and
-// cleanup; and, around nodes, the web farm: the Farm (nodes on one port at
-// consecutive loopback addresses so BITS-Host-Id stays a bare host, the
-// connection-level Balancer behind the shared address, the mock app, and a
-// toxiproxy link on every path, see package proxy) and the fault Injector
-// that applies a sim.Schedule at exact protocol points.
-//
-// A Node speaks the upload protocol of the digest
-// (docs/protocol.md; § numbers in comments refer to it):
-// the five packets and their Acks (§4–§6), the fragment algorithm (§7.2),
-// completion with the in-memory notify cache (§7.3), notification by
-// reference or by value (§10), reply download (§11), the on-disk session
-// store (§8.2) that a restarted node reloads, and the IIS properties (§9)
-// and knobs K1, K2, K3 and K10 (§15) as NodeConfig fields.
-//
-//	n, err := farm.NewNode(farm.NodeConfig{
-//		Name: "node1", Dir: dir,
-//		NotificationType: farm.NotifyReference, NotificationURL: app.NotifyURL(),
-//		HostID: "127.0.0.2", Clock: clock, Events: hist,
-//	})
-//	if err != nil { ... }
-//	if err := n.Start(ctx, "127.0.0.2:8080"); err != nil { ... }
-//	n.Arm(farm.AfterNotifySent, 1) // die while the app processes the upload
-//	<-n.Crashed()
-//	n.Kill()                          // wait for the dead node's handlers
-//	n2, _ := farm.NewNode(n.Config()) // restart: sessions reload from dir
-//	_ = n2.Start(ctx, "127.0.0.2:8080")
-//	defer n2.Close()
-//
-// A farm, a schedule and a client:
+// Package farm is bitsim's web-farm topology: the Farm puts BITS upload
+// nodes (package node) on one port at consecutive loopback addresses, so
+// BITS-Host-Id stays a bare host, behind a connection-level balancer
+// (package balancer) on the shared address, with a mock application
+// (package app) and a toxiproxy link on every path (package proxy); it
+// kills, restarts, takes down and brings up nodes; and the fault Injector
+// applies a sim.Schedule at exact protocol points.
 //
 //	f, _ := farm.New(ctx, farm.Config{Nodes: 3, HostID: true, Clock: clock, Events: hist})
 //	defer f.Close()
@@ -39,6 +14,15 @@
 //		client.JobSpec{LocalFile: path, RemoteURL: f.UploadURL("a.bin")})
 //	res, _ := job.Run(ctx)
 //
-// Concurrency: every Node method is safe for concurrent use; the packets of
-// one session are processed one at a time.
+// # Who owns what
+//
+// The farm owns the topology: which nodes exist (slots that keep a node's
+// name, address, storage and Config across restarts), the links, the
+// tombstone that holds a dead node's address, and the balancer's view of
+// which nodes are down. A node owns its sessions and life cycle (package
+// node); the farm drives it only through node.New, Start, Kill, KillWith,
+// Abort, Arm, Disarm, DropSessions, RunCleanup, Alive and Dead, and learns
+// of a crash through node.Config.OnCrash. The balancer owns the spliced
+// connections; the farm gives it the node addresses and calls SetDown,
+// and answers its Healthy question from the node's link.
 package farm

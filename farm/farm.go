@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/farm/balancer"
+	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/farm/proxy"
 	"github.com/bitsim/bitsim/sim"
 )
@@ -34,7 +36,12 @@ const (
 
 var storageNames = []string{"local", "shared"}
 
-func (s Storage) String() string { return enumString(storageNames, int(s), "Storage") }
+func (s Storage) String() string {
+	if s >= 0 && int(s) < len(storageNames) {
+		return storageNames[s]
+	}
+	return fmt.Sprintf("Storage(%d)", int(s))
+}
 
 // ParseStorage parses "local" or "shared".
 func ParseStorage(s string) (Storage, error) {
@@ -69,7 +76,7 @@ type Config struct {
 	// fall back).
 	FallbackTimeout time.Duration
 	// Policy is the balancer's policy for the shared address.
-	Policy Policy
+	Policy balancer.Policy
 	// Storage is local (default) or shared.
 	Storage Storage
 	// Dir is the farm's root directory: node k keeps its sessions in
@@ -80,9 +87,9 @@ type Config struct {
 	// (notification type, overlap, commit, timeouts ...). Name, Dir,
 	// HostID, HostIDFallbackTimeout, NotificationURL, Clock, Events, Net,
 	// Rand and OnCrash are set by the farm. A zero NotificationType means
-	// notification by reference (NotifyReference), since a farm exists to
+	// notification by reference (node.NotifyReference), since a farm exists to
 	// feed its app; set NoNotify for type 0.
-	Node NodeConfig
+	Node node.Config
 	// NoNotify configures BITSServerNotificationType 0: nothing is posted
 	// to the app.
 	NoNotify bool
@@ -130,7 +137,7 @@ type Farm struct {
 	tmp    bool
 	events sim.Sink
 	px     *proxy.Server
-	lb     *Balancer
+	lb     *balancer.Balancer
 	app    *app.App
 	port   int
 	api    string
@@ -147,10 +154,10 @@ type Farm struct {
 type slot struct {
 	idx    int // 0-based
 	name   string
-	cfg    NodeConfig
+	cfg    node.Config
 	addr   string // the node's own listener (stable across restarts)
 	hostIP string // the node's farm address host (its BITS-Host-Id)
-	node   *Node
+	node   *node.Node
 	down   bool // link down by Down
 	dead   bool // killed or crashed, not restarted
 	// grave holds the dead node's address until its restart (see bury).
@@ -158,7 +165,7 @@ type slot struct {
 	// tail is a tail loss to apply before the next restart (a lose-tail
 	// fault kills the node at once, inside one of its own handlers, where
 	// it cannot wait for the others to end).
-	tail *KillOptions
+	tail *node.KillOptions
 }
 
 // New starts a farm: app, app links, nodes, balancer and client links.
@@ -215,7 +222,7 @@ func New(ctx context.Context, cfg Config) (f *Farm, err error) {
 	for i, s := range f.slots {
 		backends[i] = s.addr
 	}
-	f.lb = NewBalancer(BalancerConfig{Policy: cfg.Policy, Backends: backends, Rand: cfg.Seed.Fork("balancer"),
+	f.lb = balancer.New(balancer.Config{Policy: cfg.Policy, Backends: backends, Rand: cfg.Seed.Fork("balancer"),
 		Failover: true, Healthy: f.linkUp, Net: cfg.Net, Clock: cfg.Clock, Events: f.events})
 	if err := f.lb.Start(ctx, "127.0.0.1:0"); err != nil {
 		return nil, err
@@ -252,10 +259,10 @@ func (f *Farm) newSlot(ctx context.Context, i int) (*slot, error) {
 		return nil, fmt.Errorf("farm: %w", err)
 	}
 	if f.cfg.NoNotify {
-		nc.NotificationType = NotifyNone
+		nc.NotificationType = node.NotifyNone
 	} else {
-		if nc.NotificationType == NotifyNone {
-			nc.NotificationType = NotifyReference
+		if nc.NotificationType == node.NotifyNone {
+			nc.NotificationType = node.NotifyReference
 		}
 		nc.NotificationURL = "http://" + link.Addr() + app.NotifyPath
 	}
@@ -267,9 +274,9 @@ func (f *Farm) newSlot(ctx context.Context, i int) (*slot, error) {
 	nc.Clock, nc.Events, nc.Net = f.cfg.Clock, f.events, f.cfg.Net
 	nc.Rand = f.cfg.Seed.Fork("session-ids/" + name)
 	s := &slot{idx: i, name: name, hostIP: host}
-	nc.OnCrash = func(*Node, CrashPoint) { f.markDead(s); f.bury(s) }
+	nc.OnCrash = func(*node.Node, node.CrashPoint) { f.markDead(s); f.bury(s) }
 	s.cfg = nc
-	n, err := NewNode(nc)
+	n, err := node.New(nc)
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +363,7 @@ func (f *Farm) Close() error {
 		for _, s := range slots {
 			f.unbury(s)
 			if s.node != nil {
-				if s.node.isDead() {
+				if s.node.Dead() {
 					s.node.Kill()
 				} else {
 					_ = s.node.Close()
@@ -412,7 +419,7 @@ func (f *Farm) NodeDir(name string) string {
 
 // Node returns the current instance of node name (a new one after each
 // restart), or nil.
-func (f *Farm) Node(name string) *Node {
+func (f *Farm) Node(name string) *node.Node {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, s := range f.slots {
@@ -436,7 +443,7 @@ func (f *Farm) slot(name string) *slot {
 func (f *Farm) App() *app.App { return f.app }
 
 // Balancer returns the balancer behind the shared address.
-func (f *Farm) Balancer() *Balancer { return f.lb }
+func (f *Farm) Balancer() *balancer.Balancer { return f.lb }
 
 // Links returns the toxiproxy server holding every link.
 func (f *Farm) Links() *proxy.Server { return f.px }
@@ -477,7 +484,7 @@ func (f *Farm) markDead(s *slot) {
 
 // Kill kills node name abruptly (see Node.KillWith) and takes it out of the
 // balancer's rotation. It stays down until Restart.
-func (f *Farm) Kill(name string, o KillOptions) error {
+func (f *Farm) Kill(name string, o node.KillOptions) error {
 	s := f.slot(name)
 	if s == nil {
 		return fmt.Errorf("farm: no node %q", name)
@@ -498,7 +505,7 @@ func (f *Farm) killNow(s *slot, session string) {
 	f.mu.Lock()
 	n := s.node
 	f.mu.Unlock()
-	n.die(NoCrash, session)
+	n.Abort(session)
 	f.bury(s)
 }
 
@@ -552,7 +559,7 @@ func (f *Farm) unbury(s *slot) {
 }
 
 // Arm arms crash point p on node name's current instance (see Node.Arm).
-func (f *Farm) Arm(name string, p CrashPoint, nth int) error {
+func (f *Farm) Arm(name string, p node.CrashPoint, nth int) error {
 	n := f.Node(name)
 	if n == nil {
 		return fmt.Errorf("farm: no node %q", name)
@@ -580,7 +587,7 @@ func (f *Farm) Restart(ctx context.Context, name string) error {
 		old.Kill()
 	}
 	f.unbury(s)
-	n, err := NewNode(s.cfg)
+	n, err := node.New(s.cfg)
 	if err != nil {
 		return err
 	}
@@ -632,7 +639,7 @@ func (f *Farm) setDown(name string, down bool) error {
 func (f *Farm) RunCleanup() int {
 	total := 0
 	for _, s := range f.slots {
-		if n := f.Node(s.name); n != nil && n.alive() {
+		if n := f.Node(s.name); n != nil && n.Alive() {
 			total += n.RunCleanup()
 		}
 	}

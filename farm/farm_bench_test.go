@@ -13,6 +13,7 @@ import (
 
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/farm/proxy"
 )
 
@@ -57,7 +58,7 @@ func mibs(b *testing.B) float64 {
 
 func benchFarm(b *testing.B, src string, frag int64) float64 {
 	f, err := farm.New(context.Background(), farm.Config{Nodes: 1, NoNotify: true, Dir: b.TempDir(),
-		Node: farm.NodeConfig{AllowOverwrites: true, CleanupInterval: -1}})
+		Node: node.Config{AllowOverwrites: true, CleanupInterval: -1}})
 	if err != nil {
 		b.Fatal(err)
 	}

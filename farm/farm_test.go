@@ -11,6 +11,7 @@ import (
 	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/sim"
 	"github.com/bitsim/bitsim/wire"
 )
@@ -79,7 +80,7 @@ func TestHostIDPinsTheClient(t *testing.T) {
 // the upload completes with a byte-identical file; the notification points
 // deliver twice (spec §14 case 5), never a corrupt file.
 func TestKillAtEveryCrashPoint(t *testing.T) {
-	for _, p := range farm.CrashPoints() {
+	for _, p := range node.CrashPoints() {
 		t.Run(p.String(), func(t *testing.T) {
 			r := newRig(t, farm.Config{Nodes: 1})
 			r.inject(sim.Schedule{{Name: "crash", Trigger: sim.Trigger{Point: p.String(), Node: "node1"},
@@ -90,7 +91,7 @@ func TestKillAtEveryCrashPoint(t *testing.T) {
 				t.Fatalf("result %+v", res)
 			}
 			want := 1
-			if p == farm.AfterNotifySent || p == farm.AfterNotifyAnswer {
+			if p == node.AfterNotifySent || p == node.AfterNotifyAnswer {
 				want = 2
 			}
 			r.requireDelivered(data, want)
@@ -214,7 +215,7 @@ func TestFaultActions(t *testing.T) {
 		}
 	})
 	t.Run("app-latency beyond the notification timeout", func(t *testing.T) {
-		r := newRig(t, farm.Config{Nodes: 1, Node: farm.NodeConfig{NotificationTimeout: time.Minute}})
+		r := newRig(t, farm.Config{Nodes: 1, Node: node.Config{NotificationTimeout: time.Minute}})
 		r.inject(sim.Schedule{
 			{Name: "slow", Action: sim.Action{Kind: sim.ActAppLatency, Latency: 2 * time.Minute}},
 			{Name: "fast", Trigger: sim.Trigger{Event: sim.AckSent, Status: 408}, Action: sim.Action{Kind: sim.ActAppLatency}},

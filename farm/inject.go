@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/farm/proxy"
 	"github.com/bitsim/bitsim/sim"
 )
@@ -51,7 +52,7 @@ func (f *Farm) Inject(s sim.Schedule) (*Injector, error) {
 	}
 	for i, ft := range s {
 		if ft.Trigger.Point != "" {
-			if _, err := ParseCrashPoint(ft.Trigger.Point); err != nil {
+			if _, err := node.ParseCrashPoint(ft.Trigger.Point); err != nil {
 				return nil, fmt.Errorf("farm: fault %s: %w", s.FaultName(i), err)
 			}
 		}
@@ -85,7 +86,7 @@ func (f *Farm) Inject(s sim.Schedule) (*Injector, error) {
 		t := ft.Trigger
 		switch {
 		case t.Point != "" && ft.Action.Kind == sim.ActKill:
-			p, _ := ParseCrashPoint(t.Point)
+			p, _ := node.ParseCrashPoint(t.Point)
 			for _, name := range in.pointNodes(ft) {
 				if err := f.Arm(name, p, t.N()); err != nil {
 					return nil, err
@@ -227,14 +228,14 @@ func (in *Injector) fire(i int, cause sim.Event) {
 	ft := in.sched[i]
 	a := ft.Action
 	name := in.sched.FaultName(i)
-	node := a.Node
-	if node == "" {
-		node = ft.Trigger.Node
+	target := a.Node
+	if target == "" {
+		target = ft.Trigger.Node
 	}
-	if node == "" {
-		node = cause.Node
+	if target == "" {
+		target = cause.Node
 	}
-	ev := sim.Event{At: in.clock.Now(), Kind: sim.FaultFired, Source: "faults", Node: node, Detail: name,
+	ev := sim.Event{At: in.clock.Now(), Kind: sim.FaultFired, Source: "faults", Node: target, Detail: name,
 		State: a.String(), Point: ft.Trigger.Point, Session: cause.Session, URL: ft.Trigger.String()}
 	var err error
 	switch a.Kind {
@@ -243,29 +244,29 @@ func (in *Injector) fire(i int, cause sim.Event) {
 			// The node died at its armed point; disarm the others.
 			if first {
 				for _, n := range in.pointNodes(ft) {
-					if n != node {
+					if n != target {
 						if nd := in.f.Node(n); nd != nil {
 							nd.Disarm()
 						}
 					}
 				}
 			}
-		} else if s := in.f.slot(node); s != nil {
+		} else if s := in.f.slot(target); s != nil {
 			// Synchronously dead (the emitter may be one of its handlers,
 			// so do not wait for them here).
 			in.f.killNow(s, cause.Session)
 		}
 		if a.RestartAfter > 0 {
-			in.later(name, a.RestartAfter, func(ctx context.Context) error { return in.f.Restart(ctx, node) })
+			in.later(name, a.RestartAfter, func(ctx context.Context) error { return in.f.Restart(ctx, target) })
 		}
 	case sim.ActRestart:
-		in.later(name, 0, func(ctx context.Context) error { return in.f.Restart(ctx, node) })
+		in.later(name, 0, func(ctx context.Context) error { return in.f.Restart(ctx, target) })
 	case sim.ActLoseTail:
 		// Dead now, exactly at the trigger; the tail is cut when its
 		// handlers have ended, before the node restarts (Farm.Restart).
-		if s := in.f.slot(node); s != nil {
+		if s := in.f.slot(target); s != nil {
 			in.f.mu.Lock()
-			s.tail = &KillOptions{LoseTail: a.Bytes, Session: cause.Session}
+			s.tail = &node.KillOptions{LoseTail: a.Bytes, Session: cause.Session}
 			in.f.mu.Unlock()
 			in.f.killNow(s, cause.Session)
 		}
@@ -290,7 +291,7 @@ func (in *Injector) fire(i int, cause sim.Event) {
 			err = l.RemoveToxic(a.ToxicName)
 		}
 	case sim.ActDropSessions:
-		if n := in.f.Node(node); n != nil {
+		if n := in.f.Node(target); n != nil {
 			n.DropSessions("dropped by fault " + name)
 		}
 	case sim.ActAppLatency:

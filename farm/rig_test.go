@@ -15,6 +15,7 @@ import (
 	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/farm/balancer"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -88,7 +89,7 @@ func (r *rig) upload(name string, size int, opts client.Options, url string) (cl
 	if opts.Header == nil {
 		opts.Header = http.Header{}
 	}
-	opts.Header.Set(farm.StickyHeader, id)
+	opts.Header.Set(balancer.StickyHeader, id)
 	job, err := client.NewJob(opts, client.JobSpec{ID: id, LocalFile: path, RemoteURL: url})
 	if err != nil {
 		r.t.Fatal(err)

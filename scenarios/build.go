@@ -7,6 +7,8 @@ import (
 	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/farm/balancer"
+	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -15,7 +17,7 @@ func (s Scenario) farmConfig(seed sim.Seed) (farm.Config, error) {
 	f := s.Farm
 	cfg := farm.Config{Nodes: max(f.Nodes, 1), HostID: f.HostID, FallbackTimeout: f.FallbackTimeout, Seed: seed}
 	var err error
-	if cfg.Policy, err = farm.ParsePolicy(f.Balancer); err != nil {
+	if cfg.Policy, err = balancer.ParsePolicy(f.Balancer); err != nil {
 		return cfg, err
 	}
 	if f.Storage != "" {
@@ -23,22 +25,22 @@ func (s Scenario) farmConfig(seed sim.Seed) (farm.Config, error) {
 			return cfg, err
 		}
 	}
-	nt := farm.NotifyReference
+	nt := node.NotifyReference
 	if f.Notification != "" {
-		if nt, err = farm.ParseNotifyType(f.Notification); err != nil {
+		if nt, err = node.ParseNotifyType(f.Notification); err != nil {
 			return cfg, err
 		}
 	}
-	cfg.NoNotify = nt == farm.NotifyNone
-	cfg.Node = farm.NodeConfig{NotificationType: nt, ConflictStatus: f.ConflictStatus, SessionTimeout: f.SessionTimeout,
+	cfg.NoNotify = nt == node.NotifyNone
+	cfg.Node = node.Config{NotificationType: nt, ConflictStatus: f.ConflictStatus, SessionTimeout: f.SessionTimeout,
 		NotificationTimeout: f.NotificationTimeout, MaxFragmentSize: f.MaxFragmentSize, MaxUploadSize: f.MaxUploadSize}
 	if f.Overlap != "" {
-		if cfg.Node.Overlap, err = farm.ParseOverlapMode(f.Overlap); err != nil {
+		if cfg.Node.Overlap, err = node.ParseOverlapMode(f.Overlap); err != nil {
 			return cfg, err
 		}
 	}
 	if f.Commit != "" {
-		if cfg.Node.Commit, err = farm.ParseCommitMode(f.Commit); err != nil {
+		if cfg.Node.Commit, err = node.ParseCommitMode(f.Commit); err != nil {
 			return cfg, err
 		}
 	}
@@ -106,5 +108,5 @@ func (s Scenario) sessionTimeout() time.Duration {
 	if s.Farm.SessionTimeout > 0 {
 		return s.Farm.SessionTimeout
 	}
-	return farm.DefaultSessionTimeout
+	return node.DefaultSessionTimeout
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -19,7 +19,7 @@ func randomSchedule(sc Scenario, seed sim.Seed) sim.Schedule {
 		n = 3
 	}
 	nodes := max(sc.Farm.Nodes, 1)
-	points := farm.CrashPoints()
+	points := node.CrashPoints()
 	var out sim.Schedule
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("random-%d", i+1)

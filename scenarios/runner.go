@@ -18,6 +18,7 @@ import (
 	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/farm/balancer"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -172,7 +173,7 @@ func Run(ctx context.Context, sc Scenario, seed sim.Seed, opts RunOptions) (*Res
 		if o.FragmentSize == 0 {
 			o.FragmentSize = 64 << 10
 		}
-		o.Header = http.Header{farm.StickyHeader: {specs[i].ID}}
+		o.Header = http.Header{balancer.StickyHeader: {specs[i].ID}}
 		job, err := client.NewJob(o, specs[i])
 		if err != nil {
 			clock.StopAuto()

@@ -11,6 +11,8 @@ import (
 
 	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/farm/balancer"
+	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -94,7 +96,7 @@ SIGINT or SIGTERM, then shuts down cleanly.`,
 
 func (fl serveFlags) config() (farm.Config, error) {
 	var cfg farm.Config
-	nt, err := farm.ParseNotifyType(fl.notification)
+	nt, err := node.ParseNotifyType(fl.notification)
 	if err != nil {
 		return cfg, err
 	}
@@ -102,11 +104,11 @@ func (fl serveFlags) config() (farm.Config, error) {
 	if err != nil {
 		return cfg, err
 	}
-	ov, err := farm.ParseOverlapMode(fl.overlap)
+	ov, err := node.ParseOverlapMode(fl.overlap)
 	if err != nil {
 		return cfg, err
 	}
-	pol, err := farm.ParsePolicy(fl.lb)
+	pol, err := balancer.ParsePolicy(fl.lb)
 	if err != nil {
 		return cfg, err
 	}
@@ -123,9 +125,9 @@ func (fl serveFlags) config() (farm.Config, error) {
 	}
 	cfg = farm.Config{
 		Nodes: fl.nodes, HostID: fl.hostID, Policy: pol, Storage: st, Dir: fl.dir, Seed: seed,
-		Bind: fl.bind, Port: fl.port, APIAddr: fl.toxiproxyAPI, NoNotify: nt == farm.NotifyNone,
+		Bind: fl.bind, Port: fl.port, APIAddr: fl.toxiproxyAPI, NoNotify: nt == node.NotifyNone,
 		App: app.Config{Mode: mode, Reply: fl.reply},
-		Node: farm.NodeConfig{NotificationType: nt, Overlap: ov, MaxUploadSize: fl.maxUploadSize,
+		Node: node.Config{NotificationType: nt, Overlap: ov, MaxUploadSize: fl.maxUploadSize,
 			SessionTimeout: fl.sessionTimeout},
 	}
 	cfg.FallbackTimeout = fl.fallbackTimeout

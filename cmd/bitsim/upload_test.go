@@ -18,7 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/bitsim/bitsim/app"
-	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/wire"
 )
 
@@ -37,10 +37,10 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 
 func noLeaks(t *testing.T) { t.Cleanup(func() { goleak.VerifyNone(t) }) }
 
-func startNode(t *testing.T, cfg farm.NodeConfig) *farm.Node {
+func startNode(t *testing.T, cfg node.Config) *node.Node {
 	t.Helper()
 	cfg.Dir = t.TempDir()
-	n, err := farm.NewNode(cfg)
+	n, err := node.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func parseSummary(t *testing.T, out string) summary {
 
 func TestUploadCommand(t *testing.T) {
 	noLeaks(t)
-	n := startNode(t, farm.NodeConfig{Name: "n1"})
+	n := startNode(t, node.Config{Name: "n1"})
 	path, data := writeFile(t, 300_000)
 	out, errOut, err := runCLI(t, "upload", "--json", "--fragment-size", "64KiB", path, n.UploadURL("inbox/r.dat"))
 	if err != nil {
@@ -120,7 +120,7 @@ func TestUploadCommandReplyTxn(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	n := startNode(t, farm.NodeConfig{Name: "n1", NotificationType: farm.NotifyValue, NotificationURL: a.NotifyURL()})
+	n := startNode(t, node.Config{Name: "n1", NotificationType: node.NotifyValue, NotificationURL: a.NotifyURL()})
 	path, data := writeFile(t, 50_000)
 	replyFile := filepath.Join(t.TempDir(), "reply.bin")
 	out, errOut, err := runCLI(t, "upload", "--json", "--reply", replyFile, "--txn", "T-42", path, n.UploadURL("x.dat"))

@@ -1,0 +1,130 @@
+package node
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/bitsim/bitsim/sim"
+)
+
+// scheduleCleanup arms the next cleanup run on the clock (a wait, so a
+// virtual clock may jump to it).
+func (n *Node) scheduleCleanup() {
+	if n.cfg.CleanupInterval < 0 {
+		return
+	}
+	n.cleanupMu.Lock()
+	defer n.cleanupMu.Unlock()
+	if !n.Alive() {
+		return
+	}
+	n.cleanupTimer = n.clock.AfterFunc(n.cfg.CleanupInterval, func() {
+		if !n.enter() {
+			return
+		}
+		defer n.wg.Done()
+		n.RunCleanup()
+		n.scheduleCleanup()
+	})
+}
+
+func (n *Node) stopCleanup() {
+	n.cleanupMu.Lock()
+	defer n.cleanupMu.Unlock()
+	if n.cleanupTimer != nil {
+		n.cleanupTimer.Stop()
+		n.cleanupTimer = nil
+	}
+}
+
+// RunCleanup runs the cleanup task now (§8.3) and returns how many
+// sessions it removed:
+//
+//  1. every session idle for longer than SessionTimeout (no packet since
+//     LastActivity) is deleted with its files (sim.SessionExpired, Detail
+//     "timeout");
+//  2. unless SessionLimitDisabled, each client holding more than
+//     SessionLimit sessions loses its most recent ones (by creation time)
+//     until it holds SessionLimit (Detail "session limit").
+//
+// A session busy with a packet right now is skipped (it is active). Ends
+// with sim.CleanupRan (Bytes = sessions removed).
+func (n *Node) RunCleanup() int {
+	// One cleanup at a time: a timer-driven run and an explicit one must not
+	// skip each other's sessions (TryLock below is for packets in flight),
+	// so when RunCleanup returns every expired session is gone.
+	n.cleanupRun.Lock()
+	defer n.cleanupRun.Unlock()
+	if n.cfg.SharedStorage {
+		n.syncShared()
+	}
+	now := n.clock.Now()
+	removed := 0
+	var alive []*session
+	for _, s := range n.snapshot() {
+		if !s.mu.TryLock() {
+			continue
+		}
+		switch {
+		case s.gone:
+		case now.Sub(s.rec.LastActivity) > n.cfg.SessionTimeout:
+			n.expire(s, "timeout")
+			removed++
+		default:
+			alive = append(alive, s)
+		}
+		s.mu.Unlock()
+	}
+	if !n.cfg.SessionLimitDisabled {
+		byClient := map[string][]*session{}
+		for _, s := range alive {
+			byClient[s.rec.Client] = append(byClient[s.rec.Client], s)
+		}
+		for _, ss := range byClient {
+			if len(ss) <= n.cfg.SessionLimit {
+				continue
+			}
+			sort.Slice(ss, func(i, j int) bool { // most recent first
+				if !ss[i].rec.Created.Equal(ss[j].rec.Created) {
+					return ss[i].rec.Created.After(ss[j].rec.Created)
+				}
+				return ss[i].id > ss[j].id
+			})
+			for _, s := range ss[:len(ss)-n.cfg.SessionLimit] {
+				if !s.mu.TryLock() {
+					continue
+				}
+				if !s.gone {
+					n.expire(s, "session limit")
+					removed++
+				}
+				s.mu.Unlock()
+			}
+		}
+	}
+	n.emit(sim.Event{Kind: sim.CleanupRan, Bytes: int64(removed), Detail: fmt.Sprintf("removed %d sessions", removed)})
+	return removed
+}
+
+func (n *Node) expire(s *session, why string) {
+	n.discard(s)
+	n.emit(sim.Event{Kind: sim.SessionExpired, Session: s.id, Offset: s.received, Total: s.rec.Total, Detail: why})
+}
+
+// DropSessions removes every session at once, as a server may under
+// resource pressure ([S] 3.2.7), with the same effect as a time-out: files
+// deleted, later packets answered 0x8020001F (sim.SessionExpired, Detail
+// why). It returns how many sessions it removed. A session busy with a
+// packet is removed once that packet is done.
+func (n *Node) DropSessions(why string) int {
+	removed := 0
+	for _, s := range n.snapshot() {
+		s.mu.Lock()
+		if !s.gone {
+			n.expire(s, why)
+			removed++
+		}
+		s.mu.Unlock()
+	}
+	return removed
+}

@@ -1,0 +1,29 @@
+package node
+
+import (
+	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/wire"
+)
+
+// emit stamps e with the node's clock and name and records it.
+func (n *Node) emit(e sim.Event) {
+	e.At = n.clock.Now()
+	e.Source = n.cfg.Name
+	e.Node = n.cfg.Name
+	n.cfg.Events.Record(e)
+}
+
+// ackEvent describes a written Ack.
+func ackEvent(p packet, a wire.Ack) sim.Event {
+	e := sim.Event{Kind: sim.AckSent, Session: p.session, Packet: p.typeName, Status: a.Status}
+	if a.HasError {
+		e.Code, e.Context = a.Code.Hex(), a.Context.Hex()
+	}
+	if a.HasReceived {
+		e.Offset = a.Received
+	}
+	if a.ReplyURL != "" {
+		e.Detail = "reply " + a.ReplyURL
+	}
+	return e
+}
