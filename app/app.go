@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
 	"github.com/bitsim/bitsim/wire"
 )
@@ -84,7 +85,7 @@ type App struct {
 
 	mu      sync.Mutex
 	gen     int
-	ledger  []Delivery
+	ledger  []ledger.Delivery
 	effects int
 	seen    map[string]bool   // keys delivered at least once
 	applied map[string][]byte // keys applied -> reply of the first application

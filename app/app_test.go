@@ -18,10 +18,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bitsim/bitsim/sim"
-	"github.com/bitsim/bitsim/wire"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/bitsim/bitsim/ledger"
+	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/wire"
 )
 
 // Compile-time checks of the flag-value contract used by `bitsim serve`.
@@ -138,7 +140,7 @@ func waitEvent(t testing.TB, hist *sim.History, ok func(sim.Event) bool) sim.Eve
 }
 
 // ignoreVolatile drops fields a case does not pin down.
-var ignoreVolatile = cmpopts.IgnoreFields(Delivery{}, "Time", "Path")
+var ignoreVolatile = cmpopts.IgnoreFields(ledger.Delivery{}, "Time", "Path")
 
 func TestParseEnums(t *testing.T) {
 	for _, m := range []Mode{Naive, Idempotent} {
@@ -194,8 +196,8 @@ func TestNotifyByValue(t *testing.T) {
 			if cl := r.header.Get("Content-Length"); cl != strconv.Itoa(len(tc.wantBody)) {
 				t.Errorf("Content-Length %q, want %d", cl, len(tc.wantBody))
 			}
-			want := []Delivery{{Seq: 1, Node: "node1", RemoteURL: remote, Size: int64(len(tc.body)), SHA256: sha(tc.body),
-				Txn: tc.wantTxn, Mode: ByValue, Effect: true, Status: 200}}
+			want := []ledger.Delivery{{Seq: 1, Node: "node1", RemoteURL: remote, Size: int64(len(tc.body)), SHA256: sha(tc.body),
+				Txn: tc.wantTxn, Mode: ledger.ByValue, Effect: true, Status: 200}}
 			if diff := cmp.Diff(want, a.Ledger(), ignoreVolatile); diff != "" {
 				t.Errorf("ledger (-want +got):\n%s", diff)
 			}
@@ -261,8 +263,8 @@ func TestNotifyByReference(t *testing.T) {
 					t.Errorf("header %s = %q, want %q", k, got, v)
 				}
 			}
-			wantL := []Delivery{{Seq: 1, Node: "node2", RemoteURL: remote, Size: int64(len(upload)), SHA256: sha(upload),
-				Txn: "ref-7", Mode: ByReference, Effect: true, Status: 200}}
+			wantL := []ledger.Delivery{{Seq: 1, Node: "node2", RemoteURL: remote, Size: int64(len(upload)), SHA256: sha(upload),
+				Txn: "ref-7", Mode: ledger.ByReference, Effect: true, Status: 200}}
 			if diff := cmp.Diff(wantL, a.Ledger(), ignoreVolatile); diff != "" {
 				t.Errorf("ledger (-want +got):\n%s", diff)
 			}
@@ -687,7 +689,7 @@ func TestLedgerJSON(t *testing.T) {
 	if ds[0]["node"] != "node3" || ds[0]["txn"] != "j" || ds[0]["mode"] != "value" || ds[0]["seq"] != 1.0 || string(m["effects"]) != "1" {
 		t.Errorf("delivery %v effects %s", ds[0], m["effects"])
 	}
-	var snap Snapshot
+	var snap ledger.Snapshot
 	if err := json.Unmarshal(mustJSON(t, m), &snap); err != nil {
 		t.Fatal(err)
 	}

@@ -4,49 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
+
+	"github.com/bitsim/bitsim/ledger"
 )
-
-// Delivery is one notification the app received and read, as recorded in
-// the ledger. The ledger counts raw deliveries: duplicates are recorded
-// (Duplicate true) even when the mode applies nothing for them.
-type Delivery struct {
-	Seq       int          `json:"seq"`        // 1, 2, ... in the order the uploads were read
-	Time      time.Time    `json:"time"`       // protocol time (cfg.Clock) when the upload had been read
-	Node      string       `json:"node"`       // X-Bitsim-Node of the notifying node ("" if absent)
-	RemoteURL string       `json:"remote_url"` // BITS-Original-Request-URL
-	Path      string       `json:"path"`       // notification request path and query
-	Size      int64        `json:"size"`       // bytes of the delivered file, envelope included
-	SHA256    string       `json:"sha256"`     // hex sha256 of the delivered file, envelope included
-	Txn       string       `json:"txn"`        // envelope transaction id, "" if none
-	Mode      DeliveryMode `json:"mode"`       // "reference" | "value"
-	// Duplicate: the same key was delivered before (in either Mode). The key
-	// is the txn, or without one the sha256 and remote URL.
-	Duplicate bool `json:"duplicate"`
-	Effect    bool `json:"effect"` // this delivery applied an effect
-	// Status is the HTTP status answered; 0 when no answer was sent (crash,
-	// notifier gone, app closed), with the reason in Dropped.
-	Status  int    `json:"status"`
-	Dropped string `json:"dropped,omitempty"`
-}
-
-// Key returns the de-duplication key: "txn:<id>", or without an envelope
-// "sha256:<hex> url:<remote URL>".
-func (d Delivery) Key() string { return dedupKey(d.Txn, d.SHA256, d.RemoteURL) }
-
-func dedupKey(txn, sha, remote string) string {
-	if txn != "" {
-		return "txn:" + txn
-	}
-	return "sha256:" + sha + " url:" + remote
-}
-
-// Snapshot is the ledger and the effect count, read atomically. It is also
-// the JSON served at GET <base>/ledger: {"deliveries": [...], "effects": N}.
-type Snapshot struct {
-	Deliveries []Delivery `json:"deliveries"`
-	Effects    int        `json:"effects"`
-}
 
 // ReplyFor returns the deterministic upload-reply the app produces for an
 // upload: "bitsim-reply txn=<txn> sha256=<hex> size=<n>\n" (txn empty when
@@ -56,10 +16,10 @@ func ReplyFor(txn, sha256hex string, size int64) []byte {
 }
 
 // Ledger returns a copy of every delivery, in Seq order.
-func (a *App) Ledger() []Delivery {
+func (a *App) Ledger() []ledger.Delivery {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return append([]Delivery{}, a.ledger...)
+	return append([]ledger.Delivery{}, a.ledger...)
 }
 
 // Effects returns how many effects the app applied.
@@ -70,10 +30,10 @@ func (a *App) Effects() int {
 }
 
 // Snapshot returns the ledger and effect count consistently.
-func (a *App) Snapshot() Snapshot {
+func (a *App) Snapshot() ledger.Snapshot {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return Snapshot{Deliveries: append([]Delivery{}, a.ledger...), Effects: a.effects}
+	return ledger.Snapshot{Deliveries: append([]ledger.Delivery{}, a.ledger...), Effects: a.effects}
 }
 
 // Reset forgets every delivery, effect, stored reply and de-dup key (not
@@ -107,7 +67,7 @@ func (a *App) serveLedger(w http.ResponseWriter, r *http.Request) {
 // slot names a ledger entry; gen guards against a Reset in between.
 type slot struct{ gen, i int }
 
-func (a *App) entryLocked(s slot) *Delivery {
+func (a *App) entryLocked(s slot) *ledger.Delivery {
 	if s.gen != a.gen || s.i < 0 || s.i >= len(a.ledger) {
 		return nil
 	}
@@ -115,7 +75,7 @@ func (a *App) entryLocked(s slot) *Delivery {
 }
 
 // record appends a delivery and returns its slot.
-func (a *App) record(d Delivery) (slot, Delivery) {
+func (a *App) record(d ledger.Delivery) (slot, ledger.Delivery) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	key := d.Key()
@@ -129,7 +89,7 @@ func (a *App) record(d Delivery) (slot, Delivery) {
 // apply applies the delivery's effect as the mode dictates and returns the
 // reply for it: in Idempotent mode the stored reply of the first applied
 // delivery with the same key.
-func (a *App) apply(s slot, d Delivery) (reply []byte, applied bool) {
+func (a *App) apply(s slot, d ledger.Delivery) (reply []byte, applied bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	key := d.Key()

@@ -125,14 +125,3 @@ func (p *CrashPoint) Set(s string) error { return p.UnmarshalText([]byte(s)) }
 
 // Type implements pflag.Value.
 func (*CrashPoint) Type() string { return "crash-point" }
-
-// DeliveryMode is how the node handed the upload over (§10.2).
-type DeliveryMode string
-
-const (
-	// ByReference: BITS-Request-DataFile-Name / BITS-Response-DataFile-Name
-	// name server-local files; the body is empty.
-	ByReference DeliveryMode = "reference"
-	// ByValue: the upload is the request body, Content-Length = its size.
-	ByValue DeliveryMode = "value"
-)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
 	"github.com/bitsim/bitsim/wire"
 )
@@ -54,12 +55,12 @@ func (a *App) notify(w http.ResponseWriter, r *http.Request) {
 
 	reqFile, byRef := wire.Header(r.Header, wire.HdrRequestDataFileName)
 	respFile, hasResp := wire.Header(r.Header, wire.HdrResponseDataFileName)
-	d := Delivery{Node: ev.Node, RemoteURL: ev.URL, Path: r.URL.RequestURI()}
+	d := ledger.Delivery{Node: ev.Node, RemoteURL: ev.URL, Path: r.URL.RequestURI()}
 	var up digest
 	var err error
 	switch {
 	case byRef || hasResp:
-		d.Mode = ByReference
+		d.Mode = ledger.ByReference
 		if reqFile == "" {
 			a.answer(w, nil, ev, http.StatusBadRequest, nil, []byte("app: by-reference notification without "+wire.HdrRequestDataFileName+"\n"))
 			return
@@ -71,7 +72,7 @@ func (a *App) notify(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		d.Mode = ByValue
+		d.Mode = ledger.ByValue
 		if r.ContentLength < 0 {
 			// §10.2: by value, Content-Length = size of the upload.
 			a.answer(w, nil, ev, http.StatusLengthRequired, nil, []byte("app: by-value notification without Content-Length\n"))
@@ -120,7 +121,7 @@ func (a *App) notify(w http.ResponseWriter, r *http.Request) {
 	case set.staticURL != "":
 		u := strings.NewReplacer("{sha256}", d.SHA256, "{txn}", d.Txn).Replace(set.staticURL)
 		wire.SetExact(hdr, wire.HdrStaticResponseURL, u)
-	case set.reply && d.Mode == ByValue:
+	case set.reply && d.Mode == ledger.ByValue:
 		body = reply
 	case set.reply && respFile == "": // K9: no reply file named; return it as the body
 		body = reply

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -63,9 +63,9 @@ func (v Verdict) String() string {
 
 // Input is everything a checker may read.
 type Input struct {
-	Events   []sim.Event    `json:"events"`
-	Ledger   []app.Delivery `json:"ledger"`
-	Schedule sim.Schedule   `json:"schedule,omitempty"`
+	Events   []sim.Event       `json:"events"`
+	Ledger   []ledger.Delivery `json:"ledger"`
+	Schedule sim.Schedule      `json:"schedule,omitempty"`
 }
 
 // Checker judges one property of a run.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -34,7 +34,7 @@ const (
 
 // cleanJob is a job of 200 bytes uploaded in two fragments to node1 and
 // delivered once.
-func cleanJob(h *hist) []app.Delivery {
+func cleanJob(h *hist) []ledger.Delivery {
 	h.add(sim.Event{Kind: sim.NodeStarted, Node: "node1"})
 	h.add(sim.Event{Kind: sim.JobSource, Job: "j1", URL: url1, Total: 200, Txn: "t1", Detail: "sha256:" + sha1})
 	h.add(sim.Event{Kind: sim.ClientSession, Job: "j1", Detail: "created (session 1)"})
@@ -47,7 +47,7 @@ func cleanJob(h *hist) []app.Delivery {
 	h.add(sim.Event{Kind: sim.ClientResponse, Job: "j1", Packet: "Fragment", Status: 200, Offset: 200})
 	h.add(sim.Event{Kind: sim.SessionClosed, Node: "node1", Session: "S1"})
 	h.add(sim.Event{Kind: sim.JobDone, Job: "j1", State: "ACKNOWLEDGED"})
-	return []app.Delivery{{Seq: 1, Node: "node1", RemoteURL: url1, Size: 200, SHA256: sha1, Txn: "t1", Effect: true, Status: 200}}
+	return []ledger.Delivery{{Seq: 1, Node: "node1", RemoteURL: url1, Size: 200, SHA256: sha1, Txn: "t1", Effect: true, Status: 200}}
 }
 
 func byName(vs []Verdict) map[string]Verdict {
@@ -103,8 +103,8 @@ func TestAtLeastOnce(t *testing.T) {
 
 // duplicate builds spec §14 case 5: node1 dies after the app answered,
 // restarts, and the retried final fragment is forwarded again.
-func duplicate(h *hist) []app.Delivery {
-	ledger := cleanJob(h)
+func duplicate(h *hist) []ledger.Delivery {
+	led := cleanJob(h)
 	h.evs = h.evs[:len(h.evs)-3] // drop the final Ack, close, done
 	h.add(sim.Event{Kind: sim.FaultFired, Node: "node1", Detail: "crash", State: "kill node=node1", Point: "after-notify-answer"})
 	h.add(sim.Event{Kind: sim.NodeCrashed, Node: "node1", Point: "after-notify-answer"})
@@ -117,7 +117,7 @@ func duplicate(h *hist) []app.Delivery {
 	h.add(sim.Event{Kind: sim.ClientResponse, Job: "j1", Packet: "Fragment", Status: 200, Offset: 200})
 	h.add(sim.Event{Kind: sim.SessionClosed, Node: "node1", Session: "S1"})
 	h.add(sim.Event{Kind: sim.JobDone, Job: "j1", State: "ACKNOWLEDGED"})
-	return append(ledger, app.Delivery{Seq: 2, Node: "node1", RemoteURL: url1, Size: 200, SHA256: sha1, Txn: "t1", Duplicate: true, Status: 200})
+	return append(led, ledger.Delivery{Seq: 2, Node: "node1", RemoteURL: url1, Size: 200, SHA256: sha1, Txn: "t1", Duplicate: true, Status: 200})
 }
 
 func TestDuplicatesExplainsTheCause(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package check judges a finished run from what it left behind: the
 // history of events (package sim) and the application's ledger (package
-// app). Checkers never drive the farm; they read, so they can be re-run on
+// ledger). Checkers never drive the farm; they read, so they can be re-run on
 // saved runs (bitsim report) and a new checker applies to old runs.
 //
 // Every checker returns a Verdict: pass, fail or unknown (the history does
@@ -10,7 +10,7 @@
 // fault, the protocol step it hit, the client's retries and restarts, and
 // the node whose second notification delivered the file again.
 //
-//	in := check.Input{Events: hist.Events(), Ledger: app.Ledger(), Schedule: sched}
+//	in := check.Input{Events: hist.Events(), Ledger: a.Ledger(), Schedule: sched}
 //	for _, v := range check.Run(in, check.All()...) {
 //		fmt.Println(v)
 //	}

@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -24,7 +24,7 @@ type job struct {
 
 // delivery is a ledger entry with the history event that recorded it.
 type delivery struct {
-	app.Delivery
+	ledger.Delivery
 	Event    *sim.Event // the app.delivery event, nil if not found
 	EventIdx int        // its index in Input.Events, -1 if not found
 }
@@ -109,7 +109,7 @@ func buildIndex(in Input) *index {
 	return ix
 }
 
-func (ix *index) jobFor(d app.Delivery) *job {
+func (ix *index) jobFor(d ledger.Delivery) *job {
 	if d.Txn != "" {
 		if j, ok := ix.byTxn[d.Txn]; ok {
 			return j

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -104,7 +104,7 @@ type timeline struct {
 }
 
 // buildTimeline turns a history into rows.
-func buildTimeline(evs []sim.Event, ledger []app.Delivery, maxRows int) *timeline {
+func buildTimeline(evs []sim.Event, ledger []ledger.Delivery, maxRows int) *timeline {
 	tl := &timeline{byName: map[string]int{}}
 	t0 := start(evs)
 

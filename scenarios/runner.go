@@ -19,6 +19,7 @@ import (
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/farm"
 	"github.com/bitsim/bitsim/farm/balancer"
+	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -58,11 +59,11 @@ type Result struct {
 
 	// Events and Ledger are the run's history and the app's ledger (saved
 	// in their own files).
-	Events []sim.Event      `json:"-"`
-	Ledger []app.Delivery   `json:"-"`
-	Source *Scenario        `json:"-"`
-	Dir    string           `json:"-"`
-	Stats  []check.JobStats `json:"-"`
+	Events []sim.Event       `json:"-"`
+	Ledger []ledger.Delivery `json:"-"`
+	Source *Scenario         `json:"-"`
+	Dir    string            `json:"-"`
+	Stats  []check.JobStats  `json:"-"`
 }
 
 // JobResult is one job's outcome.
@@ -258,7 +259,7 @@ func (r *Result) Save(dir string) error {
 	files := map[string]any{
 		"result.json":  r,
 		"history.json": r.Events,
-		"ledger.json":  app.Snapshot{Deliveries: nonNil(r.Ledger), Effects: r.Effects},
+		"ledger.json":  ledger.Snapshot{Deliveries: nonNil(r.Ledger), Effects: r.Effects},
 	}
 	if r.Source != nil {
 		files["scenario.json"] = r.Source
@@ -271,9 +272,9 @@ func (r *Result) Save(dir string) error {
 	return nil
 }
 
-func nonNil(d []app.Delivery) []app.Delivery {
+func nonNil(d []ledger.Delivery) []ledger.Delivery {
 	if d == nil {
-		return []app.Delivery{}
+		return []ledger.Delivery{}
 	}
 	return d
 }
@@ -297,7 +298,7 @@ func LoadResult(dir string) (*Result, error) {
 	if err := readJSON(filepath.Join(dir, "history.json"), &r.Events); err != nil {
 		return nil, err
 	}
-	var snap app.Snapshot
+	var snap ledger.Snapshot
 	if err := readJSON(filepath.Join(dir, "ledger.json"), &snap); err != nil {
 		return nil, err
 	}
