@@ -4,13 +4,13 @@
 // diagram and a bytes-acknowledged plot per scenario run).
 //
 // It only reads: its input is a run as scenarios.RunCatalogue returns it
-// or scenarios.LoadRun reads it back from a run directory (run.json and one
+// or record.LoadRun reads it back from a run directory (run.json and one
 // subdirectory per scenario run). It never drives a farm, and never
 // re-runs checkers: `bitsim report` calls Result.Recheck before Write when
 // a saved run should be judged by today's checkers, and `bitsim replay`
 // re-runs a scenario.
 //
-//	idx, results, err := scenarios.LoadRun("out/run-42")
+//	idx, results, err := record.LoadRun("out/run-42")
 //	paths, err := reports.Write("out/run-42", idx, results, reports.AllFormats)
 //
 // Every scenario run names the command that replays it (ReplayCommand):

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/bitsim/bitsim/scenarios"
+	"github.com/bitsim/bitsim/record"
 )
 
 // report.html is one self-contained file: inline CSS, a few lines of
@@ -37,7 +37,7 @@ type htmlPage struct {
 	Order     []htmlScenario // failures first, for the summary table
 }
 
-func (o Options) writeHTML(w io.Writer, rep Report, results []*scenarios.Result) error {
+func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) error {
 	maxRows := o.MaxRows
 	if maxRows <= 0 {
 		maxRows = 240

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/bitsim/bitsim/farm/proxy"
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
 )
@@ -54,13 +55,13 @@ func (c cleanupM) Run() int {
 var full struct {
 	once    sync.Once
 	dir     string
-	idx     *scenarios.RunIndex
-	results []*scenarios.Result
+	idx     *record.RunIndex
+	results []*record.Result
 	err     error
 }
 
 // fullCatalogue runs scenarios.PlanRuns(Catalogue(), 7, 3) once.
-func fullCatalogue(tb testing.TB) (*scenarios.RunIndex, []*scenarios.Result) {
+func fullCatalogue(tb testing.TB) (*record.RunIndex, []*record.Result) {
 	tb.Helper()
 	full.once.Do(func() {
 		full.dir, full.err = os.MkdirTemp("", "bitsim-reports-full-")
@@ -84,7 +85,7 @@ func fixturePlans(tb testing.TB) []scenarios.Plan {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var list []scenarios.Scenario
+	var list []record.Scenario
 	for _, name := range []string{"control", "case11-lost-tail-rewind", "case13-app-503", "random"} {
 		s, ok := scenarios.Find(name)
 		if !ok {
@@ -97,7 +98,7 @@ func fixturePlans(tb testing.TB) []scenarios.Plan {
 }
 
 // loadFixture reads the committed run, regenerating it first with -fixture.
-func loadFixture(tb testing.TB) (*scenarios.RunIndex, []*scenarios.Result) {
+func loadFixture(tb testing.TB) (*record.RunIndex, []*record.Result) {
 	tb.Helper()
 	if *fixture {
 		regenerateFixture.Do(func() {
@@ -111,7 +112,7 @@ func loadFixture(tb testing.TB) (*scenarios.RunIndex, []*scenarios.Result) {
 			}
 		})
 	}
-	idx, results, err := scenarios.LoadRun(fixtureDir)
+	idx, results, err := record.LoadRun(fixtureDir)
 	if err != nil {
 		tb.Fatalf("load fixture (regenerate with go test ./reports -fixture -update): %v", err)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/check"
-	"github.com/bitsim/bitsim/scenarios"
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -214,14 +214,14 @@ type Options struct {
 }
 
 // Build turns a run into a Report.
-func Build(idx *scenarios.RunIndex, results []*scenarios.Result) Report {
+func Build(idx *record.RunIndex, results []*record.Result) Report {
 	return Options{}.Build(idx, results)
 }
 
 // Build turns a run into a Report with these options.
-func (o Options) Build(idx *scenarios.RunIndex, results []*scenarios.Result) Report {
+func (o Options) Build(idx *record.RunIndex, results []*record.Result) Report {
 	if idx == nil {
-		idx = &scenarios.RunIndex{Tool: "bitsim"}
+		idx = &record.RunIndex{Tool: "bitsim"}
 	}
 	runDir := o.runDir(idx, "")
 	rep := Report{Schema: Schema, Run: RunInfo{Dir: runDir, Tool: idx.Tool, Seed: idx.Seed, Command: idx.Command,
@@ -252,7 +252,7 @@ func (o Options) Build(idx *scenarios.RunIndex, results []*scenarios.Result) Rep
 	return rep
 }
 
-func (o Options) runDir(idx *scenarios.RunIndex, fallback string) string {
+func (o Options) runDir(idx *record.RunIndex, fallback string) string {
 	switch {
 	case o.Normalize:
 		return "RUN_DIR"
@@ -268,16 +268,16 @@ func (o Options) runDir(idx *scenarios.RunIndex, fallback string) string {
 
 // RunID is a scenario run's unique name within its run: the scenario's
 // name, with "@<seed>" for randomized scenarios.
-func RunID(r *scenarios.Result) string {
+func RunID(r *record.Result) string {
 	for _, l := range r.Labels {
-		if l == scenarios.LabelRandom {
+		if l == record.LabelRandom {
 			return fmt.Sprintf("%s@%d", r.Scenario, r.Seed)
 		}
 	}
 	return r.Scenario
 }
 
-func (o Options) scenario(runDir string, r *scenarios.Result) ScenarioReport {
+func (o Options) scenario(runDir string, r *record.Result) ScenarioReport {
 	id := RunID(r)
 	s := ScenarioReport{ID: id, Name: r.Scenario, Description: r.Description, Spec: r.Spec, Labels: r.Labels, Seed: r.Seed,
 		Passed: r.Passed, Failures: r.Failures, Error: r.Error, Verdicts: []Verdict{}, Jobs: []Job{},
@@ -310,7 +310,7 @@ func (o Options) scenario(runDir string, r *scenarios.Result) ScenarioReport {
 		c := j.Result
 		st := stats[j.ID]
 		s.Jobs = append(s.Jobs, Job{Name: j.Name, ID: j.ID, Txn: j.Txn, Size: j.Size,
-			Client: ClientResult{State: c.State.String(), Error: c.Error, Code: c.Code, BytesSent: c.BytesSent, BytesTotal: c.BytesTotal,
+			Client: ClientResult{State: c.State, Error: c.Error, Code: c.Code, BytesSent: c.BytesSent, BytesTotal: c.BytesTotal,
 				BytesAcked: c.BytesAcked, Sessions: c.Sessions, Restarts: c.Restarts, Retries: c.Retries, Resyncs: c.Resyncs, ReplySize: c.ReplySize},
 			Stats: JobStats{Sessions: st.Sessions, Restarts: st.Restarts, Resumes: st.Resumes, Interruptions: st.Interruptions,
 				BytesSent: st.BytesSent, BytesResent: st.BytesResent, Retries: st.Retries, Finished: st.Finished, Outcomes: st.Outcomes}})
@@ -321,7 +321,7 @@ func (o Options) scenario(runDir string, r *scenarios.Result) ScenarioReport {
 
 // jobStats returns the run's per-job statistics, computing them from the
 // history when the result was loaded from disk (they are not saved).
-func jobStats(r *scenarios.Result) []check.JobStats {
+func jobStats(r *record.Result) []check.JobStats {
 	if r.Stats != nil || len(r.Events) == 0 {
 		return r.Stats
 	}
@@ -330,7 +330,7 @@ func jobStats(r *scenarios.Result) []check.JobStats {
 
 // faults lists the schedule with its firings; faults that fired without
 // being in the schedule (should not happen) follow, sorted by name.
-func faults(r *scenarios.Result) []Fault {
+func faults(r *record.Result) []Fault {
 	t0 := start(r.Events)
 	firings := map[string][]Firing{}
 	for _, e := range r.Events {

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/bitsim/bitsim/scenarios"
+	"github.com/bitsim/bitsim/record"
 )
 
 // Formats.
@@ -71,12 +71,12 @@ func ParseFormats(s string) ([]string, error) {
 
 // Write writes the reports of a run into dir (created), one file per
 // format (nil or empty formats: AllFormats), and returns their paths.
-func Write(dir string, idx *scenarios.RunIndex, results []*scenarios.Result, formats []string) ([]string, error) {
+func Write(dir string, idx *record.RunIndex, results []*record.Result, formats []string) ([]string, error) {
 	return Options{}.Write(dir, idx, results, formats)
 }
 
 // Write is Write with these options.
-func (o Options) Write(dir string, idx *scenarios.RunIndex, results []*scenarios.Result, formats []string) ([]string, error) {
+func (o Options) Write(dir string, idx *record.RunIndex, results []*record.Result, formats []string) ([]string, error) {
 	if len(formats) == 0 {
 		formats = AllFormats
 	}

@@ -9,11 +9,12 @@ import (
 	"github.com/bitsim/bitsim/farm"
 	"github.com/bitsim/bitsim/farm/balancer"
 	"github.com/bitsim/bitsim/farm/node"
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/sim"
 )
 
 // farmConfig turns the scenario's data into a farm configuration.
-func (s Scenario) farmConfig(seed sim.Seed) (farm.Config, error) {
+func farmConfig(s record.Scenario, seed sim.Seed) (farm.Config, error) {
 	f := s.Farm
 	cfg := farm.Config{Nodes: max(f.Nodes, 1), HostID: f.HostID, FallbackTimeout: f.FallbackTimeout, Seed: seed}
 	var err error
@@ -56,7 +57,7 @@ func (s Scenario) farmConfig(seed sim.Seed) (farm.Config, error) {
 
 // clientOptions turns the scenario's client knobs into client options
 // (clock, events and fragment size are set per job by the runner).
-func (s Scenario) clientOptions() (client.Options, error) {
+func clientOptions(s record.Scenario) (client.Options, error) {
 	c := s.Client
 	o := client.Options{MinRetryDelay: c.RetryDelay, NoProgressTimeout: c.NoProgressTimeout}
 	var err error
@@ -84,8 +85,8 @@ func (s Scenario) clientOptions() (client.Options, error) {
 }
 
 // expandJobs applies Count.
-func (s Scenario) expandJobs() []JobSpec {
-	var out []JobSpec
+func expandJobs(s record.Scenario) []record.JobSpec {
+	var out []record.JobSpec
 	for _, j := range s.Jobs {
 		if j.Count <= 1 {
 			out = append(out, j)
@@ -104,7 +105,7 @@ func (s Scenario) expandJobs() []JobSpec {
 }
 
 // sessionTimeout is the farm's effective BITSSessionTimeout.
-func (s Scenario) sessionTimeout() time.Duration {
+func sessionTimeout(s record.Scenario) time.Duration {
 	if s.Farm.SessionTimeout > 0 {
 		return s.Farm.SessionTimeout
 	}

@@ -6,11 +6,9 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/check"
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/sim"
 )
-
-// Any, as an expected verdict, accepts whatever the checker says.
-const Any check.Status = "any"
 
 const (
 	kib  = 1024
@@ -20,8 +18,8 @@ const (
 // Catalogue returns every built-in scenario, in catalogue order: the
 // control run, spec §14 cases 1–15, the toxics matrix, many clients and the
 // randomized schedule.
-func Catalogue() []Scenario {
-	var out []Scenario
+func Catalogue() []record.Scenario {
+	var out []record.Scenario
 	out = append(out, control())
 	out = append(out, case1(), case2(), case3())
 	out = append(out, case4()...)
@@ -39,19 +37,19 @@ func Catalogue() []Scenario {
 }
 
 // Find returns the catalogue scenario with that name.
-func Find(name string) (Scenario, bool) {
+func Find(name string) (record.Scenario, bool) {
 	for _, s := range Catalogue() {
 		if s.Name == name {
 			return s, true
 		}
 	}
-	return Scenario{}, false
+	return record.Scenario{}, false
 }
 
 // Select returns the catalogue scenarios carrying every label in labels
 // (a label prefixed with "!" must be absent).
-func Select(all []Scenario, labels ...string) []Scenario {
-	var out []Scenario
+func Select(all []record.Scenario, labels ...string) []record.Scenario {
+	var out []record.Scenario
 next:
 	for _, s := range all {
 		for _, l := range labels {
@@ -84,49 +82,49 @@ func dupVerdicts(idempotent bool) map[string]check.Status {
 	return map[string]check.Status{"duplicates": check.Fail, "exactly-once-effect": eff}
 }
 
-func control() Scenario {
-	return Scenario{
-		Name: "control", Labels: []string{LabelControl},
+func control() record.Scenario {
+	return record.Scenario{
+		Name: "control", Labels: []string{record.LabelControl},
 		Description: "No faults, every checker on: three jobs on a three-node host-id farm are each delivered once, intact, without restarts.",
-		Farm:        FarmSpec{Nodes: 3, HostID: true},
-		Jobs:        []JobSpec{{Name: "a.bin", Size: 300 * kib, Txn: "auto"}, {Name: "b.bin", Size: 150 * kib, Txn: "auto"}, {Name: "c.bin", Size: 1, Txn: "auto"}},
-		Expect:      Expect{Deliveries: N(3), Effects: N(3), Restarts: N(0), Sessions: N(3), MaxBytesResent: N64(0)},
+		Farm:        record.FarmSpec{Nodes: 3, HostID: true},
+		Jobs:        []record.JobSpec{{Name: "a.bin", Size: 300 * kib, Txn: "auto"}, {Name: "b.bin", Size: 150 * kib, Txn: "auto"}, {Name: "c.bin", Size: 1, Txn: "auto"}},
+		Expect:      record.Expect{Deliveries: record.N(3), Effects: record.N(3), Restarts: record.N(0), Sessions: record.N(3), MaxBytesResent: record.N64(0)},
 	}
 }
 
-func case1() Scenario {
-	return Scenario{
-		Name: "case1-resume-same-node", Spec: "§14 case 1", Labels: []string{LabelSeedDoc},
+func case1() record.Scenario {
+	return record.Scenario{
+		Name: "case1-resume-same-node", Spec: "§14 case 1", Labels: []string{record.LabelSeedDoc},
 		Description: "The connection breaks mid-upload; the balancer (sticky) sends the reconnect to the same node, which still has the session: the upload resumes, at most one fragment is re-sent, one delivery.",
-		Farm:        FarmSpec{Nodes: 3, Balancer: "sticky"},
-		Jobs:        []JobSpec{{Name: "report.dat", Size: 400 * kib}},
+		Farm:        record.FarmSpec{Nodes: 3, Balancer: "sticky"},
+		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      sim.Schedule{cut("cut-mid-upload", "shared", 150_000)},
-		Expect: Expect{Deliveries: N(1), Restarts: N(0), Sessions: N(1), MaxBytesResent: N64(frag),
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
 			Events: []string{string(sim.ClientError)}},
 	}
 }
 
-func case2() Scenario {
-	return Scenario{
-		Name: "case2-restart-other-node", Spec: "§14 case 2", Labels: []string{LabelSeedDoc},
+func case2() record.Scenario {
+	return record.Scenario{
+		Name: "case2-restart-other-node", Spec: "§14 case 2", Labels: []string{record.LabelSeedDoc},
 		Description: "No BITSHostId: after a break the round-robin balancer sends the reconnect to another node, which answers 0x8020001F; the client opens a new session and re-sends the whole file; one delivery; the first node's orphaned partial session is removed by the cleanup after the (compressed) 14-day session time-out.",
-		Farm:        FarmSpec{Nodes: 2},
-		Jobs:        []JobSpec{{Name: "report.dat", Size: 400 * kib}},
+		Farm:        record.FarmSpec{Nodes: 2},
+		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      sim.Schedule{cut("cut-mid-upload", "shared", 150_000)},
-		Expect: Expect{Deliveries: N(1), Restarts: N(1), Sessions: N(2), MinBytesResent: N64(2 * frag),
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(1), Sessions: record.N(2), MinBytesResent: record.N64(2 * frag),
 			Events: []string{"session.expired:timeout"}},
 	}
 }
 
-func case3() Scenario {
-	return Scenario{
-		Name: "case3-hostid-pins", Spec: "§14 case 3", Labels: []string{LabelSeedDoc},
+func case3() record.Scenario {
+	return record.Scenario{
+		Name: "case3-hostid-pins", Spec: "§14 case 3", Labels: []string{record.LabelSeedDoc},
 		Description: "With BITSHostId every node returns its own address; after Create-Session every packet goes to that node, so a break resumes there: no second Create-Session, no restart.",
-		Farm:        FarmSpec{Nodes: 3, HostID: true},
-		Jobs:        []JobSpec{{Name: "report.dat", Size: 400 * kib}},
+		Farm:        record.FarmSpec{Nodes: 3, HostID: true},
+		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      sim.Schedule{cut("cut-mid-upload", "node1", 150_000)},
-		Expect: Expect{Deliveries: N(1), Restarts: N(0), Sessions: N(1), MaxBytesResent: N64(frag),
-			Check: func(r *Result) error {
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
+			Check: func(r *record.Result) error {
 				nodes := map[string]bool{}
 				for _, e := range r.Events {
 					if e.Kind == sim.PacketReceived && e.Packet != "Create-Session" {
@@ -141,40 +139,40 @@ func case3() Scenario {
 	}
 }
 
-func case4() []Scenario {
-	mk := func(name, mode string, effects int) Scenario {
-		return Scenario{
-			Name: name, Spec: "§14 case 4", Labels: []string{LabelSeedDoc},
+func case4() []record.Scenario {
+	mk := func(name, mode string, effects int) record.Scenario {
+		return record.Scenario{
+			Name: name, Spec: "§14 case 4", Labels: []string{record.LabelSeedDoc},
 			Description: "Host-id farm: the node dies after notifying the app, before the final Ack, and stays down past the 1-day fallback time-out; the client falls back to the shared address, another node takes a full re-upload and notifies again (" + mode + " app).",
-			Farm:        FarmSpec{Nodes: 3, HostID: true},
-			App:         AppSpec{Mode: mode},
-			Jobs:        []JobSpec{{Name: "order.dat", Size: 200 * kib, Txn: "auto"}},
+			Farm:        record.FarmSpec{Nodes: 3, HostID: true},
+			App:         record.AppSpec{Mode: mode},
+			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 200 * kib, Txn: "auto"}},
 			Faults: sim.Schedule{{Name: "kill-after-notify", Trigger: sim.Trigger{Point: "after-notify-sent", Node: "node1"},
 				Action: sim.Action{Kind: sim.ActKill}}},
-			Expect: Expect{Deliveries: N(2), Effects: N(effects), Restarts: N(1), Verdicts: dupVerdicts(effects == 1),
+			Expect: record.Expect{Deliveries: record.N(2), Effects: record.N(effects), Restarts: record.N(1), Verdicts: dupVerdicts(effects == 1),
 				Explain: []string{"case 4", "kill-after-notify", "fallback", "node1", "node2"}, MinProtocolTime: 24 * time.Hour},
 		}
 	}
-	return []Scenario{mk("case4-fallback-duplicate", "naive", 2), mk("case6-txn-dedup-case4", "idempotent", 1)}
+	return []record.Scenario{mk("case4-fallback-duplicate", "naive", 2), mk("case6-txn-dedup-case4", "idempotent", 1)}
 }
 
-func case5() []Scenario {
-	mk := func(name, mode string, effects int, fault sim.Fault, what string) Scenario {
-		return Scenario{
-			Name: name, Spec: "§14 case 5", Labels: []string{LabelSeedDoc},
+func case5() []record.Scenario {
+	mk := func(name, mode string, effects int, fault sim.Fault, what string) record.Scenario {
+		return record.Scenario{
+			Name: name, Spec: "§14 case 5", Labels: []string{record.LabelSeedDoc},
 			Description: "Single node: " + what + "; the retried final fragment is forwarded to the app again, without a re-upload (" + mode + " app).",
-			Farm:        FarmSpec{Nodes: 1},
-			App:         AppSpec{Mode: mode},
-			Jobs:        []JobSpec{{Name: "order.dat", Size: 200 * kib, Txn: "auto"}},
+			Farm:        record.FarmSpec{Nodes: 1},
+			App:         record.AppSpec{Mode: mode},
+			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 200 * kib, Txn: "auto"}},
 			Faults:      sim.Schedule{fault},
-			Expect: Expect{Deliveries: N(2), Effects: N(effects), Restarts: N(0), Sessions: N(1), MaxBytesResent: N64(0),
+			Expect: record.Expect{Deliveries: record.N(2), Effects: record.N(effects), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(0),
 				Verdicts: dupVerdicts(effects == 1), Explain: []string{"case 5"}},
 		}
 	}
 	nodeCrash := sim.Fault{Name: "crash-before-ack", Trigger: sim.Trigger{Point: "after-notify-answer", Node: "node1"},
 		Action: sim.Action{Kind: sim.ActKill, RestartAfter: 10 * time.Minute}}
 	appCrash := sim.Fault{Name: "app-crash-before-reply", Action: sim.Action{Kind: sim.ActAppCrash, Point: "after-processing", Times: 1}}
-	return []Scenario{
+	return []record.Scenario{
 		mk("case5-reforward-after-crash", "naive", 2, nodeCrash, "the node crashes after the app processed the final fragment, before the Ack, and restarts on the same storage"),
 		mk("case6-txn-dedup-case5", "idempotent", 1, nodeCrash, "the node crashes after the app processed the final fragment, before the Ack, and restarts on the same storage"),
 		mk("case5-app-crash-before-reply", "naive", 2, appCrash, "the app crashes after processing, before replying"),
@@ -182,67 +180,67 @@ func case5() []Scenario {
 	}
 }
 
-func case7() []Scenario {
-	mk := func(name, mode string, effects int) Scenario {
-		return Scenario{
-			Name: name, Spec: "§14 case 7", Labels: []string{LabelDerived},
+func case7() []record.Scenario {
+	mk := func(name, mode string, effects int) record.Scenario {
+		return record.Scenario{
+			Name: name, Spec: "§14 case 7", Labels: []string{record.LabelDerived},
 			Description: "The app is slower than the notification time-out (1 min here): it applies the effect but answers after 2 min; the node answers 408 (context 0x7), the client retries the final fragment and the app is notified again (" + mode + " app).",
-			Farm:        FarmSpec{Nodes: 1, NotificationTimeout: time.Minute},
-			App:         AppSpec{Mode: mode},
-			Jobs:        []JobSpec{{Name: "order.dat", Size: 100 * kib, Txn: "auto"}},
+			Farm:        record.FarmSpec{Nodes: 1, NotificationTimeout: time.Minute},
+			App:         record.AppSpec{Mode: mode},
+			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100 * kib, Txn: "auto"}},
 			Faults: sim.Schedule{
 				{Name: "slow-app", Action: sim.Action{Kind: sim.ActAppReplyDelay, Latency: 2 * time.Minute}},
 				{Name: "app-recovers", Trigger: sim.Trigger{Event: sim.AckSent, Status: 408}, Action: sim.Action{Kind: sim.ActAppReplyDelay}},
 			},
-			Expect: Expect{Deliveries: N(2), Effects: N(effects), Restarts: N(0), Verdicts: dupVerdicts(effects == 1),
+			Expect: record.Expect{Deliveries: record.N(2), Effects: record.N(effects), Restarts: record.N(0), Verdicts: dupVerdicts(effects == 1),
 				Explain: []string{"case 7"}, Events: []string{string(sim.AckSent)}},
 		}
 	}
-	return []Scenario{mk("case7-app-timeout", "naive", 2), mk("case6-txn-dedup-case7", "idempotent", 1)}
+	return []record.Scenario{mk("case7-app-timeout", "naive", 2), mk("case6-txn-dedup-case7", "idempotent", 1)}
 }
 
-func case8() Scenario {
-	return Scenario{
-		Name: "case8-lost-final-ack-cached", Spec: "§14 case 8", Labels: []string{LabelDerived},
+func case8() record.Scenario {
+	return record.Scenario{
+		Name: "case8-lost-final-ack-cached", Spec: "§14 case 8", Labels: []string{record.LabelDerived},
 		Description: "The Ack of the final fragment is lost on the wire; the node survives, so the retried final fragment gets the cached Ack (NotifyCache) and the app is not notified again.",
-		Farm:        FarmSpec{Nodes: 1},
-		Jobs:        []JobSpec{{Name: "order.dat", Size: 100_000}},
+		Farm:        record.FarmSpec{Nodes: 1},
+		Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100_000}},
 		Faults: sim.Schedule{{Name: "drop-final-ack", Action: sim.Action{Kind: sim.ActAddToxic, Link: "shared", Toxic: &sim.Toxic{
 			Name: "drop-final-ack", Type: "bits_drop_ack", Attributes: map[string]any{"pattern": "BITS-Received-Content-Range: 100000", "times": 1}}}}},
-		Expect: Expect{Deliveries: N(1), Effects: N(1), Restarts: N(0), Events: []string{string(sim.NotifyCached)}},
+		Expect: record.Expect{Deliveries: record.N(1), Effects: record.N(1), Restarts: record.N(0), Events: []string{string(sim.NotifyCached)}},
 	}
 }
 
-func case9() []Scenario {
-	mk := func(name, knob string, deliveries, restarts int, what string) Scenario {
-		e := Expect{Deliveries: N(deliveries), Restarts: N(restarts), Events: []string{"session.expired:dropped"}}
+func case9() []record.Scenario {
+	mk := func(name, knob string, deliveries, restarts int, what string) record.Scenario {
+		e := record.Expect{Deliveries: record.N(deliveries), Restarts: record.N(restarts), Events: []string{"session.expired:dropped"}}
 		if deliveries > 1 {
 			e.Verdicts = dupVerdicts(false)
 			e.Explain = []string{"case 9"}
 		}
-		return Scenario{
-			Name: name, Spec: "§14 case 9", Labels: []string{LabelDerived},
+		return record.Scenario{
+			Name: name, Spec: "§14 case 9", Labels: []string{record.LabelDerived},
 			Description: "The node drops the session between the final Ack and Close-Session, which is answered 0x8020001F; " + what,
-			Farm:        FarmSpec{Nodes: 1},
-			Client:      ClientSpec{CloseNotFound: knob},
-			Jobs:        []JobSpec{{Name: "order.dat", Size: 100 * kib}},
+			Farm:        record.FarmSpec{Nodes: 1},
+			Client:      record.ClientSpec{CloseNotFound: knob},
+			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100 * kib}},
 			Faults: sim.Schedule{{Name: "drop-before-close", Trigger: sim.Trigger{Event: sim.ClientResponse, Packet: "Fragment", Nth: 2},
 				Action: sim.Action{Kind: sim.ActDropSessions, Node: "node1"}}},
 			Expect: e,
 		}
 	}
-	return []Scenario{
+	return []record.Scenario{
 		mk("case9-close-not-found-restart", "restart", 2, 1, "under K4=restart ([S]) the client re-uploads the whole file in a new session and the app gets it twice."),
 		mk("case9-close-not-found-no-resend", "no-resend", 1, 0, "under K4=no-resend ([W]) the client does not resend Close-Session and the app gets it once."),
 	}
 }
 
-func case10() []Scenario {
-	mk := func(overlap string, want416 bool) Scenario {
-		e := Expect{Deliveries: N(1), Restarts: N(0), Sessions: N(1)}
+func case10() []record.Scenario {
+	mk := func(overlap string, want416 bool) record.Scenario {
+		e := record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1)}
 		if want416 {
 			e.Events = []string{string(sim.ClientResponse)}
-			e.Check = func(r *Result) error {
+			e.Check = func(r *record.Result) error {
 				for _, ev := range r.Events {
 					if ev.Kind == sim.AckSent && ev.Status == 416 {
 						return nil
@@ -251,7 +249,7 @@ func case10() []Scenario {
 				return fmt.Errorf("strict overlap: no 416 Ack")
 			}
 		} else {
-			e.Check = func(r *Result) error {
+			e.Check = func(r *record.Result) error {
 				for _, ev := range r.Events {
 					if ev.Kind == sim.AckSent && ev.Status == 416 {
 						return fmt.Errorf("lenient overlap answered 416")
@@ -260,30 +258,30 @@ func case10() []Scenario {
 				return nil
 			}
 		}
-		return Scenario{
-			Name: "case10-overlap-" + overlap, Spec: "§14 case 10", Labels: []string{LabelDerived},
+		return record.Scenario{
+			Name: "case10-overlap-" + overlap, Spec: "§14 case 10", Labels: []string{record.LabelDerived},
 			Description: "A fragment is cut after part of its body reached the node; the retried fragment overlaps the stored bytes; with K1=" + overlap + " the node " +
 				map[bool]string{false: "writes only the new bytes", true: "answers 416 and the client jumps"}[want416] + "; the file is byte-identical.",
-			Farm:   FarmSpec{Nodes: 1, Overlap: overlap},
-			Jobs:   []JobSpec{{Name: "data.bin", Size: 300 * kib}},
+			Farm:   record.FarmSpec{Nodes: 1, Overlap: overlap},
+			Jobs:   []record.JobSpec{{Name: "data.bin", Size: 300 * kib}},
 			Faults: sim.Schedule{cut("cut-in-body", "shared", 2*frag+40_000)},
 			Expect: e,
 		}
 	}
-	return []Scenario{mk("lenient", false), mk("strict", true)}
+	return []record.Scenario{mk("lenient", false), mk("strict", true)}
 }
 
-func case11() Scenario {
-	return Scenario{
-		Name: "case11-lost-tail-rewind", Spec: "§14 case 11", Labels: []string{LabelDerived},
+func case11() record.Scenario {
+	return record.Scenario{
+		Name: "case11-lost-tail-rewind", Spec: "§14 case 11", Labels: []string{record.LabelDerived},
 		Description: "The node crashes after the third fragment's Ack and loses its unflushed tail (100 KB); restarted, it reports a lower offset (416) and the client rewinds; the file is intact.",
-		Farm:        FarmSpec{Nodes: 1},
-		Jobs:        []JobSpec{{Name: "data.bin", Size: 400 * kib}},
+		Farm:        record.FarmSpec{Nodes: 1},
+		Jobs:        []record.JobSpec{{Name: "data.bin", Size: 400 * kib}},
 		Faults: sim.Schedule{
 			{Name: "lose-tail", Trigger: sim.Trigger{Event: sim.AckSent, Packet: "Fragment", Nth: 3}, Action: sim.Action{Kind: sim.ActLoseTail, Node: "node1", Bytes: 100_000}},
 			{Name: "restart", Trigger: sim.Trigger{Event: sim.NodeCrashed}, Action: sim.Action{Kind: sim.ActRestart, Node: "node1"}},
 		},
-		Expect: Expect{Deliveries: N(1), Restarts: N(0), Sessions: N(1), Check: func(r *Result) error {
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), Check: func(r *record.Result) error {
 			if r.Jobs[0].Result.Resyncs == 0 {
 				return fmt.Errorf("the client never rewound (no 416 resync)")
 			}
@@ -292,13 +290,13 @@ func case11() Scenario {
 	}
 }
 
-func case12() Scenario {
-	return Scenario{
-		Name: "case12-413-shrink", Spec: "§14 case 12", Labels: []string{LabelDerived},
+func case12() record.Scenario {
+	return record.Scenario{
+		Name: "case12-413-shrink", Spec: "§14 case 12", Labels: []string{record.LabelDerived},
 		Description: "The node accepts fragments of at most 20 KB; the client's 128 KB fragments get 413 and it halves them (never below 5 KB) until they fit.",
-		Farm:        FarmSpec{Nodes: 1, MaxFragmentSize: 20 * kib},
-		Jobs:        []JobSpec{{Name: "data.bin", Size: 200 * kib, FragmentSize: 128 * kib}},
-		Expect: Expect{Deliveries: N(1), Restarts: N(0), Check: func(r *Result) error {
+		Farm:        record.FarmSpec{Nodes: 1, MaxFragmentSize: 20 * kib},
+		Jobs:        []record.JobSpec{{Name: "data.bin", Size: 200 * kib, FragmentSize: 128 * kib}},
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Check: func(r *record.Result) error {
 			n413 := 0
 			for _, e := range r.Events {
 				if e.Kind == sim.ClientRequest && e.Packet == "Fragment" && e.Bytes > 0 && e.Bytes < 5*kib && e.Last != e.Total-1 {
@@ -316,55 +314,55 @@ func case12() Scenario {
 	}
 }
 
-func case13() []Scenario {
-	mk := func(status int, fatal bool) Scenario {
-		e := Expect{Deliveries: N(2), Effects: N(1), Verdicts: map[string]check.Status{"duplicates": check.Fail}, Explain: []string{"case 13"}}
+func case13() []record.Scenario {
+	mk := func(status int, fatal bool) record.Scenario {
+		e := record.Expect{Deliveries: record.N(2), Effects: record.N(1), Verdicts: map[string]check.Status{"duplicates": check.Fail}, Explain: []string{"case 13"}}
 		what := "transient: the client retries the final fragment, the app is notified again and accepts"
 		if fatal {
 			// The app rejected the only delivery: no effect, by design.
-			e = Expect{Deliveries: N(1), Effects: N(0), JobState: "ERROR", JobCode: fmt.Sprintf("0x%08X", 0x80190000+status),
+			e = record.Expect{Deliveries: record.N(1), Effects: record.N(0), JobState: "ERROR", JobCode: fmt.Sprintf("0x%08X", 0x80190000+status),
 				Verdicts: map[string]check.Status{"exactly-once-effect": check.Fail}}
 			what = "fatal: the job stops in ERROR"
 			if status == 403 {
 				what += "; the node never re-posts the upload"
 			}
 		}
-		return Scenario{
-			Name: fmt.Sprintf("case13-app-%d", status), Spec: "§14 case 13", Labels: []string{LabelDerived},
+		return record.Scenario{
+			Name: fmt.Sprintf("case13-app-%d", status), Spec: "§14 case 13", Labels: []string{record.LabelDerived},
 			Description: fmt.Sprintf("The app answers %d to the first notification; the node relays it with context 0x7; %s.", status, what),
-			Farm:        FarmSpec{Nodes: 1},
-			Jobs:        []JobSpec{{Name: "order.dat", Size: 80 * kib}},
+			Farm:        record.FarmSpec{Nodes: 1},
+			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 80 * kib}},
 			Faults:      sim.Schedule{{Name: fmt.Sprintf("app-%d", status), Action: sim.Action{Kind: sim.ActAppStatus, Status: status, Times: 1}}},
 			Expect:      e,
 		}
 	}
-	return []Scenario{mk(403, true), mk(408, false), mk(409, false), mk(500, false), mk(503, false), mk(501, true), mk(404, true)}
+	return []record.Scenario{mk(403, true), mk(408, false), mk(409, false), mk(500, false), mk(503, false), mk(501, true), mk(404, true)}
 }
 
-func case14() Scenario {
-	return Scenario{
-		Name: "case14-reply-lost-to-timeout", Spec: "§14 case 14", Labels: []string{LabelDerived},
+func case14() record.Scenario {
+	return record.Scenario{
+		Name: "case14-reply-lost-to-timeout", Spec: "§14 case 14", Labels: []string{record.LabelDerived},
 		Description: "Upload-reply job: right after the final Ack the link goes down until the node's 12 h cleanup has removed the session (1 h session time-out) and its reply; the client's reply download (or Close-Session) then fails and it reports the lost reply.",
-		Farm:        FarmSpec{Nodes: 1, SessionTimeout: time.Hour},
-		App:         AppSpec{Reply: true},
-		Jobs:        []JobSpec{{Name: "query.dat", Size: 100 * kib, Reply: true}},
+		Farm:        record.FarmSpec{Nodes: 1, SessionTimeout: time.Hour},
+		App:         record.AppSpec{Reply: true},
+		Jobs:        []record.JobSpec{{Name: "query.dat", Size: 100 * kib, Reply: true}},
 		Faults: sim.Schedule{
 			{Name: "link-down", Trigger: sim.Trigger{Event: sim.ClientResponse, Packet: "Fragment", Nth: 2}, Action: sim.Action{Kind: sim.ActLinkDown, Link: "shared"}},
 			{Name: "link-up", Trigger: sim.Trigger{Event: sim.CleanupRan}, Action: sim.Action{Kind: sim.ActLinkUp, Link: "shared"}},
 		},
-		Expect: Expect{Deliveries: N(1), JobState: "ERROR", Events: []string{"session.expired:timeout"},
-			Verdicts: map[string]check.Status{"at-least-once": Any}},
+		Expect: record.Expect{Deliveries: record.N(1), JobState: "ERROR", Events: []string{"session.expired:timeout"},
+			Verdicts: map[string]check.Status{"at-least-once": record.Any}},
 	}
 }
 
-func case15() Scenario {
-	return Scenario{
-		Name: "case15-shared-storage", Spec: "§14 case 15", Labels: []string{LabelDerived},
+func case15() record.Scenario {
+	return record.Scenario{
+		Name: "case15-shared-storage", Spec: "§14 case 15", Labels: []string{record.LabelDerived},
 		Description: "Farm with shared storage and no host id: after a break the reconnect lands on another node, which finds the session on the shared disk and continues it: no restart.",
-		Farm:        FarmSpec{Nodes: 2, Storage: "shared"},
-		Jobs:        []JobSpec{{Name: "report.dat", Size: 400 * kib}},
+		Farm:        record.FarmSpec{Nodes: 2, Storage: "shared"},
+		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      sim.Schedule{cut("cut-mid-upload", "shared", 150_000)},
-		Expect: Expect{Deliveries: N(1), Restarts: N(0), Sessions: N(1), MaxBytesResent: N64(frag), Check: func(r *Result) error {
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag), Check: func(r *record.Result) error {
 			for _, e := range r.Events {
 				if e.Kind == sim.PacketReceived && e.Node == "node2" && e.Packet == "Fragment" {
 					return nil
@@ -379,7 +377,7 @@ func case15() Scenario {
 // direction where it matters, and asserts integrity, at-least-once and the
 // documented duplicate bounds. Toxics that would stall a link for good are
 // removed after the first error they cause.
-func toxicsMatrix() []Scenario {
+func toxicsMatrix() []record.Scenario {
 	type tox struct {
 		typ    string
 		stream sim.Direction
@@ -396,7 +394,7 @@ func toxicsMatrix() []Scenario {
 		{"slow_close", sim.Downstream, map[string]any{"delay": 10}, false},
 	}
 	links := []struct{ class, link string }{{"client-shared", "shared"}, {"client-node", "node1"}, {"node-app", "app-from-node1"}}
-	var out []Scenario
+	var out []record.Scenario
 	for _, l := range links {
 		for _, t := range toxics {
 			name := "toxic-" + t.typ
@@ -410,43 +408,43 @@ func toxicsMatrix() []Scenario {
 				faults = append(faults, sim.Fault{Name: "heal", Trigger: heal, Optional: true,
 					Action: sim.Action{Kind: sim.ActRemoveToxic, Link: l.link, ToxicName: name}})
 			}
-			out = append(out, Scenario{
-				Name: fmt.Sprintf("toxics/%s/%s-%s", l.class, t.typ, t.stream), Labels: []string{LabelToxics},
+			out = append(out, record.Scenario{
+				Name: fmt.Sprintf("toxics/%s/%s-%s", l.class, t.typ, t.stream), Labels: []string{record.LabelToxics},
 				Description: fmt.Sprintf("Built-in toxic %s (%s) on the %s link: the upload completes intact, delivered at most twice.", t.typ, t.stream, l.class),
-				Farm:        FarmSpec{Nodes: 2, HostID: true},
-				App:         AppSpec{Mode: "idempotent"},
-				Jobs:        []JobSpec{{Name: "data.bin", Size: 200 * kib, Txn: "auto"}},
+				Farm:        record.FarmSpec{Nodes: 2, HostID: true},
+				App:         record.AppSpec{Mode: "idempotent"},
+				Jobs:        []record.JobSpec{{Name: "data.bin", Size: 200 * kib, Txn: "auto"}},
 				Faults:      faults,
-				Expect: Expect{MinDeliveries: N(1), MaxDeliveries: N(2), Effects: N(1),
-					Verdicts: map[string]check.Status{"duplicates": Any, "faults-fired": Any, "no-orphans": Any}},
+				Expect: record.Expect{MinDeliveries: record.N(1), MaxDeliveries: record.N(2), Effects: record.N(1),
+					Verdicts: map[string]check.Status{"duplicates": record.Any, "faults-fired": record.Any, "no-orphans": record.Any}},
 			})
 		}
 	}
 	return out
 }
 
-func manyClients() Scenario {
-	return Scenario{
-		Name: "many-clients", Labels: []string{LabelScale},
+func manyClients() record.Scenario {
+	return record.Scenario{
+		Name: "many-clients", Labels: []string{record.LabelScale},
 		Description: "50 concurrent jobs on a three-node host-id farm with an idempotent app and five random faults: every job completes, every file intact, exactly one effect each.",
-		Farm:        FarmSpec{Nodes: 3, HostID: true},
-		App:         AppSpec{Mode: "idempotent"},
-		Jobs:        []JobSpec{{Name: "upload", Size: 96 * kib, Txn: "auto", Count: 50}},
-		Random:      &RandomSpec{Faults: 5},
-		Expect: Expect{MinDeliveries: N(50), Effects: N(50),
-			Verdicts: map[string]check.Status{"duplicates": Any, "faults-fired": Any, "no-orphans": Any, "at-least-once": Any}},
+		Farm:        record.FarmSpec{Nodes: 3, HostID: true},
+		App:         record.AppSpec{Mode: "idempotent"},
+		Jobs:        []record.JobSpec{{Name: "upload", Size: 96 * kib, Txn: "auto", Count: 50}},
+		Random:      &record.RandomSpec{Faults: 5},
+		Expect: record.Expect{MinDeliveries: record.N(50), Effects: record.N(50),
+			Verdicts: map[string]check.Status{"duplicates": record.Any, "faults-fired": record.Any, "no-orphans": record.Any, "at-least-once": record.Any}},
 	}
 }
 
-func randomized() Scenario {
-	return Scenario{
-		Name: "random", Labels: []string{LabelRandom},
+func randomized() record.Scenario {
+	return record.Scenario{
+		Name: "random", Labels: []string{record.LabelRandom},
 		Description: "A fault schedule drawn from the seed (node crashes at crash points and after Acks, cut requests, lost Acks, app failures and crashes), all self-healing: jobs complete, files intact, at least one delivery and exactly one effect each.",
-		Farm:        FarmSpec{Nodes: 3, HostID: true},
-		App:         AppSpec{Mode: "idempotent"},
-		Jobs:        []JobSpec{{Name: "a.bin", Size: 300 * kib, Txn: "auto"}, {Name: "b.bin", Size: 200 * kib, Txn: "auto"}},
-		Random:      &RandomSpec{Faults: 3},
-		Expect: Expect{MinDeliveries: N(2), Effects: N(2),
-			Verdicts: map[string]check.Status{"duplicates": Any, "faults-fired": Any, "no-orphans": Any}},
+		Farm:        record.FarmSpec{Nodes: 3, HostID: true},
+		App:         record.AppSpec{Mode: "idempotent"},
+		Jobs:        []record.JobSpec{{Name: "a.bin", Size: 300 * kib, Txn: "auto"}, {Name: "b.bin", Size: 200 * kib, Txn: "auto"}},
+		Random:      &record.RandomSpec{Faults: 3},
+		Expect: record.Expect{MinDeliveries: record.N(2), Effects: record.N(2),
+			Verdicts: map[string]check.Status{"duplicates": record.Any, "faults-fired": record.Any, "no-orphans": record.Any}},
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
 )
@@ -32,13 +33,13 @@ func breakage() func(*farm.Config) {
 }
 
 // component names the part of the system a scenario is about.
-func component(s scenarios.Scenario) string {
+func component(s record.Scenario) string {
 	switch {
-	case s.HasLabel(scenarios.LabelToxics):
+	case s.HasLabel(record.LabelToxics):
 		return "the farm's network links"
-	case s.HasLabel(scenarios.LabelRandom), s.HasLabel(scenarios.LabelScale):
+	case s.HasLabel(record.LabelRandom), s.HasLabel(record.LabelScale):
 		return "the farm under random faults"
-	case s.HasLabel(scenarios.LabelControl):
+	case s.HasLabel(record.LabelControl):
 		return "the farm without faults"
 	}
 	return "a BITS upload farm (spec §14)"
@@ -46,7 +47,7 @@ func component(s scenarios.Scenario) string {
 
 var _ = Describe("the scenario catalogue", func() {
 	all := scenarios.Catalogue()
-	byComponent := map[string][]scenarios.Scenario{}
+	byComponent := map[string][]record.Scenario{}
 	var order []string
 	for _, s := range all {
 		c := component(s)
@@ -59,7 +60,7 @@ var _ = Describe("the scenario catalogue", func() {
 		Describe(c, func() {
 			for _, sc := range byComponent[c] {
 				seeds := []int{0}
-				if sc.HasLabel(scenarios.LabelRandom) {
+				if sc.HasLabel(record.LabelRandom) {
 					seeds = make([]int, randomSeeds())
 					for i := range seeds {
 						seeds[i] = i
@@ -71,16 +72,16 @@ var _ = Describe("the scenario catalogue", func() {
 					if sc.Spec != "" {
 						ctxName += " (" + sc.Spec + ")"
 					}
-					if sc.HasLabel(scenarios.LabelRandom) {
+					if sc.HasLabel(record.LabelRandom) {
 						ctxName += fmt.Sprintf(" #%d", k+1)
 					}
 					decorators := []any{Label(sc.Labels...), SpecTimeout(timeouts.spec)}
-					if sc.HasLabel(scenarios.LabelSlow) {
+					if sc.HasLabel(record.LabelSlow) {
 						decorators = []any{Label(sc.Labels...), SpecTimeout(timeouts.slow)}
 					}
 					Context(ctxName, func() {
 						It(outcome(sc), append(decorators, func(ctx SpecContext) {
-							if sc.HasLabel(scenarios.LabelSlow) && os.Getenv("BITSIM_SLOW") == "" {
+							if sc.HasLabel(record.LabelSlow) && os.Getenv("BITSIM_SLOW") == "" {
 								Skip("slow scenario: set BITSIM_SLOW=1 to run it")
 							}
 							before := gleak.Goroutines()
@@ -88,8 +89,8 @@ var _ = Describe("the scenario catalogue", func() {
 								Eventually(gleak.Goroutines).WithTimeout(5 * time.Second).ShouldNot(gleak.HaveLeaked(append([]any{before}, gleakIgnores()...)...))
 							})
 							seed := sim.Seed(GinkgoRandomSeed())
-							if sc.HasLabel(scenarios.LabelRandom) {
-								seed = scenarios.PlanRuns([]scenarios.Scenario{sc}, seed, k+1)[k].Seed
+							if sc.HasLabel(record.LabelRandom) {
+								seed = scenarios.PlanRuns([]record.Scenario{sc}, seed, k+1)[k].Seed
 							}
 							dir := GinkgoT().TempDir()
 							res, err := scenarios.Run(context.Context(ctx), sc, seed, scenarios.RunOptions{Dir: dir, Mutate: breakage()})
@@ -115,7 +116,7 @@ var _ = Describe("the scenario catalogue", func() {
 })
 
 // outcome is the It text: the observable outcome the scenario asserts.
-func outcome(s scenarios.Scenario) string {
+func outcome(s record.Scenario) string {
 	e := s.Expect
 	var parts []string
 	if e.Deliveries != nil {

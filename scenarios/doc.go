@@ -1,9 +1,9 @@
 // Package scenarios is bitsim's catalogue of reproducible BITS failure
 // scenarios and the runner that plays them on an in-process farm.
 //
-// A Scenario is data: the farm's shape (nodes, host ids, balancer,
-// storage, knobs), the app's mode, the client's knobs, the jobs, a fault
-// schedule (sim.Schedule) and the expected outcome. Run plays it:
+// A Scenario (package record) is data: the farm's shape (nodes, host ids,
+// balancer, storage, knobs), the app's mode, the client's knobs, the jobs,
+// a fault schedule (sim.Schedule) and the expected outcome. Run plays it:
 //
 //  1. a farm (package farm) starts on a virtual clock, every link through
 //     toxiproxy, seeded from the run's seed;
@@ -15,7 +15,8 @@
 //     runs;
 //  6. the checkers (package check) judge the history and the app's ledger,
 //     and the expectations are compared with the outcome;
-//  7. scenario.json, history.json, ledger.json and result.json are saved.
+//  7. scenario.json, history.json, ledger.json and result.json are saved
+//     (record.Result.Save; package record reads them back).
 //
 // The same seed replays the same run: payloads, transaction ids, session
 // ids, balancer choices and random faults all derive from it.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/farm/node"
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -12,7 +13,7 @@ import (
 // fault heals by itself (a node restarts, a cut happens once, the app fails
 // once), so jobs must still finish; all are Optional because a draw may aim
 // past the end of a short upload.
-func randomSchedule(sc Scenario, seed sim.Seed) sim.Schedule {
+func randomSchedule(sc record.Scenario, seed sim.Seed) sim.Schedule {
 	r := seed.Fork("faults")
 	n := sc.Random.Faults
 	if n <= 0 {

@@ -1,13 +1,10 @@
 package scenarios
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,81 +12,12 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/app"
-	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/farm"
 	"github.com/bitsim/bitsim/farm/balancer"
-	"github.com/bitsim/bitsim/ledger"
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/sim"
 )
-
-// Result is one scenario run: what happened, the checkers' verdicts and
-// whether the scenario's expectations held. It is saved as result.json in
-// the run's directory, next to scenario.json, history.json and ledger.json.
-type Result struct {
-	Scenario    string   `json:"scenario"`
-	Description string   `json:"description,omitempty"`
-	Spec        string   `json:"spec,omitempty"`
-	Labels      []string `json:"labels,omitempty"`
-	Seed        sim.Seed `json:"seed"`
-	// Passed: every expectation held. Failures says which did not.
-	Passed   bool            `json:"passed"`
-	Failures []string        `json:"failures,omitempty"`
-	Verdicts []check.Verdict `json:"verdicts"`
-	Jobs     []JobResult     `json:"jobs"`
-
-	Deliveries  int   `json:"deliveries"`
-	Effects     int   `json:"effects"`
-	Duplicates  int   `json:"duplicates"`
-	Sessions    int   `json:"sessions"`
-	Restarts    int   `json:"restarts"`
-	BytesSent   int64 `json:"bytes_sent"`
-	BytesResent int64 `json:"bytes_resent"`
-	// ProtocolTime is the protocol time the jobs took; Wall the real time;
-	// Compression their ratio.
-	ProtocolTime time.Duration `json:"protocol_time_ns"`
-	Wall         time.Duration `json:"wall_ns"`
-	Compression  float64       `json:"compression"`
-	// Schedule is the schedule applied (random draws included); Fired how
-	// often each fault fired.
-	Schedule sim.Schedule   `json:"schedule,omitempty"`
-	Fired    map[string]int `json:"fired,omitempty"`
-	// Error is set when the run itself could not be carried out.
-	Error string `json:"error,omitempty"`
-
-	// Events and Ledger are the run's history and the app's ledger (saved
-	// in their own files).
-	Events []sim.Event       `json:"-"`
-	Ledger []ledger.Delivery `json:"-"`
-	Source *Scenario         `json:"-"`
-	Dir    string            `json:"-"`
-	Stats  []check.JobStats  `json:"-"`
-}
-
-// JobResult is one job's outcome.
-type JobResult struct {
-	Name   string        `json:"name"`
-	ID     string        `json:"id"`
-	URL    string        `json:"url"`
-	Txn    string        `json:"txn,omitempty"`
-	Size   int64         `json:"size"`
-	Result client.Result `json:"result"`
-}
-
-// Verdict returns the verdict of the named checker.
-func (r *Result) Verdict(name string) (check.Verdict, bool) {
-	for _, v := range r.Verdicts {
-		if v.Checker == name {
-			return v, true
-		}
-	}
-	return check.Verdict{}, false
-}
-
-// Input returns the checkers' input for this run.
-func (r *Result) Input() check.Input {
-	return check.Input{Events: r.Events, Ledger: r.Ledger, Schedule: r.Schedule}
-}
 
 // RunOptions tune a run.
 type RunOptions struct {
@@ -105,21 +33,21 @@ type RunOptions struct {
 
 // Run runs one scenario with a seed on a fresh in-process farm, on a
 // virtual clock whose idle detector jumps over retry delays and time-outs.
-func Run(ctx context.Context, sc Scenario, seed sim.Seed, opts RunOptions) (*Result, error) {
-	if err := sc.Validate(); err != nil {
+func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions) (*record.Result, error) {
+	if err := Validate(sc); err != nil {
 		return nil, err
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Minute
 	}
-	res := &Result{Scenario: sc.Name, Description: sc.Description, Spec: sc.Spec, Labels: sc.Labels, Seed: seed, Source: &sc, Dir: opts.Dir}
+	res := &record.Result{Scenario: sc.Name, Description: sc.Description, Spec: sc.Spec, Labels: sc.Labels, Seed: seed, Source: &sc, Dir: opts.Dir}
 	sched := append(sim.Schedule(nil), sc.Faults...)
 	if sc.Random != nil {
 		sched = append(sched, randomSchedule(sc, seed)...)
 	}
 	res.Schedule = sched
 
-	cfg, err := sc.farmConfig(seed)
+	cfg, err := farmConfig(sc, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -143,11 +71,11 @@ func Run(ctx context.Context, sc Scenario, seed sim.Seed, opts RunOptions) (*Res
 		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	}()
 
-	copts, err := sc.clientOptions()
+	copts, err := clientOptions(sc)
 	if err != nil {
 		return nil, err
 	}
-	jobs := sc.expandJobs()
+	jobs := expandJobs(sc)
 	specs := make([]client.JobSpec, len(jobs))
 	for i, j := range jobs {
 		spec, jr, err := prepareJob(j, work, f, hist, clock, seed)
@@ -184,7 +112,7 @@ func Run(ctx context.Context, sc Scenario, seed sim.Seed, opts RunOptions) (*Res
 		go func(i int) {
 			defer wg.Done()
 			r, _ := job.Run(runCtx)
-			res.Jobs[i].Result = r
+			res.Jobs[i].Result = clientResult(r)
 		}(i)
 	}
 	wg.Wait()
@@ -198,13 +126,13 @@ func Run(ctx context.Context, sc Scenario, seed sim.Seed, opts RunOptions) (*Res
 	if !sc.Farm.NoFinalCleanup {
 		// The final cleanup: past every session time-out, every live node's
 		// cleanup task runs (orphans of killed nodes stay, and are "unknown").
-		clock.Advance(sc.sessionTimeout() + time.Minute)
+		clock.Advance(sessionTimeout(sc) + time.Minute)
 		f.RunCleanup()
 	}
 	res.Events = hist.Events()
 	res.Ledger = f.App().Ledger()
 	res.Fired = inj.Fired()
-	res.evaluate(sc)
+	res.Evaluate(sc)
 	if opts.Dir != "" {
 		if err := res.Save(opts.Dir); err != nil {
 			return res, err
@@ -214,15 +142,15 @@ func Run(ctx context.Context, sc Scenario, seed sim.Seed, opts RunOptions) (*Res
 }
 
 // prepareJob writes a job's payload (seeded) and records its source.
-func prepareJob(j JobSpec, work string, f *farm.Farm, hist *sim.History, clock sim.Clock, seed sim.Seed) (client.JobSpec, JobResult, error) {
+func prepareJob(j record.JobSpec, work string, f *farm.Farm, hist *sim.History, clock sim.Clock, seed sim.Seed) (client.JobSpec, record.JobResult, error) {
 	data := make([]byte, j.Size)
 	seed.Fork("payload/" + j.Name).Read(data)
 	path := filepath.Join(work, "src", j.Name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return client.JobSpec{}, JobResult{}, err
+		return client.JobSpec{}, record.JobResult{}, err
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return client.JobSpec{}, JobResult{}, err
+		return client.JobSpec{}, record.JobResult{}, err
 	}
 	txn := j.Txn
 	if txn == "auto" {
@@ -233,7 +161,7 @@ func prepareJob(j JobSpec, work string, f *farm.Farm, hist *sim.History, clock s
 	if txn != "" {
 		hdr, err := app.EnvelopeHeader(txn)
 		if err != nil {
-			return client.JobSpec{}, JobResult{}, err
+			return client.JobSpec{}, record.JobResult{}, err
 		}
 		h.Write(hdr)
 		size += int64(len(hdr))
@@ -248,79 +176,12 @@ func prepareJob(j JobSpec, work string, f *farm.Farm, hist *sim.History, clock s
 		spec.Type = client.UploadReply
 		spec.ReplyFile = path + ".reply"
 	}
-	return spec, JobResult{Name: j.Name, ID: id, URL: url, Txn: txn, Size: size}, nil
+	return spec, record.JobResult{Name: j.Name, ID: id, URL: url, Txn: txn, Size: size}, nil
 }
 
-// Save writes the run's files into dir.
-func (r *Result) Save(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	files := map[string]any{
-		"result.json":  r,
-		"history.json": r.Events,
-		"ledger.json":  ledger.Snapshot{Deliveries: nonNil(r.Ledger), Effects: r.Effects},
-	}
-	if r.Source != nil {
-		files["scenario.json"] = r.Source
-	}
-	for name, v := range files {
-		if err := writeJSON(filepath.Join(dir, name), v); err != nil {
-			return err
-		}
-	}
-	return nil
+// clientResult is the saved form of a job's client.Result.
+func clientResult(r client.Result) record.ClientResult {
+	return record.ClientResult{Job: r.Job, State: r.State.String(), BytesSent: r.BytesSent, BytesTotal: r.BytesTotal,
+		BytesAcked: r.BytesAcked, Sessions: r.Sessions, Restarts: r.Restarts, Retries: r.Retries, Resyncs: r.Resyncs,
+		ReplySize: r.ReplySize, Error: r.Error, Code: r.Code}
 }
-
-func nonNil(d []ledger.Delivery) []ledger.Delivery {
-	if d == nil {
-		return []ledger.Delivery{}
-	}
-	return d
-}
-
-func writeJSON(path string, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("scenarios: %s: %w", path, err)
-	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
-}
-
-// LoadResult reads a run directory written by Save.
-func LoadResult(dir string) (*Result, error) {
-	var r Result
-	if err := readJSON(filepath.Join(dir, "result.json"), &r); err != nil {
-		return nil, err
-	}
-	if err := readJSON(filepath.Join(dir, "history.json"), &r.Events); err != nil {
-		return nil, err
-	}
-	var snap ledger.Snapshot
-	if err := readJSON(filepath.Join(dir, "ledger.json"), &snap); err != nil {
-		return nil, err
-	}
-	r.Ledger = snap.Deliveries
-	var sc Scenario
-	if err := readJSON(filepath.Join(dir, "scenario.json"), &sc); err == nil {
-		r.Source = &sc
-	}
-	r.Dir = dir
-	return &r, nil
-}
-
-func readJSON(path string, v any) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("scenarios: %w", err)
-	}
-	defer f.Close()
-	if err := json.NewDecoder(f).Decode(v); err != nil && err != io.EOF {
-		return fmt.Errorf("scenarios: %s: %w", path, err)
-	}
-	return nil
-}
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

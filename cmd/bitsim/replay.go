@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/reports"
 	"github.com/bitsim/bitsim/scenarios"
 )
@@ -66,7 +67,7 @@ func runReplay(ctx context.Context, w io.Writer, f replayFlags, dir string) erro
 	if f.times < 1 {
 		return fmt.Errorf("replay: --times must be at least 1")
 	}
-	_, results, err := scenarios.LoadRun(dir)
+	_, results, err := record.LoadRun(dir)
 	if err != nil {
 		return err
 	}
@@ -103,8 +104,8 @@ func runReplay(ctx context.Context, w io.Writer, f replayFlags, dir string) erro
 }
 
 // pickRuns selects the saved runs to replay.
-func pickRuns(results []*scenarios.Result, f replayFlags) ([]*scenarios.Result, error) {
-	var out []*scenarios.Result
+func pickRuns(results []*record.Result, f replayFlags) ([]*record.Result, error) {
+	var out []*record.Result
 	for _, r := range results {
 		switch {
 		case f.scenario != "":
@@ -127,7 +128,7 @@ func pickRuns(results []*scenarios.Result, f replayFlags) ([]*scenarios.Result, 
 }
 
 // replayOne replays one saved run f.times times and reports k/N matches.
-func replayOne(ctx context.Context, w io.Writer, saved *scenarios.Result, f replayFlags, out string) (bool, error) {
+func replayOne(ctx context.Context, w io.Writer, saved *record.Result, f replayFlags, out string) (bool, error) {
 	if saved.Source == nil {
 		return false, fmt.Errorf("replay: %s: no scenario.json in %s", reports.RunID(saved), saved.Dir)
 	}
@@ -168,12 +169,12 @@ func replayOne(ctx context.Context, w io.Writer, saved *scenarios.Result, f repl
 // verdictDiff compares a replay with the saved run: pass/fail, every
 // checker's status, and the failures (ports and addresses differ between
 // runs and are ignored).
-func verdictDiff(saved, got *scenarios.Result) []string {
+func verdictDiff(saved, got *record.Result) []string {
 	var d []string
 	if saved.Passed != got.Passed {
 		d = append(d, fmt.Sprintf("saved passed=%v, replay passed=%v", saved.Passed, got.Passed))
 	}
-	status := func(r *scenarios.Result) map[string]string {
+	status := func(r *record.Result) map[string]string {
 		m := map[string]string{}
 		for _, v := range r.Verdicts {
 			m[v.Checker] = string(v.Status)
@@ -217,7 +218,7 @@ func normFailures(fs []string) []string {
 // restoreCheck gives a saved catalogue scenario back its Go-only
 // Expect.Check (not saved in scenario.json) when the saved data still
 // equals the catalogue's: an edited catalogue entry is replayed as saved.
-func restoreCheck(sc *scenarios.Scenario) {
+func restoreCheck(sc *record.Scenario) {
 	if sc == nil || sc.Expect.Check != nil {
 		return
 	}

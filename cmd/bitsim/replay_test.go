@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
 )
@@ -118,7 +119,7 @@ func TestRestoreCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var saved scenarios.Scenario
+	var saved record.Scenario
 	if err := json.Unmarshal(b, &saved); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestRestoreCheck(t *testing.T) {
 	if saved.Expect.Check == nil {
 		t.Errorf("unchanged catalogue scenario did not get its check back")
 	}
-	var edited scenarios.Scenario
+	var edited record.Scenario
 	if err := json.Unmarshal(b, &edited); err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/reports"
-	"github.com/bitsim/bitsim/scenarios"
 )
 
 func init() { register(newReportCmd) }
@@ -48,7 +48,7 @@ func runReport(w io.Writer, f reportFlags, dir string) error {
 	if err != nil {
 		return err
 	}
-	idx, results, err := scenarios.LoadRun(dir)
+	idx, results, err := record.LoadRun(dir)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
 )
@@ -57,7 +58,7 @@ and exits non-zero if any scenario missed its expectations.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRun(cmd, fl) },
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&fl.labels, "label", nil, "only scenarios with this label (repeatable; \"!label\" excludes): "+strings.Join(scenarios.Labels, ", "))
+	f.StringSliceVar(&fl.labels, "label", nil, "only scenarios with this label (repeatable; \"!label\" excludes): "+strings.Join(record.Labels, ", "))
 	f.StringSliceVar(&fl.names, "scenario", nil, "only the named scenario (repeatable)")
 	f.StringSliceVarP(&fl.files, "file", "f", nil, "also run the scenarios of this YAML file (repeatable); with -f only, the catalogue is not run")
 	f.Uint64Var(&fl.seed, "seed", 0, "the run's seed (0: draw one)")
@@ -71,8 +72,8 @@ and exits non-zero if any scenario missed its expectations.`,
 }
 
 // selectScenarios applies the selection flags to the catalogue and files.
-func selectScenarios(fl runFlags) ([]scenarios.Scenario, error) {
-	var list []scenarios.Scenario
+func selectScenarios(fl runFlags) ([]record.Scenario, error) {
+	var list []record.Scenario
 	if len(fl.files) == 0 || len(fl.names) > 0 || len(fl.labels) > 0 {
 		all := scenarios.Catalogue()
 		switch {
@@ -86,13 +87,13 @@ func selectScenarios(fl runFlags) ([]scenarios.Scenario, error) {
 			}
 		case len(fl.labels) > 0:
 			for _, l := range fl.labels {
-				if !scenarios.KnownLabel(strings.TrimPrefix(l, "!")) {
-					return nil, fmt.Errorf("unknown label %q (known: %s)", l, strings.Join(scenarios.Labels, ", "))
+				if !record.KnownLabel(strings.TrimPrefix(l, "!")) {
+					return nil, fmt.Errorf("unknown label %q (known: %s)", l, strings.Join(record.Labels, ", "))
 				}
 			}
 			list = scenarios.Select(all, fl.labels...)
 		default:
-			list = scenarios.Select(all, "!"+scenarios.LabelSlow)
+			list = scenarios.Select(all, "!"+record.LabelSlow)
 		}
 	}
 	for _, file := range fl.files {
@@ -130,7 +131,7 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	idx, results, err := scenarios.RunCatalogue(cmd.Context(), plans, scenarios.BatchOptions{
 		Out: out, Seed: seed, Command: os.Args, Parallel: fl.parallel,
 		Run: scenarios.RunOptions{Timeout: fl.timeout},
-		OnDone: func(done, total int, r *scenarios.Result) {
+		OnDone: func(done, total int, r *record.Result) {
 			mu.Lock()
 			defer mu.Unlock()
 			bar.done(r)
@@ -175,7 +176,7 @@ func newProgress(w io.Writer, total int, off bool) *progress {
 		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))}
 }
 
-func (p *progress) done(r *scenarios.Result) {
+func (p *progress) done(r *record.Result) {
 	if p.bar == nil {
 		return
 	}
@@ -190,12 +191,12 @@ func (p *progress) finish() {
 }
 
 // printSummary prints one line per scenario run.
-func printSummary(w io.Writer, results []*scenarios.Result) {
+func printSummary(w io.Writer, results []*record.Result) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tDELIVERIES\tEFFECTS\tRESTARTS\tRE-SENT\tPROTOCOL TIME\tWALL\tCOMPRESSION\tVERDICT")
 	for _, r := range results {
 		name := r.Scenario
-		if len(r.Labels) > 0 && contains(r.Labels, scenarios.LabelRandom) {
+		if len(r.Labels) > 0 && contains(r.Labels, record.LabelRandom) {
 			name = fmt.Sprintf("%s@%d", name, r.Seed)
 		}
 		verdict := "pass"

@@ -1,8 +1,8 @@
-package scenarios
+package record
 
 import (
+	"bytes"
 	"fmt"
-	"os"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -13,8 +13,9 @@ import (
 
 // Scenario is one reproducible situation, as data: the farm's shape, the
 // app, the client's knobs, the jobs, the fault schedule and what must come
-// out of it. Scenarios are written in Go (the catalogue) or loaded from
-// YAML (LoadFile); both go through the same Runner.
+// out of it. Scenarios are written in Go (package scenarios' catalogue) or
+// loaded from YAML (Parse); both are played by package scenarios' runner
+// and saved as scenario.json next to the run's files.
 type Scenario struct {
 	Name        string   `json:"name" yaml:"name"`
 	Description string   `json:"description" yaml:"description"`
@@ -155,68 +156,55 @@ func (s Scenario) HasLabel(l string) bool {
 	return false
 }
 
-// Validate checks what can be checked without running.
+// Validate checks what the data alone allows (names, jobs, labels, the
+// fault schedule's shape). Package scenarios adds the checks that need the
+// farm and client builders.
 func (s Scenario) Validate() error {
 	if s.Name == "" {
-		return fmt.Errorf("scenarios: a scenario needs a name")
+		return fmt.Errorf("record: a scenario needs a name")
 	}
 	if len(s.Jobs) == 0 {
-		return fmt.Errorf("scenarios: %s: no jobs", s.Name)
+		return fmt.Errorf("record: %s: no jobs", s.Name)
 	}
 	for _, l := range s.Labels {
 		if !KnownLabel(l) {
-			return fmt.Errorf("scenarios: %s: unknown label %q (known: %v)", s.Name, l, Labels)
+			return fmt.Errorf("record: %s: unknown label %q (known: %v)", s.Name, l, Labels)
 		}
 	}
 	seen := map[string]bool{}
 	for _, j := range s.Jobs {
 		if j.Name == "" || j.Size <= 0 {
-			return fmt.Errorf("scenarios: %s: each job needs a name and a positive size", s.Name)
+			return fmt.Errorf("record: %s: each job needs a name and a positive size", s.Name)
 		}
 		if seen[j.Name] {
-			return fmt.Errorf("scenarios: %s: duplicate job name %q", s.Name, j.Name)
+			return fmt.Errorf("record: %s: duplicate job name %q", s.Name, j.Name)
 		}
 		seen[j.Name] = true
-	}
-	if _, err := s.farmConfig(0); err != nil {
-		return fmt.Errorf("scenarios: %s: %w", s.Name, err)
-	}
-	if _, err := s.clientOptions(); err != nil {
-		return fmt.Errorf("scenarios: %s: %w", s.Name, err)
 	}
 	return s.Faults.Validate()
 }
 
-// LoadFile reads scenarios from a YAML file: either one scenario or a list
-// under "scenarios:".
-func LoadFile(path string) ([]Scenario, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("scenarios: %w", err)
-	}
-	return Parse(b)
-}
-
-// Parse reads scenarios from YAML (see LoadFile).
+// Parse reads scenarios from YAML: either one scenario or a list under
+// "scenarios:". Unknown fields are errors; each scenario is Validated.
 func Parse(b []byte) ([]Scenario, error) {
 	var top map[string]any
 	if err := yaml.Unmarshal(b, &top); err != nil {
-		return nil, fmt.Errorf("scenarios: %w", err)
+		return nil, fmt.Errorf("record: %w", err)
 	}
-	dec := yaml.NewDecoder(bytesReader(b))
+	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true) // a misspelt field is an error, not a silent default
 	if _, ok := top["scenarios"]; ok {
 		var list struct {
 			Scenarios []Scenario `yaml:"scenarios"`
 		}
 		if err := dec.Decode(&list); err != nil {
-			return nil, fmt.Errorf("scenarios: %w", err)
+			return nil, fmt.Errorf("record: %w", err)
 		}
 		return validated(list.Scenarios)
 	}
 	var one Scenario
 	if err := dec.Decode(&one); err != nil {
-		return nil, fmt.Errorf("scenarios: %w", err)
+		return nil, fmt.Errorf("record: %w", err)
 	}
 	return validated([]Scenario{one})
 }

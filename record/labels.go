@@ -1,4 +1,4 @@
-package scenarios
+package record
 
 // Labels is the registry of scenario labels; Ginkgo specs and `bitsim run
 // --label` use these and no others.
