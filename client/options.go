@@ -116,6 +116,9 @@ type Options struct {
 	MissingReply MissingReply
 	// Fallback is knob K8.
 	Fallback FallbackRule
+	// RangeMissing is what a 416 Fragment Ack without
+	// BITS-Received-Content-Range does (harness knob, see RangeMissing).
+	RangeMissing RangeMissing
 
 	// ManualComplete makes Run stop in TRANSFERRED; the caller then calls
 	// Complete to reach ACKNOWLEDGED. By default Run completes the job itself.
@@ -176,11 +179,31 @@ const (
 	FallbackConnectFailure
 )
 
+// RangeMissing is what the client does with a 416 Fragment Ack that has no
+// BITS-Received-Content-Range (§7.4 requires it). Deployed servers have been
+// seen misspelling it ("Bits-Recieved-Content-Range"). The sources do not
+// say what Windows does, so the default restarts the session: the offset
+// the server holds is unknown, and a new session makes it known (0).
+type RangeMissing int
+
+const (
+	// RangeRestart (default) drops the session and starts again with a new
+	// Create-Session at byte 0.
+	RangeRestart RangeMissing = iota
+	// RangeNearMiss uses the value of a near-miss spelling of the header
+	// (case-insensitive edit distance 2 or less), range-checked as usual;
+	// without one it restarts.
+	RangeNearMiss
+	// RangeError is the strict reading: a fatal protocol error.
+	RangeError
+)
+
 var (
-	closeNames    = []string{"restart", "no-resend"}
-	replyHosts    = []string{"origin", "hostid"}
-	missingNames  = []string{"empty", "error"}
-	fallbackNames = []string{"any-failure", "connect-failure"}
+	rangeMissingNames = []string{"restart", "near-miss", "error"}
+	closeNames        = []string{"restart", "no-resend"}
+	replyHosts        = []string{"origin", "hostid"}
+	missingNames      = []string{"empty", "error"}
+	fallbackNames     = []string{"any-failure", "connect-failure"}
 )
 
 func name(names []string, i int, typ string) string {
@@ -203,6 +226,13 @@ func (k CloseNotFound) String() string { return name(closeNames, int(k), "CloseN
 func (k ReplyHost) String() string     { return name(replyHosts, int(k), "ReplyHost") }
 func (k MissingReply) String() string  { return name(missingNames, int(k), "MissingReply") }
 func (k FallbackRule) String() string  { return name(fallbackNames, int(k), "FallbackRule") }
+func (k RangeMissing) String() string  { return name(rangeMissingNames, int(k), "RangeMissing") }
+
+// ParseRangeMissing parses "restart", "near-miss" or "error".
+func ParseRangeMissing(s string) (RangeMissing, error) {
+	i, err := parse(rangeMissingNames, s, "range-missing")
+	return RangeMissing(i), err
+}
 
 // ParseCloseNotFound parses "restart" or "no-resend".
 func ParseCloseNotFound(s string) (CloseNotFound, error) {

@@ -43,6 +43,7 @@ const (
 	ClientRequest    Kind = "client.request"     // a client sent a request (Packet, URL, Range)
 	ClientResponse   Kind = "client.response"    // a client got a response (Status, Code, Offset)
 	ClientError      Kind = "client.error"       // transport error (Err)
+	ClientWarning    Kind = "client.warning"     // a response the client tolerated although it breaks the spec (Status, Detail: what)
 	ClientState      Kind = "client.state"       // job state change (State)
 	ClientTimerArmed Kind = "client.timer.armed" // a client timer was armed (Detail: which, Duration)
 	ClientTimerFired Kind = "client.timer.fired" // a client timer fired
