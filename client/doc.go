@@ -39,7 +39,12 @@
 //   - Errors are classified by §6.3 and the table of §6.5 (see ackError);
 //     transport failures are transient with context 6 and a WinHTTP
 //     HRESULT. Transient errors are retried after MinRetryDelay until
-//     NoProgressTimeout, then ERROR with BG_E_NO_PROGRESS.
+//     NoProgressTimeout, then ERROR with BG_E_NO_PROGRESS; the time-out
+//     also bounds a hung request (see Options.NoProgressTimeout).
+//   - Liberal in what it accepts from deployed servers: error headers on a
+//     2xx Ack are recorded as a client.warning event and ignored; a 416
+//     without BITS-Received-Content-Range follows Options.RangeMissing and
+//     messages name a near-miss spelling of the header.
 //   - BITS-Host-Id rewrites the host of every later packet (keeping the
 //     original port; "host:port" is a harness extension); the fallback timer
 //     follows knob K8 and reverts to the original URL when it expires.
@@ -52,9 +57,9 @@
 // # Time
 //
 // Retry delays are waits (Clock.Sleep); request and response timeouts are
-// guards (Clock.WithTimeout) around the two phases of every exchange; the
-// no-progress and host-id fallback deadlines are compared with Clock.Now
-// before each step. On a sim.Virtual clock with AutoAdvance a one-day
+// guards (Clock.WithTimeout) around the two phases of every exchange, and
+// the no-progress deadline is a third guard on every exchange; the host-id
+// fallback deadline is compared with Clock.Now before each step. On a sim.Virtual clock with AutoAdvance a one-day
 // fallback scenario runs in well under a second; the job also keeps a
 // short guard pending while it runs (see holdClock), so the idle detector
 // cannot jump over other components' timers while the client is busy.

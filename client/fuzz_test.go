@@ -39,7 +39,7 @@ func FuzzParseAckClient(f *testing.F) {
 		if err != nil {
 			return // the client reports a protocol error
 		}
-		out, jerr := judgeFragment(ack, r)
+		out, jerr := judgeFragment(ack, r, RangeMissing(first%3))
 		switch {
 		case jerr != nil:
 			if jerr.Class != wire.Fatal && jerr.Class != wire.Transient {
@@ -47,6 +47,10 @@ func FuzzParseAckClient(f *testing.F) {
 			}
 			if jerr.Code == 0 && !ack.HasError && status != 200 {
 				t.Fatalf("error without code: %v", jerr)
+			}
+		case out.kind == fragRestart:
+			if status != 416 || ack.HasReceived {
+				t.Fatalf("restart on %d with offset %v", status, ack.HasReceived)
 			}
 		case out.kind == fragShrink:
 			if status != 413 || out.size < wire.MinFragment || out.size >= r.Len() {

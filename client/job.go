@@ -120,7 +120,8 @@ type Job struct {
 	replyURL       string
 	replyHave      int64
 	replySize      int64
-	firstTransient time.Time // zero: no transient error since the last progress
+	stuckSince     time.Time // start of the no-progress period: Run's start or the last progress
+	npArmed        bool      // the no-progress timer event was recorded for this period
 	restartsNoProg int
 	sessions       int
 	restarts       int
@@ -375,7 +376,8 @@ func (j *Job) setAcked(off int64) {
 
 // progress resets the no-progress timer (BITS: "reset by progress").
 func (j *Job) progress() {
-	j.firstTransient = time.Time{}
+	j.stuckSince = j.cfg.Clock.Now()
+	j.npArmed = false
 	j.restartsNoProg = 0
 	j.stalls = 0
 }
@@ -387,6 +389,7 @@ func (j *Job) loop(ctx, parent context.Context) error {
 	if j.sessionID != "" {
 		j.needPing = true // Resume re-enters PING [S 3.1.4.3]
 	}
+	j.progress() // a Run starts a new no-progress period
 	for {
 		if j.isCancelled() {
 			return j.cancelSession(parent)
@@ -457,33 +460,54 @@ func (j *Job) fatal(je *JobError) error {
 	return je
 }
 
-// retry waits MinRetryDelay in TRANSIENT_ERROR, unless the no-progress
-// time-out would pass first (ERROR, BG_E_NO_PROGRESS) or retries are off.
+// retry waits MinRetryDelay in TRANSIENT_ERROR, unless retries are off or
+// the no-progress time-out ends first.
+//
+// The no-progress period starts when the last progress was made (or Run
+// started), not when the first error was noticed, so a request that hangs
+// counts from its start; every exchange carries the period's deadline as a
+// guard (see guard.armNoProgress). The job goes to ERROR with
+// BG_E_NO_PROGRESS at the deadline: a retry wait is cut short there, and a
+// retry is never given up early because it would end after it. As on
+// Windows, a MinRetryDelay longer than the time-out makes the first
+// transient error final.
 func (j *Job) retry(ctx context.Context, je *JobError) error {
 	if j.cfg.noProgress < 0 {
 		return j.fatal(je)
 	}
 	now := j.cfg.Clock.Now()
-	if j.firstTransient.IsZero() {
-		j.firstTransient = now
+	deadline := j.stuckSince.Add(j.cfg.noProgress)
+	if !j.npArmed {
+		j.npArmed = true
 		j.emit(sim.Event{Kind: sim.ClientTimerArmed, Detail: "no-progress", Duration: j.cfg.noProgress})
 	}
-	if now.Sub(j.firstTransient)+j.cfg.retryDelay > j.cfg.noProgress {
-		j.emit(sim.Event{Kind: sim.ClientTimerFired, Detail: "no-progress", Duration: j.cfg.noProgress})
-		return j.fatal(&JobError{Packet: je.Packet, Code: wire.BGENoProgress, Context: je.Context, Class: wire.Fatal,
-			Err: fmt.Errorf("no progress for %s: %w", now.Sub(j.firstTransient), je)})
+	if j.cfg.retryDelay > j.cfg.noProgress || !now.Before(deadline) {
+		return j.noProgress(je)
 	}
+	left := deadline.Sub(now)
+	wait := min(j.cfg.retryDelay, left)
 	j.setState(TransientError)
 	j.emit(sim.Event{Kind: sim.ClientTimerArmed, Detail: "retry", Duration: j.cfg.retryDelay})
-	j.holdClock(j.cfg.retryDelay)
-	if err := j.cfg.Clock.Sleep(ctx, j.cfg.retryDelay); err != nil {
+	j.holdClock(wait)
+	if err := j.cfg.Clock.Sleep(ctx, wait); err != nil {
 		return nil // Cancel or suspension: handled by the loop
+	}
+	if wait == left {
+		return j.noProgress(je) // a retry now would have no time left
 	}
 	j.emit(sim.Event{Kind: sim.ClientTimerFired, Detail: "retry", Duration: j.cfg.retryDelay})
 	j.retries++
 	j.needPing = true
 	j.setState(Connecting)
 	return nil
+}
+
+// noProgress ends the job with BG_E_NO_PROGRESS, saying how long it
+// actually went without progress.
+func (j *Job) noProgress(je *JobError) error {
+	j.emit(sim.Event{Kind: sim.ClientTimerFired, Detail: "no-progress", Duration: j.cfg.noProgress})
+	return j.fatal(&JobError{Packet: je.Packet, Code: wire.BGENoProgress, Context: je.Context, Class: wire.Fatal,
+		Err: fmt.Errorf("no progress for %s: %w", j.cfg.Clock.Now().Sub(j.stuckSince), je)})
 }
 
 // holdClock keeps a guard pending just after the client's next wake-up
@@ -681,11 +705,20 @@ func (j *Job) sendFragment(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	out, jerr := judgeFragment(ack, r)
+	out, jerr := judgeFragment(ack, r, j.cfg.RangeMissing)
 	if jerr != nil {
 		return jerr
 	}
 	switch out.kind {
+	case fragRestart:
+		j.restart(out.why)
+		if j.restartsNoProg > 1 {
+			// The new session answered the same way: back off as for a
+			// transient error rather than loop.
+			return &JobError{Packet: "Fragment", Status: ack.Status, Code: wire.WinHTTPInvalidServerResponse,
+				Context: wire.ContextRemoteFile, Class: wire.Transient, Err: errors.New(out.why)}
+		}
+		return nil
 	case fragShrink:
 		j.fragCap = out.size // the next Fragment event shows the new size
 		return nil
@@ -771,6 +804,7 @@ const (
 	fragAdvance fragKind = iota // 200/201: continue at offset
 	fragResync                  // 416: continue at offset
 	fragShrink                  // 413: retry at the same offset with size
+	fragRestart                 // 416 without an offset: new session (RangeRestart)
 )
 
 type fragOutcome struct {
@@ -778,13 +812,16 @@ type fragOutcome struct {
 	offset   int64
 	size     int64
 	replyURL string
+	why      string // fragRestart: the reason
 }
 
 // judgeFragment interprets the Ack to the Fragment r: 200/201 and 416 must
 // carry a BITS-Received-Content-Range within [0, r.Total] (forwards or
 // backwards); 413 halves the fragment (fatal at 5 KB or less); anything
-// else is an error Ack.
-func judgeFragment(ack wire.Ack, r wire.Range) (fragOutcome, *JobError) {
+// else is an error Ack. A 416 without the offset is handled by rm (see
+// RangeMissing); a 2xx without it is a protocol error. Either way the
+// message names a near-miss spelling of the header if the Ack had one.
+func judgeFragment(ack wire.Ack, r wire.Range, rm RangeMissing) (fragOutcome, *JobError) {
 	const p = "Fragment"
 	switch {
 	case ack.Status == http.StatusRequestEntityTooLarge:
@@ -797,7 +834,22 @@ func judgeFragment(ack wire.Ack, r wire.Range) (fragOutcome, *JobError) {
 		return fragOutcome{kind: fragShrink, offset: r.First, size: max(r.Len()/2, wire.MinFragment)}, nil
 	case ack.OK() || ack.Status == http.StatusRequestedRangeNotSatisfiable:
 		if !ack.HasReceived {
-			return fragOutcome{}, protocolError(p, ack.Status, errors.New("Ack has no BITS-Received-Content-Range"))
+			missing := "Ack has no " + wire.HdrReceivedContentRange
+			if ack.NearMissName != "" {
+				missing += fmt.Sprintf(" (near miss %q: %q)", ack.NearMissName, ack.NearMissValue)
+			}
+			if ack.OK() || rm == RangeError {
+				return fragOutcome{}, protocolError(p, ack.Status, errors.New(missing))
+			}
+			if rm == RangeNearMiss && ack.NearMissName != "" {
+				off, err := wire.ParseOffset(ack.NearMissValue)
+				if err != nil {
+					return fragOutcome{}, protocolError(p, ack.Status, fmt.Errorf("%s: %w", missing, err))
+				}
+				ack.Received, ack.HasReceived = off, true
+			} else {
+				return fragOutcome{kind: fragRestart, why: "416 " + missing + "; offset unknown (--range-missing " + rm.String() + ")"}, nil
+			}
 		}
 		if err := wire.CheckOffset(ack.Received, r.Total); err != nil {
 			return fragOutcome{}, protocolError(p, ack.Status, err)

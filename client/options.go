@@ -90,12 +90,20 @@ type Options struct {
 	// AllowShortRetryDelay keeps a MinRetryDelay below 5 s. It exists for
 	// tests on real time; Windows never allows it.
 	AllowShortRetryDelay bool
-	// NoProgressTimeout is how long a job may keep retrying without progress,
-	// measured from the first transient error and reset by progress (an Ack
+	// NoProgressTimeout is how long a job may go without progress (an Ack
 	// that moves the offset forward, reply bytes received, a successful
-	// Close-Session). When it would be exceeded by the next retry, the job
-	// goes to ERROR with BG_E_NO_PROGRESS. Default 14 days; NoRetries turns
-	// every error into ERROR.
+	// Close-Session) while it keeps retrying. The period starts at the last
+	// progress or at the start of Run — not when the first error is noticed
+	// (BITS's wording), so that a hung request counts from its start — and
+	// it bounds everything: each exchange carries the period's deadline as
+	// a guard (on top of RequestTimeout/ResponseTimeout), and a retry wait
+	// is cut short at it. At the deadline the job goes to ERROR with
+	// BG_E_NO_PROGRESS, and the error says how long it actually went without
+	// progress. So the job ends within the time-out of its last progress;
+	// the only slack is the guard's own firing (on a virtual clock, the
+	// idle detector's jump to it). As on Windows, a MinRetryDelay longer
+	// than the time-out makes the first transient error final. Default 14
+	// days; NoRetries turns every error into ERROR.
 	NoProgressTimeout time.Duration
 	// RequestTimeout guards the request phase of every exchange: from the
 	// start of the request (dial included) until the request, body included,

@@ -85,6 +85,7 @@ func (j *Job) downloadReply(ctx context.Context) error {
 	j.lastToHost = j.hostID != "" && ru.Host == j.target.Host
 	xctx, g := j.newGuard(ctx, p, j.sessionID)
 	defer g.done()
+	g.armNoProgress()
 	req, err := http.NewRequestWithContext(xctx, http.MethodGet, us, nil)
 	if err != nil {
 		return protocolError(p, 0, err)
@@ -152,6 +153,7 @@ func (j *Job) downloadReply(ctx context.Context) error {
 				sinceArm = 0
 				g.arm("response-timeout", j.cfg.respTO)
 				j.progress()
+				g.armNoProgress()
 			}
 		}
 		if rerr == io.EOF {

@@ -102,6 +102,9 @@ func (j *Job) exchange(ctx context.Context, p wire.PacketType, body io.Reader, n
 	j.lastToHost = j.hostID != ""
 	xctx, g := j.newGuard(ctx, p.String(), sid)
 	defer g.done()
+	if p != wire.CancelSession { // Cancel-Session is best effort, also after ERROR
+		g.armNoProgress()
+	}
 	req, err := wire.NewRequest(xctx, u, p, sid, body, n)
 	if err != nil {
 		return wire.Ack{}, &JobError{Packet: p.String(), Code: wire.EInvalidArg, Context: wire.ContextUnknown, Class: wire.Fatal, Err: err}
@@ -152,6 +155,11 @@ func (j *Job) exchange(ctx context.Context, p wire.PacketType, body io.Reader, n
 	}
 	rev.Detail = strings.Join(details, " ")
 	j.emit(rev)
+	if ack.Warning != "" && perr == nil {
+		// Liberal in what we accept (a Windows client works with such
+		// servers), but say so.
+		j.emit(sim.Event{Kind: sim.ClientWarning, Packet: p.String(), URL: u, Session: sid, Status: resp.StatusCode, Detail: ack.Warning})
+	}
 	j.noteHostResponse(resp.StatusCode)
 	if perr != nil {
 		return ack, protocolError(p.String(), resp.StatusCode, perr)
@@ -173,6 +181,7 @@ type guard struct {
 	mu       sync.Mutex
 	finished bool
 	stop     func()
+	npStop   func()
 }
 
 func (j *Job) newGuard(parent context.Context, packet, session string) (context.Context, *guard) {
@@ -196,17 +205,43 @@ func (g *guard) arm(which string, d time.Duration) {
 	if d <= 0 {
 		return
 	}
-	clock := g.j.cfg.Clock
-	tctx, tcancel := clock.WithTimeout(context.Background(), d)
-	stopWatch := context.AfterFunc(tctx, func() {
-		if !errors.Is(tctx.Err(), context.DeadlineExceeded) {
-			return
-		}
+	g.stop = g.start(d, func() {
 		g.j.emitFrom(sim.Event{Kind: sim.ClientTimerFired, Packet: g.packet, Session: g.session, Detail: which, Duration: d})
 		g.cancel(&guardTimeout{which: which})
 	})
-	g.stop = func() { stopWatch(); tcancel() }
 	g.j.emitFrom(sim.Event{Kind: sim.ClientTimerArmed, Packet: g.packet, Session: g.session, Detail: which, Duration: d})
+}
+
+// armNoProgress (re)arms the guard that aborts the exchange at the end of
+// the job's no-progress period (none when retries are off). Its firing is
+// recorded by retry, which ends the job; call it from Run's goroutine.
+func (g *guard) armNoProgress() {
+	j := g.j
+	if j.cfg.noProgress < 0 || j.stuckSince.IsZero() {
+		return
+	}
+	left := max(j.stuckSince.Add(j.cfg.noProgress).Sub(j.cfg.Clock.Now()), 0)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.finished {
+		return
+	}
+	if g.npStop != nil {
+		g.npStop()
+	}
+	g.npStop = g.start(left, func() { g.cancel(&guardTimeout{which: "no-progress guard"}) })
+}
+
+// start runs fired when a guard of duration d on the job's clock expires,
+// unless the returned stop is called first.
+func (g *guard) start(d time.Duration, fired func()) (stop func()) {
+	tctx, tcancel := g.j.cfg.Clock.WithTimeout(context.Background(), d)
+	stopWatch := context.AfterFunc(tctx, func() {
+		if errors.Is(tctx.Err(), context.DeadlineExceeded) {
+			fired()
+		}
+	})
+	return func() { stopWatch(); tcancel() }
 }
 
 // trace attaches the httptrace hook that switches from the request guard to
@@ -225,6 +260,10 @@ func (g *guard) done() {
 	if g.stop != nil {
 		g.stop()
 		g.stop = nil
+	}
+	if g.npStop != nil {
+		g.npStop()
+		g.npStop = nil
 	}
 	g.mu.Unlock()
 	g.cancel(context.Canceled)

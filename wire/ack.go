@@ -32,6 +32,17 @@ type Ack struct {
 	Code     HRESULT
 	Context  Context
 	HasError bool
+	// Warning, if not empty, says what ParseAck tolerated although the spec
+	// does not allow it: error headers on a 2xx Ack (ignored; a malformed
+	// pair does not fail the parse) or an empty BITS-Error-Context (taken
+	// as absent). The client records it as a warning event.
+	Warning string
+	// NearMissName and NearMissValue are a header whose name is a near miss
+	// of BITS-Received-Content-Range (e.g. "Bits-Recieved-Content-Range"),
+	// set only when the real header is absent, so that the client can name
+	// it and, if told to, use it.
+	NearMissName  string
+	NearMissValue string
 }
 
 // OK reports whether the status is 200 or 201 (201 is allowed for
@@ -153,25 +164,105 @@ func ParseAck(status int, h http.Header) (Ack, error) {
 	if v, ok := Header(h, HdrReplyURL); ok {
 		a.ReplyURL = strings.TrimSpace(v)
 	}
-	code, ok := Header(h, HdrErrorCode)
-	if !ok {
-		code, ok = Header(h, HdrError)
+	if !a.HasReceived {
+		a.NearMissName, a.NearMissValue, _ = NearMiss(h, HdrReceivedContentRange)
 	}
-	if ok {
-		c, err := ParseHRESULT(code)
-		if err != nil {
+	if err := a.parseError(h); err != nil {
+		if !a.OK() {
 			return a, err
 		}
-		a.Code, a.HasError = c, true
-		if v, ok := Header(h, HdrErrorContext); ok {
-			ctx, err := ParseContext(v)
-			if err != nil {
-				return a, err
-			}
-			a.Context = ctx
-		}
+		// Liberal on success: a 2xx Ack's error headers are not an error.
+		a.Code, a.Context, a.HasError = 0, 0, false
+		a.Warning = fmt.Sprintf("2xx Ack with malformed error headers (ignored): %v", err)
 	}
 	return a, nil
+}
+
+// parseError reads BITS-Error-Code (or BITS-Error) and BITS-Error-Context.
+// An empty context value is taken as absent, with a warning.
+func (a *Ack) parseError(h http.Header) error {
+	code, ok := Header(h, HdrErrorCode)
+	name := HdrErrorCode
+	if !ok {
+		code, ok = Header(h, HdrError)
+		name = HdrError
+	}
+	if !ok {
+		return nil
+	}
+	c, err := ParseHRESULT(code)
+	if err != nil {
+		return err
+	}
+	a.Code, a.HasError = c, true
+	v, ok := Header(h, HdrErrorContext)
+	switch {
+	case ok && strings.TrimSpace(v) == "":
+		a.Warning = fmt.Sprintf("empty %s taken as absent", HdrErrorContext)
+	case ok:
+		ctx, err := ParseContext(v)
+		if err != nil {
+			return err
+		}
+		a.Context = ctx
+	}
+	if a.OK() {
+		a.Warning = fmt.Sprintf("2xx Ack with %s %q and %s %q (ignored)", name, code, HdrErrorContext, v)
+	}
+	return nil
+}
+
+// NearMiss finds a header whose name is within edit distance 2 of name
+// (case-insensitive, transpositions counting 1) without being name itself:
+// a misspelling such as "Bits-Recieved-Content-Range". It returns the
+// header's name as received and its first value.
+func NearMiss(h http.Header, name string) (key, value string, ok bool) {
+	want := strings.ToLower(name)
+	for k, vs := range h {
+		lk := strings.ToLower(k)
+		if lk == want || len(vs) == 0 {
+			continue
+		}
+		if d := lenDiff(lk, want); d <= 2 && editDistance(lk, want) <= 2 {
+			if !ok || k < key { // deterministic when several match
+				key, value, ok = k, vs[0], true
+			}
+		}
+	}
+	return key, value, ok
+}
+
+func lenDiff(a, b string) int {
+	if len(a) > len(b) {
+		return len(a) - len(b)
+	}
+	return len(b) - len(a)
+}
+
+// editDistance is the optimal-string-alignment distance (Levenshtein plus
+// adjacent transpositions) between a and b, bytewise.
+func editDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }
 
 // CheckOffset rejects a BITS-Received-Content-Range outside [0, size].

@@ -252,3 +252,40 @@ func TestNewRequestSendsContentLengthZero(t *testing.T) {
 		t.Errorf("packet type not in IIS spelling: %q", got)
 	}
 }
+
+// Deployed servers: error headers on a 2xx Ack are a warning, and a
+// misspelled BITS-Received-Content-Range is found as a near miss.
+func TestParseAckToleratesDeployedServers(t *testing.T) {
+	a, err := ParseAck(200, http.Header{"BITS-Error-Code": {"1"}, "BITS-Error-Context": {""}})
+	if err != nil || !a.OK() || a.Warning == "" {
+		t.Errorf("2xx with odd error headers: %+v, %v", a, err)
+	}
+	a, err = ParseAck(200, http.Header{"BITS-Error-Code": {"zz"}})
+	if err != nil || a.HasError || !strings.Contains(a.Warning, "malformed") {
+		t.Errorf("2xx with a malformed code: %+v, %v", a, err)
+	}
+	if _, err := ParseAck(500, http.Header{"BITS-Error-Code": {"zz"}}); err == nil {
+		t.Error("5xx with a malformed code accepted")
+	}
+	a, err = ParseAck(500, http.Header{"BITS-Error-Code": {"0x8020001F"}, "BITS-Error-Context": {" "}})
+	if err != nil || a.Code != BGESessionNotFound || a.Context != 0 || a.Warning == "" {
+		t.Errorf("empty context: %+v, %v", a, err)
+	}
+	a, _ = ParseAck(416, http.Header{"Bits-Recieved-Content-Range": {"5120"}})
+	if a.HasReceived || a.NearMissName != "Bits-Recieved-Content-Range" || a.NearMissValue != "5120" {
+		t.Errorf("near miss: %+v", a)
+	}
+	for name, want := range map[string]bool{
+		"BITS-Received-Content-Range": false, // the real one is not a near miss
+		"bits-recieved-content-range": true,
+		"BITS-Received-Content-Rang":  true,
+		"BITS-Receivd-Contnt-Range":   true,
+		"BITS-Received-Range":         false,
+		"Content-Range":               false,
+	} {
+		_, _, got := NearMiss(http.Header{name: {"1"}}, HdrReceivedContentRange)
+		if got != want {
+			t.Errorf("NearMiss(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
