@@ -208,3 +208,38 @@ func TestUploadCommandFlags(t *testing.T) {
 		t.Error("a buffer is not a terminal")
 	}
 }
+
+// Issue 12 defect 6: --json prints the JSON line (with an error field) on
+// usage and set-up errors too, and those exit 2; a job in ERROR exits 1.
+func TestUploadJSONOnSetupErrors(t *testing.T) {
+	noLeaks(t)
+	path, _ := writeFile(t, 10)
+	for _, args := range [][]string{
+		{"upload", "--json", path}, // one argument
+		{"upload", "--json", "--fragment-size", "lots", path, "http://h/x"}, // bad flag value
+		{"upload", "--json", "--close-not-found", "maybe", path, "http://h/x"},
+		{"upload", "--json", path + ".missing", "http://h/x"}, // no such file
+		{"upload", "--json", path, "ftp://h/x"},               // bad URL
+		{"upload", "--json", "--no-such-flag", path, "http://h/x"},
+	} {
+		out, _, err := runCLI(t, args...)
+		var ec exitCode
+		if !errors.As(err, &ec) || ec != 2 {
+			t.Errorf("%v: err %v, want exit 2", args[2:], err)
+			continue
+		}
+		s := parseSummary(t, out)
+		if s.Error == "" || s.State == "ERROR" {
+			t.Errorf("%v: summary %+v", args[2:], s)
+		}
+	}
+	// Without --json a usage error still exits 2.
+	if _, _, err := runCLI(t, "upload", path); err == nil || !isUsage(err) {
+		t.Errorf("usage error: %v", err)
+	}
+}
+
+func isUsage(err error) bool {
+	var ec exitCode
+	return errors.As(err, &ec) && ec == 2
+}
