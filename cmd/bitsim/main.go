@@ -18,14 +18,29 @@ func main() {
 	defer stop()
 	err := newRootCmd().ExecuteContext(ctx)
 	var ec exitCode
+	if err != nil && !errors.As(err, &ec) {
+		fmt.Fprintln(os.Stderr, "bitsim:", err)
+	}
+	if code := exitStatus(err); code != 0 {
+		os.Exit(code)
+	}
+}
+
+// exitStatus is the process exit code for a command's error: 0 for nil,
+// the code of an exitCode (the command reported its outcome itself), 2 for
+// a usageError, 1 otherwise.
+func exitStatus(err error) int {
+	var ec exitCode
+	var ue *usageError
 	switch {
 	case err == nil:
+		return 0
 	case errors.As(err, &ec):
-		os.Exit(int(ec))
-	default:
-		fmt.Fprintln(os.Stderr, "bitsim:", err)
-		os.Exit(1)
+		return int(ec)
+	case errors.As(err, &ue):
+		return 2
 	}
+	return 1
 }
 
 // exitCode is returned by a command that has already reported its outcome
@@ -33,3 +48,18 @@ func main() {
 type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit code %d", int(e)) }
+
+// usageError is a bad command line or set-up (missing file, bad URL): exit
+// code 2, as opposed to 1 for a run that failed.
+type usageError struct{ err error }
+
+func (u *usageError) Error() string { return u.err.Error() }
+func (u *usageError) Unwrap() error { return u.err }
+
+// usage marks err as a usage or set-up error (nil stays nil).
+func usage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &usageError{err}
+}

@@ -39,6 +39,7 @@ type uploadFlags struct {
 	replyHost       string
 	missingReply    string
 	fallback        string
+	rangeMissing    string
 }
 
 func newUploadCmd() *cobra.Command {
@@ -55,18 +56,31 @@ written to the given file. With --txn the upload is wrapped in the mock
 app's transaction-id envelope.
 
 The exit code is 0 only when the job reached TRANSFERRED/ACKNOWLEDGED, 1 when
-it ended in ERROR, 130 when it was cancelled by an interrupt (after sending
+it ended in ERROR, 2 for a usage or set-up error (bad flag, missing file, bad
+URL: no job ran), 130 when it was cancelled by an interrupt (after sending
 Cancel-Session). On a terminal, stderr shows a progress bar and a summary
-line; otherwise only failures are reported there (and --json prints the
-summary on stdout either way).`,
+line; otherwise only failures are reported there. --json prints the summary
+on stdout in every case, set-up errors included (state NOT_STARTED, with an
+"error" field; every line has "exit", the exit code).
+
+--no-progress-timeout bounds the whole job: it ends (BG_E_NO_PROGRESS) at
+the latest that long after its last progress, a hung request included, and
+the error says how long it actually went without progress.`,
 		Example: `  bitsim upload report.dat http://127.0.0.1:8080/upload/inbox/report.dat
   bitsim upload --reply answer.bin --txn T-42 --json report.dat http://farm/upload/x
   bitsim upload --fragment-size 1MiB --retry-delay 5s --header "X-Token: abc" a.bin http://h/upload/a.bin`,
-		Args: cobra.ExactArgs(2),
+		Args: cobra.ArbitraryArgs, // checked in RunE, so that --json reports it
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return f.setupFailed(cmd.OutOrStdout(), fmt.Errorf("upload: want FILE URL, got %d argument(s)", len(args)))
+			}
 			return runUpload(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, args[0], args[1])
 		},
 	}
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// --json is seen if it came before the bad flag.
+		return f.setupFailed(c.OutOrStdout(), err)
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&f.reply, "reply", "", "upload-reply job: write the server's reply to this `FILE`")
 	fl.StringVar(&f.fragmentSize, "fragment-size", "0", "fixed fragment `SIZE` (e.g. 65536, 64KiB, 1MiB; clamped to 5KiB-13MiB); 0 = Windows-like adaptive")
@@ -84,6 +98,7 @@ summary on stdout either way).`,
 	fl.StringVar(&f.replyHost, "reply-host", "origin", "K6: resolve a relative reply URL against: origin | hostid")
 	fl.StringVar(&f.missingReply, "missing-reply", "empty", "K7: upload-reply final Ack without BITS-Reply-URL: empty | error")
 	fl.StringVar(&f.fallback, "fallback", "any-failure", "K8: host-id fallback timer starts on: any-failure | connect-failure")
+	fl.StringVar(&f.rangeMissing, "range-missing", "restart", "416 Ack without BITS-Received-Content-Range: restart (new session) | near-miss (use a misspelled header's value) | error")
 	return cmd
 }
 
@@ -124,6 +139,12 @@ func (f uploadFlags) options(file, url string) (client.Options, client.JobSpec, 
 		return o, client.JobSpec{}, err
 	}
 	if o.Fallback, err = client.ParseFallbackRule(f.fallback); err != nil {
+		return o, client.JobSpec{}, err
+	}
+	if f.rangeMissing == "" {
+		f.rangeMissing = "restart"
+	}
+	if o.RangeMissing, err = client.ParseRangeMissing(f.rangeMissing); err != nil {
 		return o, client.JobSpec{}, err
 	}
 	spec := client.JobSpec{ID: f.jobID, Type: client.Upload, LocalFile: file, RemoteURL: url, Txn: f.txn}
@@ -170,10 +191,40 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// jsonSummary is the --json line: the job's Result, its state as a name
+// (NOT_STARTED when set-up failed) and the exit code.
+type jsonSummary struct {
+	client.Result
+	State string `json:"state"`
+	Exit  int    `json:"exit"`
+}
+
+func printJSON(w io.Writer, s jsonSummary) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(b))
+	return err
+}
+
+// setupFailed reports a usage or set-up error: the JSON line with --json,
+// and exit code 2 either way.
+func (f uploadFlags) setupFailed(stdout io.Writer, err error) error {
+	if !f.json {
+		return usage(err)
+	}
+	s := jsonSummary{Result: client.Result{Job: f.jobID, Error: err.Error()}, State: "NOT_STARTED", Exit: 2}
+	if jerr := printJSON(stdout, s); jerr != nil {
+		return jerr
+	}
+	return usage(err)
+}
+
 func runUpload(ctx context.Context, stdout, stderr io.Writer, f uploadFlags, file, url string) error {
 	opts, spec, err := f.options(file, url)
 	if err != nil {
-		return err
+		return f.setupFailed(stdout, err)
 	}
 	var bar *progressbar.ProgressBar
 	if !f.noProgressBar && isTerminal(stderr) {
@@ -189,7 +240,7 @@ func runUpload(ctx context.Context, stdout, stderr io.Writer, f uploadFlags, fil
 	}
 	job, err := client.NewJob(opts, spec)
 	if err != nil {
-		return err
+		return f.setupFailed(stdout, err)
 	}
 	// An interrupt cancels the job (Cancel-Session for an open session)
 	// rather than abandoning the session on the server.
@@ -199,12 +250,17 @@ func runUpload(ctx context.Context, stdout, stderr io.Writer, f uploadFlags, fil
 	if bar != nil {
 		_ = bar.Finish()
 	}
+	code := 1
+	switch {
+	case res.State.Succeeded():
+		code = 0
+	case errors.Is(err, client.ErrCancelled):
+		code = 130
+	}
 	if f.json {
-		b, jerr := json.Marshal(res)
-		if jerr != nil {
+		if jerr := printJSON(stdout, jsonSummary{Result: res, State: res.State.String(), Exit: code}); jerr != nil {
 			return jerr
 		}
-		fmt.Fprintln(stdout, string(b))
 	} else if err != nil || isTerminal(stderr) {
 		fmt.Fprintf(stderr, "%s: %s %d/%d bytes (%d sent), %d session(s), %d restart(s), %d retries",
 			spec.ID, res.State, res.BytesAcked, res.BytesTotal, res.BytesSent, res.Sessions, res.Restarts, res.Retries)
@@ -216,12 +272,8 @@ func runUpload(ctx context.Context, stdout, stderr io.Writer, f uploadFlags, fil
 		}
 		fmt.Fprintln(stderr)
 	}
-	switch {
-	case res.State.Succeeded():
+	if code == 0 {
 		return nil
-	case errors.Is(err, client.ErrCancelled):
-		return exitCode(130)
-	default:
-		return exitCode(1)
 	}
+	return exitCode(code)
 }

@@ -84,7 +84,7 @@ func parseSummary(t *testing.T, out string) summary {
 	// Every documented key is present.
 	var m map[string]any
 	json.Unmarshal([]byte(out), &m)
-	for _, k := range []string{"state", "bytes_sent", "bytes_total", "sessions", "restarts", "retries", "reply_size"} {
+	for _, k := range []string{"state", "exit", "bytes_sent", "bytes_total", "sessions", "restarts", "retries", "reply_size"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("summary lacks %q: %s", k, out)
 		}
@@ -187,11 +187,10 @@ func TestUploadCommandFlags(t *testing.T) {
 		{"upload", "--fallback", "x", path, "http://h/x"},
 		{"upload", path + ".missing", "http://h/x"},
 		{"upload", "--txn", "bad id", path, "http://h/x"},
+		{"upload", "--range-missing", "x", path, "http://h/x"},
 	} {
-		if _, _, err := runCLI(t, args...); err == nil {
-			t.Errorf("%v: no error", args)
-		} else if _, ok := err.(exitCode); ok {
-			t.Errorf("%v: ran the job (%v)", args, err)
+		if _, _, err := runCLI(t, args...); exitStatus(err) != 2 {
+			t.Errorf("%v: %v, want a usage error (exit 2)", args, err)
 		}
 	}
 	f := uploadFlags{fragmentSize: "1MiB", noProgress: 0, requestTimeout: -1, closeNotFound: "no-resend", replyHost: "hostid", missingReply: "error", fallback: "connect-failure", reply: "r"}
@@ -223,8 +222,7 @@ func TestUploadJSONOnSetupErrors(t *testing.T) {
 		{"upload", "--json", "--no-such-flag", path, "http://h/x"},
 	} {
 		out, _, err := runCLI(t, args...)
-		var ec exitCode
-		if !errors.As(err, &ec) || ec != 2 {
+		if exitStatus(err) != 2 {
 			t.Errorf("%v: err %v, want exit 2", args[2:], err)
 			continue
 		}
@@ -234,12 +232,7 @@ func TestUploadJSONOnSetupErrors(t *testing.T) {
 		}
 	}
 	// Without --json a usage error still exits 2.
-	if _, _, err := runCLI(t, "upload", path); err == nil || !isUsage(err) {
+	if _, _, err := runCLI(t, "upload", path); exitStatus(err) != 2 {
 		t.Errorf("usage error: %v", err)
 	}
-}
-
-func isUsage(err error) bool {
-	var ec exitCode
-	return errors.As(err, &ec) && ec == 2
 }
