@@ -66,6 +66,24 @@ type Input struct {
 	Events   []sim.Event       `json:"events"`
 	Ledger   []ledger.Delivery `json:"ledger"`
 	Schedule sim.Schedule      `json:"schedule,omitempty"`
+	// External is set when the farm notified the user's own application
+	// instead of the mock: the Ledger was then recorded on the node side
+	// (its Effect flags mean nothing) and effects come from the app's probe.
+	External *AppProbe `json:"external,omitempty"`
+}
+
+// AppProbe is what an external application said about its own effects.
+type AppProbe struct {
+	// App is the application's notification URL.
+	App string `json:"app"`
+	// Probe names the effect probe (URL or command); "" when none was
+	// configured, which makes exactly-once-effect unknown.
+	Probe string `json:"probe,omitempty"`
+	// Effects are the effects applied during the run per transaction id
+	// (the probe read after every job ended, minus the one before).
+	Effects map[string]int `json:"effects,omitempty"`
+	// Err is why the probe could not be read or understood.
+	Err string `json:"err,omitempty"`
 }
 
 // Checker judges one property of a run.

@@ -20,6 +20,10 @@ func (Integrity) Check(in Input) Verdict {
 			case j.Source == nil:
 				fs = append(fs, Finding{Status: Unknown, Job: j.ID, Txn: d.Txn, Node: d.Node,
 					Message: fmt.Sprintf("delivery #%d: the job's source was not recorded", d.Seq)})
+			case d.Unread:
+				fs = append(fs, Finding{Status: Fail, Job: j.ID, Txn: d.Txn, Node: d.Node,
+					Message: fmt.Sprintf("delivery #%d from %s: the app answered 200 without reading the request file (BITS-Request-DataFile-Name); "+
+						"the server may delete it once answered, so the app never had the upload", d.Seq, d.Node)})
 			case d.SHA256 != j.SHA256 || d.Size != j.Size:
 				fs = append(fs, Finding{Status: Fail, Job: j.ID, Txn: d.Txn, Node: d.Node,
 					Message: fmt.Sprintf("delivery #%d from %s is corrupt: %d bytes sha256 %.12s…, source %d bytes sha256 %.12s…",

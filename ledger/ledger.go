@@ -23,6 +23,9 @@ type Delivery struct {
 	// notifier gone, app closed), with the reason in Dropped.
 	Status  int    `json:"status"`
 	Dropped string `json:"dropped,omitempty"`
+	// Unread: an external app answered 200 to a notification by reference
+	// without reading the request file (node-side access-time check).
+	Unread bool `json:"unread,omitempty"`
 }
 
 // Key returns the de-duplication key: "txn:<id>", or without an envelope
