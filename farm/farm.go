@@ -105,7 +105,8 @@ type Config struct {
 	// faults). Default: discarded.
 	Events sim.Sink
 	// Net is the network nodes, the app and the balancer listen and dial
-	// on. Default TCP. (Toxiproxy's links always use TCP.)
+	// on. Default TCP. On an in-memory network (a sim.Namer, the exact
+	// tier) the toxiproxy links run on it too.
 	Net sim.Network
 	// Bind is the loopback address of the shared address; node k's own
 	// address is Bind plus k in the last octet (127.0.0.1 → node1 at
@@ -200,13 +201,16 @@ func New(ctx context.Context, cfg Config) (f *Farm, err error) {
 	f.events = sim.Tee(cfg.Events, sim.SinkFunc(f.observe))
 	var opts []proxy.Option
 	opts = append(opts, proxy.WithSink(f.events), proxy.WithClock(cfg.Clock))
+	if _, mem := cfg.Net.(sim.Namer); mem {
+		opts = append(opts, proxy.WithNetwork(cfg.Net))
+	}
 	if cfg.RST {
 		opts = append(opts, proxy.WithRST())
 	}
 	f.px = proxy.New(opts...)
 
 	acfg := cfg.App
-	acfg.Clock, acfg.Events, acfg.Net = cfg.Clock, f.events, cfg.Net
+	acfg.Clock, acfg.Events, acfg.Net = cfg.Clock, f.events, sim.Named(cfg.Net, "app")
 	f.app = app.New(acfg)
 	if err := f.app.Start(ctx, "127.0.0.1:0"); err != nil {
 		return nil, err
@@ -223,7 +227,7 @@ func New(ctx context.Context, cfg Config) (f *Farm, err error) {
 		backends[i] = s.addr
 	}
 	f.lb = balancer.New(balancer.Config{Policy: cfg.Policy, Backends: backends, Rand: cfg.Seed.Fork("balancer"),
-		Failover: true, Healthy: f.linkUp, Net: cfg.Net, Clock: cfg.Clock, Events: f.events})
+		Failover: true, Healthy: f.linkUp, Net: sim.Named(cfg.Net, "balancer"), Clock: cfg.Clock, Events: f.events})
 	if err := f.lb.Start(ctx, "127.0.0.1:0"); err != nil {
 		return nil, err
 	}
@@ -271,7 +275,7 @@ func (f *Farm) newSlot(ctx context.Context, i int) (*slot, error) {
 		nc.HostIDFallbackTimeout = f.cfg.FallbackTimeout
 	}
 	nc.TraceCrashPoints = true
-	nc.Clock, nc.Events, nc.Net = f.cfg.Clock, f.events, f.cfg.Net
+	nc.Clock, nc.Events, nc.Net = f.cfg.Clock, f.events, sim.Named(f.cfg.Net, name)
 	nc.Rand = f.cfg.Seed.Fork("session-ids/" + name)
 	s := &slot{idx: i, name: name, hostIP: host}
 	nc.OnCrash = func(*node.Node, node.CrashPoint) { f.markDead(s); f.bury(s) }

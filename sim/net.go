@@ -37,3 +37,17 @@ func OrTCP(n Network) Network {
 	}
 	return n
 }
+
+// Namer is a Network whose dials can carry the dialer's identity (the
+// exact tier's memnet orders connections by it).
+type Namer interface {
+	WithName(id string) Network
+}
+
+// Named returns n dialing as id if n supports identities, else n.
+func Named(n Network, id string) Network {
+	if nn, ok := n.(Namer); ok {
+		return nn.WithName(id)
+	}
+	return n
+}

@@ -50,6 +50,9 @@ func (l *Link) Upstream() string {
 
 // Enabled reports whether the link is listening.
 func (l *Link) Enabled() bool {
+	if m := l.s.memOf(l.p); m != nil {
+		return m.enabled()
+	}
 	l.p.Lock()
 	defer l.p.Unlock()
 	return l.p.Enabled
@@ -61,6 +64,22 @@ func (l *Link) Enabled() bool {
 func (l *Link) SetUpstream(addr string) error {
 	if addr == "" {
 		return fmt.Errorf("proxy: %s: set upstream: empty address", l.Name())
+	}
+	if m := l.s.memOf(l.p); m != nil {
+		m.mu.Lock()
+		m.upstream = addr
+		m.mu.Unlock()
+		l.p.Lock()
+		l.p.Upstream = addr
+		l.p.Unlock()
+		if m.enabled() {
+			m.stop()
+			if err := m.start(); err != nil {
+				return fmt.Errorf("proxy: %s: set upstream %s: %w", l.Name(), addr, err)
+			}
+		}
+		l.emit("upstream=" + addr)
+		return nil
 	}
 	l.p.Lock()
 	in := toxiproxy.Proxy{Listen: l.p.Listen, Upstream: addr, Enabled: l.p.Enabled}
@@ -76,7 +95,11 @@ func (l *Link) SetUpstream(addr string) error {
 // are refused (ECONNREFUSED) and in-flight exchanges fail on both sides.
 // Toxics stay configured. Disabling a disabled link does nothing.
 func (l *Link) Disable() error {
-	l.p.Stop()
+	if m := l.s.memOf(l.p); m != nil {
+		m.stop()
+	} else {
+		l.p.Stop()
+	}
 	l.emit("disabled")
 	return nil
 }
@@ -84,7 +107,12 @@ func (l *Link) Disable() error {
 // Enable starts listening again on Addr. It fails if another socket took
 // the port meanwhile. Enabling an enabled link does nothing.
 func (l *Link) Enable() error {
-	err := l.p.Start()
+	var err error
+	if m := l.s.memOf(l.p); m != nil {
+		err = m.start()
+	} else {
+		err = l.p.Start()
+	}
 	if err != nil && !errors.Is(err, toxiproxy.ErrProxyAlreadyStarted) {
 		return fmt.Errorf("proxy: %s: enable: %w", l.Name(), err)
 	}
@@ -102,8 +130,12 @@ func (l *Link) AddToxic(t sim.Toxic) error {
 	if err != nil {
 		return fmt.Errorf("proxy: %s: add toxic %s: %w", l.Name(), t.Key(), err)
 	}
+	typ := t.Type
+	if l.s.memOf(l.p) != nil {
+		typ = memType(typ)
+	}
 	body, err := json.Marshal(toxicJSON{
-		Name: t.Key(), Type: t.Type, Stream: string(dir), Toxicity: &tox, Attributes: attrsOrEmpty(t.Attributes),
+		Name: t.Key(), Type: typ, Stream: string(dir), Toxicity: &tox, Attributes: attrsOrEmpty(t.Attributes),
 	})
 	if err != nil {
 		return fmt.Errorf("proxy: %s: add toxic %s: %w", l.Name(), t.Key(), err)
@@ -132,6 +164,9 @@ func (l *Link) UpdateToxic(t sim.Toxic) error {
 	}
 	if t.Type == "" {
 		t.Type = w.Type
+	}
+	if l.s.memOf(l.p) != nil {
+		t.Type = memType(t.Type)
 	}
 	if t.Type != w.Type {
 		return fmt.Errorf("proxy: %s: update toxic %s: type %s cannot become %s", l.Name(), name, w.Type, t.Type)
@@ -172,7 +207,7 @@ func (l *Link) RemoveToxic(name string) error {
 // closes again).
 func (l *Link) ResetToxics() {
 	l.p.Toxics.ResetToxics(context.Background())
-	if l.s.optionsOf(l.p).rst {
+	if l.s.optionsOf(l.p).rst && l.s.memOf(l.p) == nil {
 		// Cannot fail: the name was just freed and the type is built in.
 		_, _ = l.p.Toxics.AddToxicJson(strings.NewReader(
 			`{"name":"` + RSTToxicName + `","type":"reset_peer","stream":"downstream","toxicity":0}`))

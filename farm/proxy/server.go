@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -31,8 +32,9 @@ type Server struct {
 	opts options
 
 	mu     sync.Mutex
-	links  map[*toxiproxy.Proxy]options // options of links created by Add
-	api    *apiServer                   // nil until ServeAPI
+	links  map[*toxiproxy.Proxy]options  // options of links created by Add
+	mem    map[*toxiproxy.Proxy]*memLink // links run on an in-memory network
+	api    *apiServer                    // nil until ServeAPI
 	closed bool
 }
 
@@ -52,6 +54,7 @@ func New(opts ...Option) *Server {
 		tp:    toxiproxy.NewServer(m, zerolog.Nop()),
 		opts:  o,
 		links: make(map[*toxiproxy.Proxy]options),
+		mem:   make(map[*toxiproxy.Proxy]*memLink),
 	}
 }
 
@@ -60,6 +63,7 @@ func New(opts ...Option) *Server {
 type Option func(*options)
 
 type options struct {
+	net   sim.Network // nil or TCP: toxiproxy's own TCP links
 	rst   bool
 	sink  sim.Sink
 	clock sim.Clock
@@ -117,6 +121,9 @@ func (s *Server) Add(name, listen, upstream string, opts ...Option) (*Link, erro
 		return nil, fmt.Errorf("proxy: add %s: server closed", name)
 	}
 	p := toxiproxy.NewProxy(s.tp, name, listen, upstream)
+	if o.inMemory() {
+		return s.addMem(p, o)
+	}
 	if o.rst {
 		// Must be in the chain before the first connection is accepted.
 		if _, err := p.Toxics.AddToxicJson(strings.NewReader(
@@ -162,6 +169,12 @@ func (s *Server) Remove(name string) error {
 	if err != nil {
 		return fmt.Errorf("proxy: remove %s: %w", name, err)
 	}
+	if m := s.memOf(p); m != nil {
+		m.close()
+		s.mu.Lock()
+		delete(s.mem, p)
+		s.mu.Unlock()
+	}
 	if err := s.tp.Collection.Remove(name); err != nil {
 		return fmt.Errorf("proxy: remove %s: %w", name, err)
 	}
@@ -183,9 +196,19 @@ func (s *Server) Close() error {
 	api := s.api
 	s.mu.Unlock()
 
+	s.mu.Lock()
+	mems := make([]*memLink, 0, len(s.mem))
+	for _, m := range s.mem {
+		mems = append(mems, m)
+	}
+	s.mu.Unlock()
+	for _, m := range mems {
+		m.close()
+	}
 	err := s.tp.Collection.Clear()
 	s.mu.Lock()
 	clear(s.links)
+	clear(s.mem)
 	s.mu.Unlock()
 	if api != nil {
 		api.stopCtx()
@@ -223,3 +246,37 @@ func (s *Server) optionsOf(p *toxiproxy.Proxy) options {
 // /proxies/{proxy}/toxics/{toxic}, /reset, /populate, /version) bound to
 // this Server, so the toxiproxy client package and CLI can drive it.
 func (s *Server) APIHandler() http.Handler { return s.router() }
+
+func (o options) inMemory() bool {
+	if o.net == nil {
+		return false
+	}
+	_, tcp := o.net.(sim.TCP)
+	return !tcp
+}
+
+// addMem adds a link run on o.net (see WithNetwork).
+func (s *Server) addMem(p *toxiproxy.Proxy, o options) (*Link, error) {
+	m := &memLink{s: s, p: p, n: o.net, rst: o.rst, upstream: p.Upstream, conns: map[net.Conn]struct{}{}}
+	if err := s.tp.Collection.Add(p, false); err != nil {
+		return nil, fmt.Errorf("proxy: add %s: %w", p.Name, err)
+	}
+	if err := m.start(); err != nil {
+		_ = s.tp.Collection.Remove(p.Name)
+		return nil, fmt.Errorf("proxy: add %s: %w", p.Name, err)
+	}
+	s.mu.Lock()
+	s.links[p] = o
+	s.mem[p] = m
+	s.mu.Unlock()
+	l := s.wrap(p)
+	l.emit("added listen=" + l.Addr() + " upstream=" + p.Upstream)
+	return l, nil
+}
+
+// memOf returns p's in-memory runner, or nil for a TCP link.
+func (s *Server) memOf(p *toxiproxy.Proxy) *memLink {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem[p]
+}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+
+	"github.com/bitsim/bitsim/sim"
 )
 
 // Network is an in-memory sim.Network. Named returns views that dial under
@@ -210,3 +212,8 @@ func (a addr) Network() string { return "tcp" }
 func (a addr) String() string  { return string(a) }
 
 var _ fmt.Stringer = addr("")
+
+// WithName implements sim.Namer.
+func (n *Network) WithName(id string) sim.Network { return n.Named(id) }
+
+var _ sim.Namer = (*Network)(nil)
