@@ -201,7 +201,8 @@ func New(ctx context.Context, cfg Config) (f *Farm, err error) {
 	f.events = sim.Tee(cfg.Events, sim.SinkFunc(f.observe))
 	var opts []proxy.Option
 	opts = append(opts, proxy.WithSink(f.events), proxy.WithClock(cfg.Clock))
-	if _, mem := cfg.Net.(sim.Namer); mem {
+	_, mem := cfg.Net.(sim.Namer)
+	if mem {
 		opts = append(opts, proxy.WithNetwork(cfg.Net))
 	}
 	if cfg.RST {
@@ -227,7 +228,7 @@ func New(ctx context.Context, cfg Config) (f *Farm, err error) {
 		backends[i] = s.addr
 	}
 	f.lb = balancer.New(balancer.Config{Policy: cfg.Policy, Backends: backends, Rand: cfg.Seed.Fork("balancer"),
-		Failover: true, Healthy: f.linkUp, Net: sim.Named(cfg.Net, "balancer"), Clock: cfg.Clock, Events: f.events})
+		Failover: true, Healthy: f.linkUp, NoHealthLoop: mem, Net: sim.Named(cfg.Net, "balancer"), Clock: cfg.Clock, Events: f.events})
 	if err := f.lb.Start(ctx, "127.0.0.1:0"); err != nil {
 		return nil, err
 	}

@@ -39,6 +39,8 @@ type Result struct {
 	// ProtocolTime is the protocol time the jobs took; Wall the real time;
 	// Compression their ratio.
 	ProtocolTime time.Duration `json:"protocol_time_ns"`
+	// Tier is the tier the run was played on (TierExact or TierWire).
+	Tier string `json:"tier,omitempty"`
 	Wall         time.Duration `json:"wall_ns"`
 	Compression  float64       `json:"compression"`
 	// Schedule is the schedule applied (random draws included); Fired how
@@ -56,6 +58,15 @@ type Result struct {
 	Dir    string            `json:"-"`
 	Stats  []check.JobStats  `json:"-"`
 }
+
+// Tiers a run can be played on.
+const (
+	// TierExact: in a synctest bubble, on the in-memory network and its
+	// canonical scheduler; the same seed gives the same run.
+	TierExact = "exact"
+	// TierWire: real loopback TCP with a virtual clock's idle detector.
+	TierWire = "wire"
+)
 
 // JobResult is one job's outcome.
 type JobResult struct {

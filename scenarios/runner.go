@@ -17,6 +17,8 @@ import (
 	"github.com/bitsim/bitsim/farm/balancer"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/sim/bubble"
+	"github.com/bitsim/bitsim/sim/memnet"
 )
 
 // RunOptions tune a run.
@@ -29,10 +31,20 @@ type RunOptions struct {
 	// Mutate, if set, may change the farm configuration before the farm
 	// starts (tests use it to break things on purpose).
 	Mutate func(*farm.Config)
+	// Wire runs on the wire tier (real loopback TCP, virtual clock with an
+	// idle detector) instead of the exact tier.
+	Wire bool
 }
 
-// Run runs one scenario with a seed on a fresh in-process farm, on a
-// virtual clock whose idle detector jumps over retry delays and time-outs.
+// Run runs one scenario with a seed on a fresh in-process farm.
+//
+// By default it runs on the exact tier: inside a testing/synctest bubble
+// (package sim/bubble), on an in-memory network whose every connect, write
+// and close is delivered by one canonical scheduler (package sim/memnet),
+// with a clock that only moves when every goroutine of the run is durably
+// blocked: the same seed gives the same run. In a test binary that did not
+// call bubble.Use, and with opts.Wire, it runs on the wire tier: real
+// loopback TCP and a virtual clock whose idle detector jumps over waits.
 func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions) (*record.Result, error) {
 	if err := Validate(sc); err != nil {
 		return nil, err
@@ -40,6 +52,38 @@ func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Minute
 	}
+	if opts.Wire || !bubble.Available() {
+		return run(ctx, sc, seed, opts, nil)
+	}
+	var res *record.Result
+	var err error
+	wallStart := time.Now()
+	berr := bubble.Run(func() {
+		s := memnet.NewScheduler()
+		s.Start()
+		defer s.Stop()
+		// No context from outside the bubble may be waited on inside it
+		// (it would never count as durably blocked).
+		res, err = run(context.Background(), sc, seed, opts, s)
+	})
+	if berr != nil {
+		return res, fmt.Errorf("scenarios: %s: %w", sc.Name, berr)
+	}
+	if res != nil {
+		res.Wall = time.Since(wallStart)
+		if res.Wall > 0 {
+			res.Compression = float64(res.ProtocolTime) / float64(res.Wall)
+		}
+		if opts.Dir != "" && err == nil {
+			err = res.Save(opts.Dir)
+		}
+	}
+	return res, err
+}
+
+// run plays the scenario on the exact tier (s != nil, inside a bubble) or
+// on the wire tier.
+func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions, s *memnet.Scheduler) (*record.Result, error) {
 	res := &record.Result{Scenario: sc.Name, Description: sc.Description, Spec: sc.Spec, Labels: sc.Labels, Seed: seed, Source: &sc, Dir: opts.Dir}
 	sched := append(sim.Schedule(nil), sc.Faults...)
 	if sc.Random != nil {
@@ -51,7 +95,21 @@ func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	if err != nil {
 		return nil, err
 	}
-	clock := sim.NewVirtual(time.Time{})
+	var (
+		clock   sim.Clock
+		virtual *sim.Virtual    // wire tier
+		mem     *memnet.Network // exact tier
+	)
+	if s != nil {
+		res.Tier = record.TierExact
+		mem = memnet.New(s)
+		clock = sim.NewBubble(s, time.Time{})
+		cfg.Net = mem
+	} else {
+		res.Tier = record.TierWire
+		virtual = sim.NewVirtual(time.Time{})
+		clock = virtual
+	}
 	hist := sim.NewHistory()
 	work, err := os.MkdirTemp("", "bitsim-run-")
 	if err != nil {
@@ -90,14 +148,28 @@ func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 		return nil, err
 	}
 
-	runCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	var runCtx context.Context
+	var cancel context.CancelFunc
+	if s != nil {
+		// The bubble detects a run that can never end (a deadlock); a
+		// wall-clock bound would be a context from outside the bubble.
+		runCtx, cancel = context.WithCancel(ctx)
+	} else {
+		runCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
+	}
 	defer cancel()
-	start, wallStart := clock.Now(), time.Now()
-	clock.AutoAdvance(0, 0)
+	wallStart := time.Now()
+	if virtual != nil {
+		virtual.AutoAdvance(0, 0)
+	}
+	ends := make([]time.Time, len(jobs))
 	var wg sync.WaitGroup
 	for i := range jobs {
 		o := copts
 		o.Clock, o.Events = clock, f.Events()
+		if mem != nil {
+			o.Net = mem.Named(specs[i].ID)
+		}
 		o.FragmentSize = jobs[i].FragmentSize
 		if o.FragmentSize == 0 {
 			o.FragmentSize = 64 << 10
@@ -105,40 +177,78 @@ func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 		o.Header = http.Header{balancer.StickyHeader: {specs[i].ID}}
 		job, err := client.NewJob(o, specs[i])
 		if err != nil {
-			clock.StopAuto()
+			if virtual != nil {
+				virtual.StopAuto()
+			}
+			wg.Wait()
 			return nil, err
 		}
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
+			if s != nil {
+				// Jobs start one scheduler step each, in job order.
+				s.PostWait(fmt.Sprintf("~job/%06d", i), 0)
+			}
 			r, _ := job.Run(runCtx)
 			res.Jobs[i].Result = clientResult(r)
+			ends[i] = clock.Now()
 		}(i)
 	}
 	wg.Wait()
-	clock.StopAuto()
+	if virtual != nil {
+		virtual.StopAuto()
+	}
 	inj.Stop()
 	res.Wall = time.Since(wallStart)
-	res.ProtocolTime = clock.Now().Sub(start)
 	if runCtx.Err() != nil && ctx.Err() == nil {
 		res.Error = fmt.Sprintf("run timed out after %s of wall time", opts.Timeout)
+	}
+	res.ProtocolTime = protocolTime(hist.Events(), ends)
+	if res.Wall > 0 {
+		res.Compression = float64(res.ProtocolTime) / float64(res.Wall)
 	}
 	if !sc.Farm.NoFinalCleanup {
 		// The final cleanup: past every session time-out, every live node's
 		// cleanup task runs (orphans of killed nodes stay, and are "unknown").
-		clock.Advance(sessionTimeout(sc) + time.Minute)
+		if virtual != nil {
+			virtual.Advance(sessionTimeout(sc) + time.Minute)
+		} else {
+			_ = clock.Sleep(ctx, sessionTimeout(sc)+time.Minute)
+		}
 		f.RunCleanup()
 	}
 	res.Events = hist.Events()
 	res.Ledger = f.App().Ledger()
 	res.Fired = inj.Fired()
 	res.Evaluate(sc)
-	if opts.Dir != "" {
+	if opts.Dir != "" && s == nil {
 		if err := res.Save(opts.Dir); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
+}
+
+// protocolTime is the protocol time from the first client request to the
+// end of the last job: jumps before the first request (nodes' cleanup
+// timers) or after the last job (the final cleanup) are not the scenario's.
+func protocolTime(events []sim.Event, ends []time.Time) time.Duration {
+	var first, last time.Time
+	for _, e := range events {
+		if e.Kind == sim.ClientRequest && (first.IsZero() || e.At.Before(first)) {
+			first = e.At
+		}
+	}
+	for _, t := range ends {
+		if t.After(last) {
+			last = t
+		}
+	}
+	if first.IsZero() || last.Before(first) {
+		return 0
+	}
+	return last.Sub(first)
 }
 
 // prepareJob writes a job's payload (seeded) and records its source.

@@ -99,9 +99,13 @@ type Config struct {
 	// up, on top of SetDown (the farm reports a node whose link was
 	// disabled through toxiproxy's API as down).
 	Healthy func(i int) bool
-	Net     sim.Network
-	Clock   sim.Clock
-	Events  sim.Sink
+	// NoHealthLoop turns the periodic health check off (the exact tier:
+	// a real-time poll would wake the bubble every HealthInterval of
+	// virtual time; its farm calls SetDown on every change it makes).
+	NoHealthLoop bool
+	Net          sim.Network
+	Clock        sim.Clock
+	Events       sim.Sink
 	// Name is the Source of events ("lb").
 	Name string
 }
@@ -149,7 +153,7 @@ func (b *Balancer) Start(ctx context.Context, addr string) error {
 	b.ln = ln
 	b.wg.Add(1)
 	go b.acceptLoop()
-	if b.cfg.Healthy != nil {
+	if b.cfg.Healthy != nil && !b.cfg.NoHealthLoop {
 		b.wg.Add(1)
 		go b.healthLoop()
 	}

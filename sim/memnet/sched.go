@@ -65,8 +65,8 @@ func (s *Scheduler) Start() {
 	go s.loop()
 }
 
-// Stop ends the delivery goroutine and waits for it; pending messages are
-// dropped.
+// Stop waits until nothing is pending and every other goroutine of the
+// bubble is durably blocked (or gone), then ends the delivery goroutine.
 func (s *Scheduler) Stop() {
 	s.mu.Lock()
 	started := s.started
@@ -116,6 +116,11 @@ func (s *Scheduler) loop() {
 		if len(s.pending) == 0 {
 			s.mu.Unlock()
 			select {
+			case <-s.quit:
+				return
+			default:
+			}
+			select {
 			case <-s.kick:
 				continue
 			case <-s.quit:
@@ -125,11 +130,6 @@ func (s *Scheduler) loop() {
 		m := heap.Pop(&s.pending).(*msg)
 		s.delivered++
 		s.mu.Unlock()
-		select {
-		case <-s.quit:
-			return
-		default:
-		}
 		m.fn()
 	}
 }
