@@ -93,7 +93,7 @@ var _ = Describe("the scenario catalogue", func() {
 								seed = scenarios.PlanRuns([]record.Scenario{sc}, seed, k+1)[k].Seed
 							}
 							dir := GinkgoT().TempDir()
-							res, err := scenarios.Run(context.Context(ctx), sc, seed, scenarios.RunOptions{Dir: dir, Mutate: breakage()})
+							res, err := scenarios.Run(context.Context(ctx), sc, seed, scenarios.RunOptions{Dir: dir, Mutate: breakage(), Wire: os.Getenv("BITSIM_WIRE") != ""})
 							Expect(err).NotTo(HaveOccurred())
 							AddReportEntry("seed", fmt.Sprintf("%d (replay: bitsim run --scenario %s --seed %d)", seed, sc.Name, seed))
 							AddReportEntry("figures", fmt.Sprintf("deliveries=%d effects=%d restarts=%d resent=%d protocol=%s wall=%s (x%.0f)",

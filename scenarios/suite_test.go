@@ -10,12 +10,17 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/bitsim/bitsim/farm/proxy"
+	"github.com/bitsim/bitsim/sim/bubble"
 )
 
 // The catalogue as a Ginkgo suite: `go test ./scenarios` runs it (one Go
 // test), `go test ./scenarios -ginkgo.label-filter=seed-doc` a part of it,
 // `-ginkgo.seed=N` pins the run's seed (printed as "Random Seed").
+//
+// The specs run on the exact tier (synctest bubbles hosted by this test);
+// BITSIM_WIRE=1 runs them on the wire tier (loopback TCP).
 func TestScenarios(t *testing.T) {
+	defer bubble.Use(t)()
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "bitsim scenario catalogue")
 }
