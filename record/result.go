@@ -40,9 +40,9 @@ type Result struct {
 	// Compression their ratio.
 	ProtocolTime time.Duration `json:"protocol_time_ns"`
 	// Tier is the tier the run was played on (TierExact or TierWire).
-	Tier string `json:"tier,omitempty"`
-	Wall         time.Duration `json:"wall_ns"`
-	Compression  float64       `json:"compression"`
+	Tier        string        `json:"tier,omitempty"`
+	Wall        time.Duration `json:"wall_ns"`
+	Compression float64       `json:"compression"`
 	// Schedule is the schedule applied (random draws included); Fired how
 	// often each fault fired.
 	Schedule sim.Schedule   `json:"schedule,omitempty"`
