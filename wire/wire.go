@@ -48,6 +48,8 @@ const (
 const (
 	HdrClientID = "X-Bitsim-Client"
 	HdrNode     = "X-Bitsim-Node"
+	// HdrRequestID on an error Ack names the request in the server's log.
+	HdrRequestID = "X-Bitsim-Request-Id"
 )
 
 // MaxHeaderValue is the longest header value a server accepts (4 KB).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -104,6 +105,15 @@ type Config struct {
 	ConflictStatus int
 	// RequestRetention is knob K10. Default DeleteAfterAnswer.
 	RequestRetention Retention
+	// MissingContentLength is what a body-less packet without
+	// Content-Length gets. Default ContentLengthReject (IIS).
+	MissingContentLength ContentLengthMode
+
+	// Logger, if set, gets one line per error Ack (any status but 200/201)
+	// with the packet, session, status, code, context, the reason and the
+	// request id, which the Ack also carries in wire.HdrRequestID. WARN for
+	// rejections, INFO for 416 resyncs and application errors. Nil: no log.
+	Logger *slog.Logger
 
 	// Sync makes every Fragment fsync the request file (and every state
 	// record its file) before the Ack. Without it, an acknowledged byte
@@ -229,6 +239,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RequestRetention != DeleteAfterAnswer && c.RequestRetention != KeepUntilClose {
 		return c, fmt.Errorf("node: invalid RequestRetention %d", int(c.RequestRetention))
+	}
+	if c.MissingContentLength != ContentLengthReject && c.MissingContentLength != ContentLengthAccept {
+		return c, fmt.Errorf("node: invalid MissingContentLength %d", int(c.MissingContentLength))
 	}
 	if c.Clock == nil {
 		c.Clock = sim.Real{}

@@ -49,6 +49,33 @@ func ParseOverlapMode(s string) (OverlapMode, error) {
 	return OverlapMode(i), err
 }
 
+// ContentLengthMode is what the node does with a body-less packet that has
+// no Content-Length header (§2 rule 5 makes it mandatory).
+type ContentLengthMode int
+
+// Content-Length modes.
+const (
+	// ContentLengthReject answers 400 / 0x80070057 as IIS does (default).
+	ContentLengthReject ContentLengthMode = iota
+	// ContentLengthAccept takes a missing Content-Length on a packet other
+	// than Fragment as 0, to host clients written for lenient servers. A
+	// Fragment still needs it (its length is the fragment's), and a chunked
+	// body is still refused.
+	ContentLengthAccept
+)
+
+var contentLengthNames = []string{"reject", "accept"}
+
+func (m ContentLengthMode) String() string {
+	return enumString(contentLengthNames, int(m), "ContentLengthMode")
+}
+
+// ParseContentLengthMode parses "reject" or "accept".
+func ParseContentLengthMode(s string) (ContentLengthMode, error) {
+	i, err := enumParse(contentLengthNames, s, "missing-content-length mode")
+	return ContentLengthMode(i), err
+}
+
 // CommitMode is knob K2 (§15): when an upload that is to be copied reaches
 // its destination path. The app is always notified at the final fragment.
 type CommitMode int
