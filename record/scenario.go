@@ -54,6 +54,9 @@ type FarmSpec struct {
 	NotificationTimeout time.Duration `json:"notification_timeout,omitempty" yaml:"notification_timeout,omitempty"`
 	MaxFragmentSize     int64         `json:"max_fragment_size,omitempty" yaml:"max_fragment_size,omitempty"`
 	MaxUploadSize       int64         `json:"max_upload_size,omitempty" yaml:"max_upload_size,omitempty"`
+	// MissingContentLength: reject (default, as IIS) | accept (body-less
+	// packets without Content-Length are taken as empty).
+	MissingContentLength string `json:"missing_content_length,omitempty" yaml:"missing_content_length,omitempty"`
 	// NoFinalCleanup skips the end-of-run cleanup (time advanced past the
 	// session time-out, then every node's cleanup task).
 	NoFinalCleanup bool `json:"no_final_cleanup,omitempty" yaml:"no_final_cleanup,omitempty"`
@@ -80,6 +83,9 @@ type ClientSpec struct {
 	ReplyHost string `json:"reply_host,omitempty" yaml:"reply_host,omitempty"`
 	// MissingReply is knob K7: empty (default) | error.
 	MissingReply string `json:"missing_reply,omitempty" yaml:"missing_reply,omitempty"`
+	// RangeMissing: a 416 without BITS-Received-Content-Range: restart
+	// (default) | near-miss | error.
+	RangeMissing string `json:"range_missing,omitempty" yaml:"range_missing,omitempty"`
 }
 
 // JobSpec is one upload (or Count identical ones).

@@ -45,6 +45,11 @@ func farmConfig(s record.Scenario, seed sim.Seed) (farm.Config, error) {
 			return cfg, err
 		}
 	}
+	if f.MissingContentLength != "" {
+		if cfg.Node.MissingContentLength, err = node.ParseContentLengthMode(f.MissingContentLength); err != nil {
+			return cfg, err
+		}
+	}
 	mode := app.Naive
 	if s.App.Mode != "" {
 		if mode, err = app.ParseMode(s.App.Mode); err != nil {
@@ -78,6 +83,11 @@ func clientOptions(s record.Scenario) (client.Options, error) {
 	}
 	if c.MissingReply != "" {
 		if o.MissingReply, err = client.ParseMissingReply(c.MissingReply); err != nil {
+			return o, err
+		}
+	}
+	if c.RangeMissing != "" {
+		if o.RangeMissing, err = client.ParseRangeMissing(c.RangeMissing); err != nil {
 			return o, err
 		}
 	}

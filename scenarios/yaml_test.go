@@ -59,3 +59,23 @@ func TestSameSeedSameRun(t *testing.T) {
 		t.Errorf("seed 99 drew different runs: %v / %v", a.Schedule, b.Schedule)
 	}
 }
+
+// The issue-12 interoperability knobs are YAML too.
+func TestYAMLInteropKnobs(t *testing.T) {
+	ss, err := scenarios.Parse([]byte("name: x\njobs: [{name: a, size: 10000}]\nfarm: {nodes: 1, missing_content_length: accept}\nclient: {range_missing: near-miss}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ss[0].Farm.MissingContentLength != "accept" || ss[0].Client.RangeMissing != "near-miss" {
+		t.Fatalf("parsed %+v", ss[0])
+	}
+	res, err := scenarios.Run(context.Background(), ss[0], sim.Seed(1), scenarios.RunOptions{})
+	if err != nil || !res.Passed {
+		t.Fatalf("%v %+v", err, res)
+	}
+	bad := ss[0]
+	bad.Farm.MissingContentLength = "maybe"
+	if _, err := scenarios.Run(context.Background(), bad, sim.Seed(1), scenarios.RunOptions{}); err == nil {
+		t.Error("missing_content_length: maybe accepted")
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -24,34 +25,76 @@ import (
 // JSON line. The server stops when the test ends.
 func startServe(t *testing.T, args ...string) serveInfo {
 	t.Helper()
+	return startServeRun(t, args...).info
+}
+
+// serveRun is a running `bitsim serve`: its JSON line, its stderr, and stop,
+// which ends it (as SIGINT would) and returns its error; the test's cleanup
+// stops it if the test did not.
+type serveRun struct {
+	info   serveInfo
+	stderr *lockedBuffer
+	stop   func() error
+}
+
+func startServeRun(t *testing.T, args ...string) *serveRun {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	cmd := newRootCmd()
 	cmd.SetArgs(append([]string{"serve"}, args...))
 	cmd.SetOut(pw)
+	errBuf := &lockedBuffer{}
+	cmd.SetErr(errBuf)
 	done := make(chan error, 1)
 	go func() {
 		err := cmd.ExecuteContext(ctx)
 		pw.Close()
 		done <- err
 	}()
+	var once sync.Once
+	var runErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			runErr = <-done
+			http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		})
+		return runErr
+	}
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("serve: %v", err)
 		}
-		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	})
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
-		t.Fatalf("no JSON line: %v", err)
+		t.Fatalf("no JSON line: %v (stderr %s)", err, errBuf)
 	}
 	go io.Copy(io.Discard, pr)
 	var info serveInfo
 	if err := json.Unmarshal([]byte(line), &info); err != nil {
 		t.Fatalf("first line %q: %v", line, err)
 	}
-	return info
+	return &serveRun{info: info, stderr: errBuf, stop: stop}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestServePrintsFarmJSON(t *testing.T) {

@@ -57,9 +57,11 @@ func (n *Node) fragment(w http.ResponseWriter, r *http.Request, s *session) (wir
 	switch {
 	case rg.First > R: // gap: discard, 416 with R, code 0 context 5
 		drain(w, body, rg.Len())
+		noteReason(r, "fragment %s leaves a gap: the server expects offset %d", rg, R)
 		return n.outOfSync(R), nil
 	case n.cfg.Overlap == OverlapStrict && rg.First != R: // K1 strict
 		drain(w, body, rg.Len())
+		noteReason(r, "fragment %s overlaps stored data: the server expects offset %d (K1 strict)", rg, R)
 		return n.outOfSync(R), nil
 	case rg.Last < R: // pure duplicate, K1 lenient: nothing to write
 		drain(w, body, rg.Len())
@@ -73,13 +75,13 @@ func (n *Node) fragment(w http.ResponseWriter, r *http.Request, s *session) (wir
 	}
 	if skip := R - rg.First; skip > 0 {
 		if m, err := io.CopyN(io.Discard, body, skip); err != nil {
-			return n.shortBody(s, m, rg, err)
+			return n.shortBody(r, s, m, rg, err)
 		}
 	}
 	m, err := n.writeAt(s, body, R, rg.Last+1-R)
 	s.received += m
 	if err != nil {
-		return n.shortBody(s, R-rg.First+m, rg, err)
+		return n.shortBody(r, s, R-rg.First+m, rg, err)
 	}
 	if err := n.saveActivity(s); err != nil {
 		return wire.Ack{}, err
@@ -150,11 +152,12 @@ func (n *Node) writeAt(s *session, body io.Reader, off, count int64) (int64, err
 
 // shortBody answers a Fragment whose body ended early or could not be
 // stored. Usually the connection is already gone and the Ack goes nowhere.
-func (n *Node) shortBody(s *session, got int64, rg wire.Range, err error) (wire.Ack, error) {
+func (n *Node) shortBody(r *http.Request, s *session, got int64, rg wire.Range, err error) (wire.Ack, error) {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || !isWriteErr(err) {
+		why := fmt.Sprintf("body ended after %d of %d bytes: %v", got, rg.Len(), err)
+		noteReason(r, "%s", why)
 		n.emit(sim.Event{Kind: sim.RequestRejected, Packet: wire.Fragment.String(), Session: s.id,
-			First: rg.First, Last: rg.Last, Total: rg.Total, Offset: s.received, Bytes: got,
-			Err: fmt.Sprintf("body ended after %d of %d bytes: %v", got, rg.Len(), err)})
+			First: rg.First, Last: rg.Last, Total: rg.Total, Offset: s.received, Bytes: got, Err: why})
 		_ = n.saveRecord(s)
 		a := wire.ErrBadRequest.Ack()
 		a.Received, a.HasReceived = s.received, true

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bitsim/bitsim/sim"
 )
@@ -42,6 +43,8 @@ type Node struct {
 	sessions map[string]*session
 
 	arms armTable
+
+	reqSeq atomic.Int64 // request ids of logged error Acks
 
 	// life guards dead/closed against handler entry, so that after die or
 	// Shutdown has set a flag no new handler starts and wg.Wait is sound.

@@ -1,8 +1,12 @@
 package node
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -78,7 +82,8 @@ func (n *Node) servePacket(w http.ResponseWriter, r *http.Request) {
 	}
 	n.emit(ev)
 
-	ack, err := n.dispatch(w, r, p)
+	note := &reqNote{}
+	ack, err := n.dispatch(w, r.WithContext(context.WithValue(r.Context(), reqNoteKey{}, note)), p)
 	if err != nil {
 		var we *wire.Error
 		if !errors.As(err, &we) {
@@ -88,12 +93,62 @@ func (n *Node) servePacket(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		ack = we.Ack()
+		note.reason = we.Msg
+		if note.reason == "" {
+			note.reason = we.Error()
+		}
 		if we.Context != wire.ContextRemoteApplication {
 			n.emit(sim.Event{Kind: sim.RequestRejected, Packet: p.typeName, Session: p.session,
 				Status: we.Status, Code: we.Code.Hex(), Err: we.Error()})
 		}
 	}
+	if !ack.OK() {
+		n.logErrorAck(w, p, ack, note.reason)
+	}
 	n.writeAck(w, p, ack)
+}
+
+// reqNote collects what a packet handler says about an error Ack it
+// returns without an error (416, a short body), for the log.
+type reqNote struct{ reason string }
+
+type reqNoteKey struct{}
+
+// noteReason records why the Ack to r is an error Ack.
+func noteReason(r *http.Request, format string, args ...any) {
+	if rn, ok := r.Context().Value(reqNoteKey{}).(*reqNote); ok {
+		rn.reason = fmt.Sprintf(format, args...)
+	}
+}
+
+// logErrorAck gives the error Ack a request id (wire.HdrRequestID) and
+// logs it in one line with its reason (Config.Logger).
+func (n *Node) logErrorAck(w http.ResponseWriter, p packet, a wire.Ack, reason string) {
+	if n.cfg.Logger == nil {
+		return
+	}
+	id := n.cfg.Name + "-" + strconv.FormatInt(n.reqSeq.Add(1), 10)
+	wire.SetExact(w.Header(), wire.HdrRequestID, id)
+	if reason == "" {
+		reason = http.StatusText(a.Status)
+	}
+	level := slog.LevelWarn
+	if a.Status == http.StatusRequestedRangeNotSatisfiable || (a.HasError && a.Context == wire.ContextRemoteApplication) {
+		level = slog.LevelInfo
+	}
+	attrs := []slog.Attr{slog.String("req", id), slog.String("node", n.cfg.Name), slog.String("packet", p.typeName)}
+	if p.session != "" {
+		attrs = append(attrs, slog.String("session", p.session))
+	}
+	attrs = append(attrs, slog.Int("status", a.Status))
+	if a.HasError {
+		attrs = append(attrs, slog.String("code", a.Code.Hex()), slog.String("context", a.Context.Hex()))
+	}
+	if a.HasReceived {
+		attrs = append(attrs, slog.Int64("received", a.Received))
+	}
+	attrs = append(attrs, slog.String("reason", reason))
+	n.cfg.Logger.LogAttrs(context.Background(), level, "error ack", attrs...)
 }
 
 // writeAck writes a once the node is known to be alive: a node that died
@@ -127,8 +182,9 @@ func (n *Node) dispatch(w http.ResponseWriter, r *http.Request, p packet) (wire.
 }
 
 // validateCommon is the validation every packet gets, in this order:
-// packet type (400), header values over 4 KB (400), Content-Length present
-// and not chunked (400, Windows' answer rather than [S]'s 411), uploads
+// packet type (400), header values over 4 KB (400), not chunked (400),
+// Content-Length present (400, Windows' answer rather than [S]'s 411;
+// Config.MissingContentLength may accept it on body-less packets), uploads
 // enabled (501), empty body for every packet but Fragment (400).
 func (n *Node) validateCommon(r *http.Request, p packet) error {
 	if p.typ == wire.Unknown || p.typ == wire.AckPacket {
@@ -141,8 +197,17 @@ func (n *Node) validateCommon(r *http.Request, p packet) error {
 			}
 		}
 	}
-	if _, ok := r.Header["Content-Length"]; !ok || r.ContentLength < 0 || len(r.TransferEncoding) > 0 {
-		return wire.ErrBadRequest.WithMsg("missing Content-Length")
+	if r.ContentLength < 0 || len(r.TransferEncoding) > 0 {
+		return wire.ErrBadRequest.WithMsg("chunked body without Content-Length")
+	}
+	if _, ok := r.Header["Content-Length"]; !ok {
+		switch {
+		case n.cfg.MissingContentLength == ContentLengthReject:
+			return wire.ErrBadRequest.WithMsg("missing Content-Length; IIS rejects this too; --missing-content-length accept tolerates it")
+		case p.typ == wire.Fragment:
+			return wire.ErrBadRequest.WithMsg("missing Content-Length on a Fragment (required even with --missing-content-length accept)")
+		}
+		// Accepted: without Content-Length or Transfer-Encoding the body is empty.
 	}
 	if n.cfg.UploadsDisabled {
 		return wire.ErrNotEnabled.WithMsg("uploads disabled")
