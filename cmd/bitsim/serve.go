@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
@@ -52,6 +53,8 @@ type serveFlags struct {
 	toxiproxyAPI    string
 	port            int
 	reply           bool
+	missingCL       string
+	history         string
 }
 
 func newServeCmd() *cobra.Command {
@@ -70,7 +73,12 @@ The first line of standard output is one JSON object:
 Upload to upload_url + a file name (bitsim upload FILE URL); read what the
 application received at ledger_url; drive faults through toxiproxy's REST API
 (proxies "shared", "node1".."nodeN", "app-from-node1"..). It serves until
-SIGINT or SIGTERM, then shuts down cleanly.`,
+SIGINT or SIGTERM, then shuts down cleanly.
+
+Every error Ack a node sends is logged on stderr, one line with the packet,
+session, status, code, context, the reason and a request id (the Ack carries
+it in X-Bitsim-Request-Id). --history FILE writes the farm's event history
+on exit (bitsim judge FILE checks it).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, fl, cmd.OutOrStdout()) },
 	}
@@ -91,6 +99,8 @@ SIGINT or SIGTERM, then shuts down cleanly.`,
 	f.StringVar(&fl.toxiproxyAPI, "toxiproxy-api", "127.0.0.1:0", "address of toxiproxy's REST API (empty: not served)")
 	f.IntVar(&fl.port, "port", 0, "port of the shared and node addresses (0: any free port)")
 	f.BoolVar(&fl.reply, "reply", false, "the application produces a reply (for upload-reply jobs)")
+	f.StringVar(&fl.missingCL, "missing-content-length", "reject", "body-less packets without Content-Length: reject (400, as IIS) | accept (taken as empty)")
+	f.StringVar(&fl.history, "history", "", "on exit, write the farm's event history (JSON) to this `FILE`")
 	return cmd
 }
 
@@ -116,6 +126,10 @@ func (fl serveFlags) config() (farm.Config, error) {
 	if err != nil {
 		return cfg, err
 	}
+	mcl, err := node.ParseContentLengthMode(fl.missingCL)
+	if err != nil {
+		return cfg, err
+	}
 	if fl.nodes < 1 {
 		return cfg, fmt.Errorf("--nodes must be at least 1")
 	}
@@ -128,7 +142,7 @@ func (fl serveFlags) config() (farm.Config, error) {
 		Bind: fl.bind, Port: fl.port, APIAddr: fl.toxiproxyAPI, NoNotify: nt == node.NotifyNone,
 		App: app.Config{Mode: mode, Reply: fl.reply},
 		Node: node.Config{NotificationType: nt, Overlap: ov, MaxUploadSize: fl.maxUploadSize,
-			SessionTimeout: fl.sessionTimeout},
+			SessionTimeout: fl.sessionTimeout, MissingContentLength: mcl},
 	}
 	cfg.FallbackTimeout = fl.fallbackTimeout
 	if fl.fallbackTimeout == 0 {
@@ -137,17 +151,35 @@ func (fl serveFlags) config() (farm.Config, error) {
 	return cfg, nil
 }
 
-func runServe(cmd *cobra.Command, fl serveFlags, out io.Writer) error {
+func runServe(cmd *cobra.Command, fl serveFlags, out io.Writer) (err error) {
 	cfg, err := fl.config()
 	if err != nil {
 		return err
 	}
 	ctx := cmd.Context()
+	// Every error Ack is logged on stderr, one line with its reason and
+	// request id (the Ack carries the id in X-Bitsim-Request-Id).
+	cfg.Node.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	var hist *sim.History
+	if fl.history != "" {
+		hist = sim.NewHistory()
+		cfg.Events = hist
+	}
 	f, err := farm.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	if hist != nil {
+		defer func() {
+			if cerr := f.Close(); cerr != nil && err == nil {
+				err = cerr
+			}
+			if serr := hist.Save(fl.history); serr != nil && err == nil {
+				err = fmt.Errorf("serve: %w", serr)
+			}
+		}()
+	}
 	info := serveInfo{UploadURL: f.BaseURL(), AppURL: f.App().URL(), LedgerURL: f.App().LedgerURL(),
 		ToxiproxyAPI: f.APIAddr(), Seed: cfg.Seed, Dir: f.Dir()}
 	for _, n := range f.NodeNames() {
