@@ -23,6 +23,7 @@ import (
 
 	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/txn"
 	"github.com/bitsim/bitsim/wire"
 )
 
@@ -106,7 +107,7 @@ func mustPost(t testing.TB, c *http.Client, url, node string, body []byte) reply
 
 func wrap(t testing.TB, id, payload string) []byte {
 	t.Helper()
-	b, err := Wrap(id, []byte(payload))
+	b, err := txn.Wrap(id, []byte(payload))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,7 @@
 // Package app is the mock server application that BITS server nodes notify
 // when an upload completes (spec §3.2, §10, §11). It records every delivery
 // in a ledger, applies "effects" naively or idempotently (de-duplicating on
-// the transaction-id envelope of envelope.go, §14 case 6), produces a
+// the transaction-id envelope of package txn, §14 case 6), produces a
 // deterministic upload-reply, and takes runtime faults (latency, reply
 // delay, injected HTTP status, crash points, down/restart), all timed on
 // the injected sim.Clock and reported as app.* events on cfg.Events.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/txn"
 	"github.com/bitsim/bitsim/wire"
 )
 
@@ -211,13 +212,13 @@ func (a *App) digestFile(ctx context.Context, path string) (digest, error) {
 // memory.
 func (a *App) digest(ctx context.Context, r io.Reader) (digest, error) {
 	h := sha256.New()
-	head := &prefix{max: len(TxnPrefix) + MaxTxnLen + 1}
+	head := &prefix{max: len(txn.Prefix) + txn.MaxLen + 1}
 	n, err := io.Copy(io.MultiWriter(h, head), &ctxReader{ctx: ctx, r: r, clock: a.clock})
 	if err != nil {
 		return digest{}, err
 	}
-	txn, _ := ReadTxn(bytes.NewReader(head.b)) // "" without an envelope
-	return digest{size: n, sha: hex.EncodeToString(h.Sum(nil)), txn: txn}, nil
+	id, _ := txn.ReadID(bytes.NewReader(head.b)) // "" without an envelope
+	return digest{size: n, sha: hex.EncodeToString(h.Sum(nil)), txn: id}, nil
 }
 
 // prefix is a writer that keeps the first max bytes written to it.

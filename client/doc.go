@@ -18,7 +18,7 @@
 //		LocalFile: "report.dat",
 //		RemoteURL: "http://127.0.0.1:8080/upload/inbox/report.dat",
 //		ReplyFile: "reply.bin",
-//		Txn:       "T-42", // optional transaction-id envelope (package app)
+//		Txn:       "T-42", // optional transaction-id envelope (package txn)
 //	})
 //	if err != nil { ... }
 //	res, err := job.Run(ctx) // res.State == client.Acknowledged on success

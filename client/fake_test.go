@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/txn"
 	"github.com/bitsim/bitsim/wire"
 )
 
@@ -327,6 +327,6 @@ func rawAck(w http.ResponseWriter, status int, kv ...string) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func wrapReader(txn string, payload []byte) (io.Reader, int64, error) {
-	return app.WrapReader(txn, bytes.NewReader(payload))
+func wrapReader(id string, payload []byte) (io.Reader, int64, error) {
+	return txn.WrapReader(id, bytes.NewReader(payload))
 }

@@ -7,16 +7,16 @@ import (
 	"os"
 	"time"
 
-	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/txn"
 	"github.com/bitsim/bitsim/wire"
 )
 
 // EnvelopeReaderAt returns the upload bytes of a --txn job: the app's
 // transaction-id envelope header followed by the size bytes of r (the same
-// bytes app.WrapReader yields), as a reader that supports ReadAt at any
+// bytes txn.WrapReader yields), as a reader that supports ReadAt at any
 // offset, so a resumed or restarted job reads exactly the range it needs.
-func EnvelopeReaderAt(txn string, r io.ReaderAt, size int64) (*io.SectionReader, error) {
-	h, err := app.EnvelopeHeader(txn)
+func EnvelopeReaderAt(id string, r io.ReaderAt, size int64) (*io.SectionReader, error) {
+	h, err := txn.Header(id)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ type source struct {
 	length int64       // upload size (envelope included)
 }
 
-func statSource(path, txn string) (*source, error) {
+func statSource(path, txnID string) (*source, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
@@ -82,9 +82,9 @@ func statSource(path, txn string) (*source, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("client: %s is not a regular file", path)
 	}
-	s := &source{path: path, size: fi.Size(), mtime: fi.ModTime(), txn: txn, length: fi.Size()}
-	if txn != "" {
-		h, err := app.EnvelopeHeader(txn)
+	s := &source{path: path, size: fi.Size(), mtime: fi.ModTime(), txn: txnID, length: fi.Size()}
+	if txnID != "" {
+		h, err := txn.Header(txnID)
 		if err != nil {
 			return nil, err
 		}

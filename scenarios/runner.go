@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/farm"
 	"github.com/bitsim/bitsim/farm/balancer"
@@ -19,6 +18,7 @@ import (
 	"github.com/bitsim/bitsim/sim"
 	"github.com/bitsim/bitsim/sim/bubble"
 	"github.com/bitsim/bitsim/sim/memnet"
+	"github.com/bitsim/bitsim/txn"
 )
 
 // RunOptions tune a run.
@@ -262,14 +262,14 @@ func prepareJob(j record.JobSpec, work string, f *farm.Farm, hist *sim.History, 
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		return client.JobSpec{}, record.JobResult{}, err
 	}
-	txn := j.Txn
-	if txn == "auto" {
-		txn = fmt.Sprintf("%s-%06x", j.Name, seed.Fork("txn/"+j.Name).Uint64()&0xffffff)
+	txnID := j.Txn
+	if txnID == "auto" {
+		txnID = fmt.Sprintf("%s-%06x", j.Name, seed.Fork("txn/"+j.Name).Uint64()&0xffffff)
 	}
 	h := sha256.New()
 	size := j.Size
-	if txn != "" {
-		hdr, err := app.EnvelopeHeader(txn)
+	if txnID != "" {
+		hdr, err := txn.Header(txnID)
 		if err != nil {
 			return client.JobSpec{}, record.JobResult{}, err
 		}
@@ -279,14 +279,14 @@ func prepareJob(j record.JobSpec, work string, f *farm.Farm, hist *sim.History, 
 	h.Write(data)
 	url := f.UploadURL(j.Name)
 	id := "job-" + j.Name
-	hist.Record(sim.Event{At: clock.Now(), Kind: sim.JobSource, Source: "runner", Job: id, URL: url, Total: size, Txn: txn,
+	hist.Record(sim.Event{At: clock.Now(), Kind: sim.JobSource, Source: "runner", Job: id, URL: url, Total: size, Txn: txnID,
 		Detail: "sha256:" + hex.EncodeToString(h.Sum(nil))})
-	spec := client.JobSpec{ID: id, LocalFile: path, RemoteURL: url, Txn: txn}
+	spec := client.JobSpec{ID: id, LocalFile: path, RemoteURL: url, Txn: txnID}
 	if j.Reply {
 		spec.Type = client.UploadReply
 		spec.ReplyFile = path + ".reply"
 	}
-	return spec, record.JobResult{Name: j.Name, ID: id, URL: url, Txn: txn, Size: size}, nil
+	return spec, record.JobResult{Name: j.Name, ID: id, URL: url, Txn: txnID, Size: size}, nil
 }
 
 // clientResult is the saved form of a job's client.Result.

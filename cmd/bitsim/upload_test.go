@@ -19,6 +19,7 @@ import (
 
 	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/farm/node"
+	"github.com/bitsim/bitsim/txn"
 	"github.com/bitsim/bitsim/wire"
 )
 
@@ -128,7 +129,7 @@ func TestUploadCommandReplyTxn(t *testing.T) {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
 	s := parseSummary(t, out)
-	body, _ := app.Wrap("T-42", data)
+	body, _ := txn.Wrap("T-42", data)
 	sum := sha256.Sum256(body)
 	want := app.ReplyFor("T-42", hex.EncodeToString(sum[:]), int64(len(body)))
 	got, _ := os.ReadFile(replyFile)

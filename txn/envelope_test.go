@@ -1,10 +1,7 @@
-package app
+package txn
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"strings"
@@ -21,9 +18,9 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 	}{
 		{"simple id - payload - round trips", "txn-1", []byte("hello")},
 		{"empty payload - round trips", "a", nil},
-		{"payload with its own envelope-like line - only the first is the envelope", "outer", []byte(TxnPrefix + "inner\nrest")},
+		{"payload with its own envelope-like line - only the first is the envelope", "outer", []byte(Prefix + "inner\nrest")},
 		{"binary payload - round trips", "x", []byte{0, '\n', 0xff, '\r'}},
-		{"max length id - round trips", strings.Repeat("z", MaxTxnLen), []byte("p")},
+		{"max length id - round trips", strings.Repeat("z", MaxLen), []byte("p")},
 		{"punctuation id - round trips", "{6F1C-..}~!", []byte("p")},
 	}
 	for _, tc := range tests {
@@ -36,9 +33,9 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 			if err != nil || id != tc.id || !bytes.Equal(payload, tc.payload) {
 				t.Fatalf("Unwrap = %q, %q, %v; want %q, %q, nil", id, payload, err, tc.id, tc.payload)
 			}
-			rid, err := ReadTxn(bytes.NewReader(data))
+			rid, err := ReadID(bytes.NewReader(data))
 			if err != nil || rid != tc.id {
-				t.Fatalf("ReadTxn = %q, %v; want %q", rid, err, tc.id)
+				t.Fatalf("ReadID = %q, %v; want %q", rid, err, tc.id)
 			}
 			r, n, err := WrapReader(tc.id, bytes.NewReader(tc.payload))
 			if err != nil {
@@ -64,7 +61,7 @@ func TestEnvelopeRejects(t *testing.T) {
 		id   string // Wrap must refuse it
 	}{
 		{"empty id - refused", ""},
-		{"too long id - refused", strings.Repeat("z", MaxTxnLen+1)},
+		{"too long id - refused", strings.Repeat("z", MaxLen+1)},
 		{"space in id - refused", "a b"},
 		{"newline in id - refused", "a\nb"},
 		{"non-ASCII id - refused", "é"},
@@ -89,45 +86,44 @@ func TestUnwrapNoEnvelope(t *testing.T) {
 	}{
 		{"plain data - no txn", "just data\n"},
 		{"empty - no txn", ""},
-		{"prefix without newline - no txn", TxnPrefix + "abc"},
-		{"prefix with empty id - no txn", TxnPrefix + "\nrest"},
-		{"id too long before newline - no txn", TxnPrefix + strings.Repeat("a", MaxTxnLen+1) + "\n"},
+		{"prefix without newline - no txn", Prefix + "abc"},
+		{"prefix with empty id - no txn", Prefix + "\nrest"},
+		{"id too long before newline - no txn", Prefix + strings.Repeat("a", MaxLen+1) + "\n"},
 		{"wrong case prefix - no txn", "BITSIM-TXN: abc\n"},
-		{"CRLF line end - id has CR - no txn", TxnPrefix + "abc\r\n"},
+		{"CRLF line end - id has CR - no txn", Prefix + "abc\r\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			id, payload, err := Unwrap([]byte(tc.data))
-			if !errors.Is(err, ErrNoTxn) || id != "" || string(payload) != tc.data {
-				t.Errorf("Unwrap = %q, %q, %v; want \"\", data unchanged, ErrNoTxn", id, payload, err)
+			if !errors.Is(err, ErrNoEnvelope) || id != "" || string(payload) != tc.data {
+				t.Errorf("Unwrap = %q, %q, %v; want \"\", data unchanged, ErrNoEnvelope", id, payload, err)
 			}
-			if id, err := ReadTxn(strings.NewReader(tc.data)); !errors.Is(err, ErrNoTxn) {
-				t.Errorf("ReadTxn = %q, %v; want ErrNoTxn", id, err)
+			if id, err := ReadID(strings.NewReader(tc.data)); !errors.Is(err, ErrNoEnvelope) {
+				t.Errorf("ReadID = %q, %v; want ErrNoEnvelope", id, err)
 			}
 		})
 	}
 }
 
-// FuzzEnvelope checks the envelope parsers against each other and against
-// the app's streaming digest (a third reader of the same bytes).
+// FuzzEnvelope checks the envelope parsers against each other (the app's
+// streaming digest, a third reader of the same bytes, is fuzzed against
+// Unwrap by app's FuzzDigest).
 func FuzzEnvelope(f *testing.F) {
-	f.Add([]byte(TxnPrefix+"t1\npayload"), "t1")                            // well-formed envelope
-	f.Add([]byte("no envelope at all"), "x")                                // plain data
-	f.Add([]byte(TxnPrefix), "a b")                                         // prefix only; invalid id
-	f.Add([]byte(TxnPrefix+strings.Repeat("a", MaxTxnLen)+"\n"), "")        // longest id, empty payload; empty id
-	f.Add([]byte(TxnPrefix+strings.Repeat("a", MaxTxnLen+1)+"\n"), "~")     // id one too long
-	f.Add([]byte(TxnPrefix+"a\r\n"), "\x00")                                // CR in id; NUL id
-	f.Add([]byte(TxnPrefix+"\n"+TxnPrefix+"x\n"), strings.Repeat("q", 129)) // empty id then a second line
-	a := New(Config{})
-	defer a.Close()
+	f.Add([]byte(Prefix+"t1\npayload"), "t1")                         // well-formed envelope
+	f.Add([]byte("no envelope at all"), "x")                          // plain data
+	f.Add([]byte(Prefix), "a b")                                      // prefix only; invalid id
+	f.Add([]byte(Prefix+strings.Repeat("a", MaxLen)+"\n"), "")        // longest id, empty payload; empty id
+	f.Add([]byte(Prefix+strings.Repeat("a", MaxLen+1)+"\n"), "~")     // id one too long
+	f.Add([]byte(Prefix+"a\r\n"), "\x00")                             // CR in id; NUL id
+	f.Add([]byte(Prefix+"\n"+Prefix+"x\n"), strings.Repeat("q", 129)) // empty id then a second line
 	f.Fuzz(func(t *testing.T, data []byte, id string) {
 		gotID, payload, err := Unwrap(data)
 		if err != nil {
-			if !errors.Is(err, ErrNoTxn) || gotID != "" || !bytes.Equal(payload, data) {
+			if !errors.Is(err, ErrNoEnvelope) || gotID != "" || !bytes.Equal(payload, data) {
 				t.Fatalf("Unwrap failure = %q, %v, payload changed=%v", gotID, err, !bytes.Equal(payload, data))
 			}
 		} else {
-			if verr := ValidTxn(gotID); verr != nil {
+			if verr := Valid(gotID); verr != nil {
 				t.Fatalf("Unwrap returned invalid id %q: %v", gotID, verr)
 			}
 			re, werr := Wrap(gotID, payload)
@@ -135,17 +131,11 @@ func FuzzEnvelope(f *testing.F) {
 				t.Fatalf("Wrap(Unwrap(data)) != data: %v", werr)
 			}
 		}
-		rid, rerr := ReadTxn(bytes.NewReader(data))
+		rid, rerr := ReadID(bytes.NewReader(data))
 		if rid != gotID || (rerr == nil) != (err == nil) {
-			t.Fatalf("ReadTxn = %q, %v; Unwrap = %q, %v", rid, rerr, gotID, err)
+			t.Fatalf("ReadID = %q, %v; Unwrap = %q, %v", rid, rerr, gotID, err)
 		}
-		dg, derr := a.digest(context.Background(), bytes.NewReader(data))
-		sum := sha256.Sum256(data)
-		if derr != nil || dg.txn != gotID || dg.size != int64(len(data)) || dg.sha != hex.EncodeToString(sum[:]) {
-			t.Fatalf("digest = %+v, %v; want txn %q size %d", dg, derr, gotID, len(data))
-		}
-
-		if ValidTxn(id) != nil {
+		if Valid(id) != nil {
 			if _, werr := Wrap(id, data); werr == nil {
 				t.Fatalf("Wrap accepted invalid id %q", id)
 			}
@@ -159,8 +149,8 @@ func FuzzEnvelope(f *testing.F) {
 		if uerr != nil || uid != id || !bytes.Equal(up, data) {
 			t.Fatalf("Unwrap(Wrap(%q, data)) = %q, %v", id, uid, uerr)
 		}
-		if rid, err := ReadTxn(bytes.NewReader(w)); err != nil || rid != id {
-			t.Fatalf("ReadTxn(Wrap(%q)) = %q, %v", id, rid, err)
+		if rid, err := ReadID(bytes.NewReader(w)); err != nil || rid != id {
+			t.Fatalf("ReadID(Wrap(%q)) = %q, %v", id, rid, err)
 		}
 		r, n, werr := WrapReader(id, bytes.NewReader(data))
 		if werr != nil {
