@@ -8,14 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/sim"
 	"github.com/bitsim/bitsim/txn"
 	"github.com/bitsim/bitsim/wire"
@@ -229,13 +228,7 @@ func (f *fakeServer) packets() []string {
 // testFile writes size deterministic bytes to a temp file.
 func testFile(t testing.TB, size int) (string, []byte) {
 	t.Helper()
-	data := make([]byte, size)
-	sim.NewRand(sim.Seed(size)).Read(data)
-	p := filepath.Join(t.TempDir(), "report.dat")
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p, data
+	return testutil.PayloadFile(t, "report.dat", size, uint64(size))
 }
 
 // virtualClock returns an auto-advancing virtual clock stopped at cleanup.

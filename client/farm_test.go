@@ -23,6 +23,7 @@ import (
 	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/farm/balancer"
 	"github.com/bitsim/bitsim/farm/node"
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/sim"
 	"github.com/bitsim/bitsim/wire"
 )
@@ -35,7 +36,6 @@ type testNode struct {
 	addr string
 	mu   sync.Mutex
 	n    *node.Node
-	all  []*node.Node
 }
 
 func startNode(t testing.TB, cfg node.Config, addr string) *testNode {
@@ -43,30 +43,23 @@ func startNode(t testing.TB, cfg node.Config, addr string) *testNode {
 	if cfg.Dir == "" {
 		cfg.Dir = t.TempDir()
 	}
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
 	tn := &testNode{t: t, cfg: cfg}
-	n := tn.boot(addr)
-	tn.addr = n.Addr()
-	t.Cleanup(tn.close)
+	tn.addr = tn.boot(addr).Addr()
 	return tn
 }
 
+// boot starts a new node on addr; it is closed when the test ends.
 func (tn *testNode) boot(addr string) *node.Node {
 	tn.t.Helper()
-	n, err := node.New(tn.cfg)
-	if err != nil {
-		tn.t.Fatal(err)
-	}
-	tn.mu.Lock()
-	tn.n = n
-	tn.all = append(tn.all, n)
-	tn.mu.Unlock()
-	if err := n.Start(context.Background(), addr); err != nil {
-		tn.t.Fatal(err)
-	}
-	return n
+	return testutil.Start(tn.t, addr, func() (*node.Node, error) {
+		n, err := node.New(tn.cfg)
+		if err == nil {
+			tn.mu.Lock()
+			tn.n = n
+			tn.mu.Unlock()
+		}
+		return n, err
+	})
 }
 
 func (tn *testNode) node() *node.Node {
@@ -80,15 +73,6 @@ func (tn *testNode) node() *node.Node {
 func (tn *testNode) restart(o node.KillOptions) {
 	tn.node().KillWith(o)
 	tn.boot(tn.addr)
-}
-
-func (tn *testNode) close() {
-	tn.mu.Lock()
-	all := tn.all
-	tn.mu.Unlock()
-	for _, n := range all {
-		n.Close()
-	}
 }
 
 func (tn *testNode) url(p string) string { return "http://" + tn.addr + "/upload/" + p }

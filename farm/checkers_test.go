@@ -11,6 +11,7 @@ import (
 	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -47,9 +48,9 @@ func TestCheckerIntegrityFires(t *testing.T) {
 	// is delivered is not what the history says was uploaded.
 	dir := t.TempDir()
 	path := filepath.Join(dir, "x.bin")
-	os.WriteFile(path, payload(50_000, 1), 0o644)
+	os.WriteFile(path, testutil.Payload(50_000, 1), 0o644)
 	r.hist.Record(sim.Event{Kind: sim.JobSource, Job: "j", URL: r.f.UploadURL("x.bin"), Total: 50_000, Detail: "sha256:00"})
-	os.WriteFile(path, payload(50_000, 2), 0o644)
+	os.WriteFile(path, testutil.Payload(50_000, 2), 0o644)
 	job, err := client.NewJob(client.Options{Clock: r.clock, Events: r.f.Events()}, client.JobSpec{ID: "j", LocalFile: path, RemoteURL: r.f.UploadURL("x.bin")})
 	if err != nil {
 		t.Fatal(err)

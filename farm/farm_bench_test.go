@@ -15,6 +15,7 @@ import (
 	"github.com/bitsim/bitsim/farm"
 	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/farm/proxy"
+	"github.com/bitsim/bitsim/internal/testutil"
 )
 
 const farmBenchSize = 256 << 20
@@ -29,7 +30,7 @@ const farmBenchSize = 256 << 20
 func BenchmarkFarmUpload(b *testing.B) {
 	dir := b.TempDir()
 	src := filepath.Join(dir, "big.bin")
-	if err := os.WriteFile(src, payload(farmBenchSize, 9), 0o644); err != nil {
+	if err := os.WriteFile(src, testutil.Payload(farmBenchSize, 9), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	type run struct {

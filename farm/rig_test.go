@@ -16,6 +16,7 @@ import (
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/farm"
 	"github.com/bitsim/bitsim/farm/balancer"
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -58,19 +59,12 @@ func (r *rig) inject(s sim.Schedule) *farm.Injector {
 	return in
 }
 
-// payload returns deterministic bytes.
-func payload(n int, seed uint64) []byte {
-	b := make([]byte, n)
-	sim.NewRand(sim.Seed(seed)).Read(b)
-	return b
-}
-
 // upload runs one job of size bytes through the shared address (or url if
 // set) and returns its result and the uploaded bytes.
 func (r *rig) upload(name string, size int, opts client.Options, url string) (client.Result, []byte) {
 	r.t.Helper()
 	r.jobs++
-	data := payload(size, uint64(r.jobs))
+	data := testutil.Payload(size, uint64(r.jobs))
 	path := filepath.Join(r.t.TempDir(), name)
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		r.t.Fatal(err)

@@ -8,9 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"go.uber.org/goleak"
-
-	"github.com/bitsim/bitsim/farm/proxy"
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
@@ -33,11 +31,7 @@ const fixtureSeed = sim.Seed(42)
 // leaks (the full-catalogue run kills nodes mid-transfer), and removes the
 // shared full-catalogue run afterwards.
 func TestMain(m *testing.M) {
-	var opts []goleak.Option
-	for _, f := range proxy.LeakyTopFunctions() {
-		opts = append(opts, goleak.IgnoreTopFunction(f))
-	}
-	goleak.VerifyTestMain(cleanupM{m}, opts...)
+	testutil.VerifyTestMain(cleanupM{m})
 }
 
 type cleanupM struct{ m *testing.M }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
@@ -86,7 +87,7 @@ var _ = Describe("the scenario catalogue", func() {
 							}
 							before := gleak.Goroutines()
 							DeferCleanup(func() {
-								Eventually(gleak.Goroutines).WithTimeout(5 * time.Second).ShouldNot(gleak.HaveLeaked(append([]any{before}, gleakIgnores()...)...))
+								Eventually(gleak.Goroutines).WithTimeout(5 * time.Second).ShouldNot(gleak.HaveLeaked(append([]any{before}, testutil.GleakIgnores()...)...))
 							})
 							seed := sim.Seed(GinkgoRandomSeed())
 							if sc.HasLabel(record.LabelRandom) {
@@ -135,14 +136,6 @@ func outcome(s record.Scenario) string {
 		return "meets its expectations"
 	}
 	return "ends with " + strings.Join(parts, ", ")
-}
-
-func gleakIgnores() []any {
-	var out []any
-	for _, f := range proxyLeaks() {
-		out = append(out, gleak.IgnoringTopFunction(f))
-	}
-	return out
 }
 
 func historyText(evs []sim.Event) string {

@@ -9,7 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 	"go.uber.org/goleak"
 
-	"github.com/bitsim/bitsim/farm/proxy"
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/sim/bubble"
 )
 
@@ -25,19 +25,13 @@ func TestScenarios(t *testing.T) {
 	RunSpecs(t, "bitsim scenario catalogue")
 }
 
-// leakIgnores are the goroutines toxiproxy itself leaks (documented in
-// package proxy) plus Ginkgo's own signal handler.
-func leakIgnores() []goleak.Option {
-	var opts []goleak.Option
-	for _, f := range proxy.LeakyTopFunctions() {
-		opts = append(opts, goleak.IgnoreTopFunction(f))
-	}
-	return append(opts,
+// TestMain checks for leaked goroutines, ignoring the ones toxiproxy itself
+// leaks (testutil.LeakOptions) and Ginkgo's own signal handler.
+func TestMain(m *testing.M) {
+	testutil.VerifyTestMain(m,
 		goleak.IgnoreTopFunction("github.com/onsi/ginkgo/v2/internal/interrupt_handler.(*InterruptHandler).registerForInterrupts.func2"),
 		goleak.IgnoreTopFunction("github.com/onsi/ginkgo/v2/internal/interrupt_handler.(*InterruptHandler).registerForInterrupts.func1"))
 }
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m, leakIgnores()...) }
 
 // randomSeeds is K, the number of seeds drawn per run for randomized
 // scenarios (BITSIM_RANDOM_SEEDS, default 3).
@@ -47,5 +41,3 @@ func randomSeeds() int {
 	}
 	return 3
 }
-
-func proxyLeaks() []string { return proxy.LeakyTopFunctions() }

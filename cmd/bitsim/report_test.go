@@ -10,9 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"go.uber.org/goleak"
-
-	"github.com/bitsim/bitsim/farm/proxy"
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/reports"
 )
 
@@ -29,15 +27,9 @@ func runBitsim(t *testing.T, args ...string) (string, error) {
 }
 
 // scenarioLeaks checks for leaked goroutines after a test that ran
-// scenarios, ignoring toxiproxy's documented leaks (proxy.LeakyTopFunctions).
+// scenarios, ignoring toxiproxy's documented leaks (testutil.LeakOptions).
 func scenarioLeaks(t *testing.T) {
-	t.Cleanup(func() {
-		var opts []goleak.Option
-		for _, f := range proxy.LeakyTopFunctions() {
-			opts = append(opts, goleak.IgnoreTopFunction(f))
-		}
-		goleak.VerifyNone(t, opts...)
-	})
+	t.Cleanup(func() { testutil.VerifyNone(t) })
 }
 
 // copyRun copies the reports package's fixture run (a failing §14 case 4

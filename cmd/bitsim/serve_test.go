@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 
 	"github.com/bitsim/bitsim/client"
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -185,13 +184,7 @@ func TestServeDrivenByToxiproxyClient(t *testing.T) {
 	}
 	node2 := proxies["node2"]
 
-	dir := t.TempDir()
-	data := make([]byte, 400_000)
-	sim.NewRand(1).Read(data)
-	file := filepath.Join(dir, "f.bin")
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	file, _ := testutil.PayloadFile(t, "f.bin", 400_000, 1)
 	// newJob makes a job that disables node2's link (through toxiproxy's
 	// client) as soon as its first fragment is acknowledged.
 	newJob := func(t *testing.T, rec *recorder, id string) *client.Job {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/farm/node"
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/txn"
 	"github.com/bitsim/bitsim/wire"
 )
@@ -41,25 +42,12 @@ func noLeaks(t *testing.T) { t.Cleanup(func() { goleak.VerifyNone(t) }) }
 func startNode(t *testing.T, cfg node.Config) *node.Node {
 	t.Helper()
 	cfg.Dir = t.TempDir()
-	n, err := node.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	if err := n.Start(context.Background(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return testutil.Start(t, "", func() (*node.Node, error) { return node.New(cfg) })
 }
 
 func writeFile(t *testing.T, size int) (string, []byte) {
 	t.Helper()
-	data := bytes.Repeat([]byte("bitsim-upload-"), size/14+1)[:size]
-	p := filepath.Join(t.TempDir(), "report.dat")
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p, data
+	return testutil.PayloadFile(t, "report.dat", size, uint64(size))
 }
 
 type summary struct {

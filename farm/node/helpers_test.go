@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/sim"
 	"github.com/bitsim/bitsim/wire"
 )
@@ -35,15 +35,7 @@ func startNode(t testing.TB, cfg Config) (*Node, *sim.History) {
 	if cfg.Name == "" {
 		cfg.Name = "node1"
 	}
-	n, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	if err := n.Start(context.Background(), "127.0.0.1:0"); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() { _ = n.Close() })
-	return n, hist
+	return testutil.Start(t, "", func() (*Node, error) { return New(cfg) }), hist
 }
 
 // testClient is an HTTP client whose idle connections are closed at the
@@ -304,11 +296,7 @@ func (a *mockApp) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // payload returns n deterministic bytes.
-func payload(n int) []byte {
-	b := make([]byte, n)
-	sim.NewRand(42).Read(b)
-	return b
-}
+func payload(n int) []byte { return testutil.Payload(n, 42) }
 
 // frag returns a Fragment step for data[first:last+1] of a total-byte upload.
 func frag(data []byte, first, last int64, status int, r int64) step {
