@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/txn"
 	"github.com/bitsim/bitsim/wire"
 )
 
@@ -242,7 +242,7 @@ func (d *digester) Read(b []byte) (int, error) {
 	if n > 0 {
 		d.h.Write(b[:n])
 		d.n += int64(n)
-		if room := len(app.TxnPrefix) + app.MaxTxnLen + 1 - len(d.head); room > 0 {
+		if room := len(txn.Prefix) + txn.MaxLen + 1 - len(d.head); room > 0 {
 			d.head = append(d.head, b[:min(room, n)]...)
 		}
 	}
@@ -257,6 +257,6 @@ func (d *digester) Close() error {
 }
 
 func (d *digester) sum() (int64, string, string) {
-	txn, _ := app.ReadTxn(bytes.NewReader(d.head))
-	return d.n, hex.EncodeToString(d.h.Sum(nil)), txn
+	id, _ := txn.ReadID(bytes.NewReader(d.head))
+	return d.n, hex.EncodeToString(d.h.Sum(nil)), id
 }
