@@ -14,14 +14,10 @@ type errorAck struct {
 }
 
 // errorAcks provokes the server's common error Acks: 400 (unknown packet
-// type, bad Content-Range, no common protocol), 500 with 0x8020001F, and
-// 416 (with code 0).
+// type, bad Content-Range), 500 with 0x8020001F, and 416 (with code 0).
 func errorAcks() []errorAck {
 	return []errorAck{
 		{"400 for an unknown packet type", 400, func(t *T) *Response { return t.Send(t.pkt(t.Name(), "Frobnicate", "")) }},
-		{"400 for a Create-Session with no common protocol", 400, func(t *T) *Response {
-			return t.Send(t.pkt(t.Name(), tCreate, "", Header{wire.HdrSupportedProtocols, otherGUID}))
-		}},
 		{"400 for a bad Content-Range", 400, func(t *T) *Response {
 			name := t.Name()
 			sid := t.create(name)
@@ -35,22 +31,33 @@ func errorAcks() []errorAck {
 			sid := t.create(name)
 			return t.frag(name, sid, data, 200, 299)
 		}},
+		{"400 for a Create-Session with no common protocol", 400, func(t *T) *Response {
+			return t.Send(t.pkt(t.Name(), tCreate, "", Header{wire.HdrSupportedProtocols, otherGUID}))
+		}},
 	}
 }
 
 // eachErrorAck provokes every error Ack whose status is in only (all for
-// none) and applies check to it.
+// none) and applies check to it. A packet the server does not reject as
+// expected is skipped (the protocol probes report that); if none is
+// rejected, the probe is not applicable.
 func eachErrorAck(check func(t *T, e errorAck, r *Response) string, only ...int) func(*T) {
 	return func(t *T) {
+		seen := 0
 		for _, e := range errorAcks() {
 			if len(only) > 0 && !contains(only, e.status) {
 				continue
 			}
 			r := e.provoke(t)
 			if r.Status != e.status {
-				t.Failf("set-up: want %s, got %s", e.what, statusOf(r))
+				t.Notef("skipped: wanted %s, got %s", e.what, statusOf(r))
+				continue
 			}
+			seen++
 			t.must(e.what, check(t, e, r))
+		}
+		if seen == 0 {
+			t.NA("the server produced none of these error Acks")
 		}
 	}
 }
@@ -98,14 +105,17 @@ func errorProbes() []Probe {
 				return ""
 			}, 416)),
 		probe(g, "failed-create-no-session", "§5.2", "a failed Create-Session carries neither BITS-Protocol nor BITS-Session-Id",
-			eachErrorAck(func(_ *T, e errorAck, r *Response) string {
+			func(t *T) {
+				r := t.Send(t.pkt(t.Name(), tCreate, "", Header{wire.HdrSupportedProtocols, otherGUID}))
+				if okStatus(r.Status) {
+					t.NA("the server accepted a Create-Session with no common protocol")
+				}
 				for _, h := range []string{wire.HdrProtocol, wire.HdrSessionID} {
 					if v, ok := wire.Header(r.Header, h); ok {
-						return fmt.Sprintf("carries %s: %q", h, v)
+						t.Failf("failed Create-Session (%s) carries %s: %q", statusOf(r), h, v)
 					}
 				}
-				return ""
-			}, 400)),
+			}),
 		probe(g, "success-acks", "§5.1", "successful Acks (Ping, Create-Session, Fragment, Close-Session, Cancel-Session) are Acks with Content-Length: 0 and no error headers", func(t *T) {
 			name, data := t.Name(), t.Payload(1000)
 			check := func(what string, r *Response) {

@@ -1,7 +1,10 @@
 package conform
 
 import (
+	"fmt"
+	"io"
 	"net/http"
+	"time"
 
 	"github.com/bitsim/bitsim/wire"
 )
@@ -164,14 +167,7 @@ func fragmentProbes() []Probe {
 			name, data := t.Name(), t.Payload(20000)
 			sid := t.create(name)
 			t.wantReceived(t.frag(name, sid, data, 0, 4999), "Fragment 0-4999", 200, 5000)
-			c := t.conn()
-			full := t.fragReq(name, sid, data, 5000, 14999).wire(t.s.tg.host)
-			half := full[:len(full)-5000] // headers and the first 5000 body bytes
-			if _, err := c.nc.Write(half); err != nil {
-				t.Failf("writing the cut fragment: %v", err)
-			}
-			t.ex = append(t.ex, Exchange{Conn: c.ID, Request: abbreviate(half), Err: "conform closed the connection after 5000 of 10000 body bytes"})
-			_ = c.Close()
+			t.cut(t.fragReq(name, sid, data, 5000, 14999), 5000)
 			t.Dial()
 			resp := t.frag(name, sid, data, 19999, 19999) // a gap: the 416 reports the offset
 			if resp.Status != http.StatusRequestedRangeNotSatisfiable {
@@ -205,4 +201,30 @@ func (t *T) overlapAck(r *Response, what string, lenient, strict int64) int64 {
 	t.Failf("%s: want 200 with %s %d (K1 lenient) or 416 with %d (K1 strict), got %s (offset %d, valid %v)",
 		what, wire.HdrReceivedContentRange, lenient, strict, statusOf(r), got, ok)
 	return 0
+}
+
+// cut sends req with only the first n bytes of its body, then half-closes
+// the connection and waits until the server has answered or closed it, so
+// that the server is done with the cut request before the probe goes on.
+func (t *T) cut(req Request, n int) {
+	c := t.conn()
+	w := req.wire(t.s.tg.host)
+	part := w[:len(w)-len(req.Body)+n]
+	e := Exchange{Conn: c.ID, Request: abbreviate(part)}
+	if _, err := c.nc.Write(part); err != nil {
+		t.Failf("writing the cut fragment: %v", err)
+	}
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	_ = c.nc.SetDeadline(time.Now().Add(t.s.cfg.Timeout))
+	c.rec.reset()
+	_, err := io.Copy(io.Discard, c.br) // the server's answer, if any, up to its close
+	e.Response = abbreviate(c.rec.bytes())
+	e.Err = fmt.Sprintf("conform sent %d of %d body bytes, then closed its side", n, len(req.Body))
+	if err != nil {
+		e.Err += "; " + err.Error()
+	}
+	t.ex = append(t.ex, e)
+	_ = c.Close()
 }

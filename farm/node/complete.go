@@ -25,7 +25,7 @@ const maxReplyURL = 2200
 // response URL, a reply file written by reference, or a non-empty
 // response body), because Create-Session carries no upload-reply flag.
 func (n *Node) complete(r *http.Request, s *session) (wire.Ack, error) {
-	if s.cache != nil {
+	if s.cache != nil && !n.cfg.Defects.NoNotifyCache {
 		if n.cfg.NotificationType != NotifyNone {
 			n.emit(sim.Event{Kind: sim.NotifyCached, Session: s.id, Status: s.cache.Status, Offset: s.received})
 		}

@@ -154,6 +154,10 @@ type Config struct {
 	MaxHeaderBytes int
 	// MaxReplySize bounds a reply body read from the app. Default 16 MiB.
 	MaxReplySize int64
+
+	// Defects makes the node deliberately non-conforming (tests of bitsim
+	// conform only; see Defects).
+	Defects Defects `json:"-" yaml:"-"`
 }
 
 // Defaults of §9 and of the harness.

@@ -54,6 +54,9 @@ func (n *Node) fragment(w http.ResponseWriter, r *http.Request, s *session) (wir
 		}
 	}
 	R := s.received
+	if n.cfg.Defects.AckGap && rg.First > R { // defect: take the gap as received
+		s.received, R = rg.First, rg.First
+	}
 	switch {
 	case rg.First > R: // gap: discard, 416 with R, code 0 context 5
 		drain(w, body, rg.Len())
@@ -73,7 +76,7 @@ func (n *Node) fragment(w http.ResponseWriter, r *http.Request, s *session) (wir
 		_, _ = io.Copy(io.Discard, body)
 		panic(http.ErrAbortHandler)
 	}
-	if skip := R - rg.First; skip > 0 {
+	if skip := R - rg.First; skip > 0 && !n.cfg.Defects.StoreOverlapTwice {
 		if m, err := io.CopyN(io.Discard, body, skip); err != nil {
 			return n.shortBody(r, s, m, rg, err)
 		}
