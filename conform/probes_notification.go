@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/wire"
 )
 
@@ -86,7 +87,7 @@ func notificationProbes() []Probe {
 // wantDeliveries requires exactly n notifications of name in the app's
 // ledger, each carrying data; it makes the probe not applicable without a
 // ledger.
-func (t *T) wantDeliveries(name string, data []byte, n int, when string) []app.Delivery {
+func (t *T) wantDeliveries(name string, data []byte, n int, when string) []ledger.Delivery {
 	l := t.s.ledger()
 	if l == nil {
 		t.NA("no application ledger: the server's notifications are not observed (start conform's mock app or pass --ledger-url)")

@@ -17,7 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/ledger"
 )
 
 // store is one way of seeing what the server stored for a file name.
@@ -82,7 +82,7 @@ func (l *ledgerStore) describe() string { return "app ledger " + l.url }
 
 // deliveries returns the app's deliveries of name (matched on the path of
 // BITS-Original-Request-URL), oldest first.
-func (l *ledgerStore) deliveries(ctx context.Context, name string) ([]app.Delivery, error) {
+func (l *ledgerStore) deliveries(ctx context.Context, name string) ([]ledger.Delivery, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("conform: ledger: %w", err)
@@ -95,11 +95,11 @@ func (l *ledgerStore) deliveries(ctx context.Context, name string) ([]app.Delive
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("conform: ledger: GET %s: %s", l.url, resp.Status)
 	}
-	var snap app.Snapshot
+	var snap ledger.Snapshot
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&snap); err != nil {
 		return nil, fmt.Errorf("conform: ledger: %w", err)
 	}
-	var out []app.Delivery
+	var out []ledger.Delivery
 	for _, d := range snap.Deliveries {
 		p := d.RemoteURL
 		if u, err := url.Parse(d.RemoteURL); err == nil {
