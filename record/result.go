@@ -39,6 +39,9 @@ type Result struct {
 	// ProtocolTime is the protocol time the jobs took; Wall the real time;
 	// Compression their ratio.
 	ProtocolTime time.Duration `json:"protocol_time_ns"`
+	// HistoryDigest is the "sha256:" of the canonical history (see
+	// HistoryDigest): the same on every replay of an exact-tier run.
+	HistoryDigest string `json:"history_digest,omitempty"`
 	// Tier is the tier the run was played on (TierExact or TierWire).
 	Tier        string        `json:"tier,omitempty"`
 	Wall        time.Duration `json:"wall_ns"`

@@ -219,6 +219,7 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 		f.RunCleanup()
 	}
 	res.Events = hist.Events()
+	res.HistoryDigest = record.HistoryDigest(res.Events)
 	res.Ledger = f.App().Ledger()
 	res.Fired = inj.Fired()
 	res.Evaluate(sc)

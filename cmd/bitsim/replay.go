@@ -167,8 +167,9 @@ func replayOne(ctx context.Context, w io.Writer, saved *record.Result, f replayF
 }
 
 // verdictDiff compares a replay with the saved run: pass/fail, every
-// checker's status, and the failures (ports and addresses differ between
-// runs and are ignored).
+// checker's status, the failures (ports and addresses differ between
+// runs and are ignored), the outcome counts and, for exact-tier runs, the
+// history digest.
 func verdictDiff(saved, got *record.Result) []string {
 	var d []string
 	if saved.Passed != got.Passed {
@@ -201,7 +202,27 @@ func verdictDiff(saved, got *record.Result) []string {
 	if !slices.Equal(sf, gf) {
 		d = append(d, fmt.Sprintf("failures: saved %q, replay %q", sf, gf))
 	}
+	if sc, gc := outcomeCounts(saved), outcomeCounts(got); sc != gc {
+		d = append(d, fmt.Sprintf("outcome: saved %s, replay %s", sc, gc))
+	}
+	// Only the exact tier promises the same history; a saved run without
+	// a digest predates it.
+	if saved.HistoryDigest != "" && saved.Tier == record.TierExact && got.Tier == record.TierExact && saved.HistoryDigest != got.HistoryDigest {
+		d = append(d, fmt.Sprintf("history: saved %s, replay %s", saved.HistoryDigest, got.HistoryDigest))
+	}
 	return d
+}
+
+// outcomeCounts is a run's outcome in numbers: deliveries, effects,
+// duplicates, sessions, restarts, bytes sent and re-sent, and each job's
+// final state.
+func outcomeCounts(r *record.Result) string {
+	s := fmt.Sprintf("deliveries=%d effects=%d duplicates=%d sessions=%d restarts=%d sent=%d resent=%d",
+		r.Deliveries, r.Effects, r.Duplicates, r.Sessions, r.Restarts, r.BytesSent, r.BytesResent)
+	for _, j := range r.Jobs {
+		s += fmt.Sprintf(" %s=%s", j.Name, j.Result.State)
+	}
+	return s
 }
 
 var hostPort = regexp.MustCompile(`\b\d{1,3}(\.\d{1,3}){3}:\d+\b`)

@@ -137,3 +137,40 @@ func TestRestoreCheck(t *testing.T) {
 		t.Errorf("an edited scenario got the catalogue's check")
 	}
 }
+
+// TestReplayComparesDigestAndCounts: a replay whose history or outcome
+// counts differ from the saved run's does not reproduce it, even when the
+// verdict is the same.
+func TestReplayComparesDigestAndCounts(t *testing.T) {
+	scenarioLeaks(t)
+	run := savedCase4(t)
+	p := filepath.Join(run, "case13-app-503", "result.json")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res map[string]any
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res["tier"] != record.TierExact || !strings.HasPrefix(res["history_digest"].(string), "sha256:") {
+		t.Fatalf("saved run: tier %v, digest %v", res["tier"], res["history_digest"])
+	}
+	out, err := runBitsim(t, "replay", run, "--scenario", "case13-app-503", "--times", "3")
+	if err != nil || !strings.Contains(out, "reproduced 3/3") {
+		t.Fatalf("untouched replay = %v\n%s", err, out)
+	}
+	res["history_digest"], res["deliveries"] = "sha256:00", 7.0
+	if b, err = json.Marshal(res); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = runBitsim(t, "replay", run, "--scenario", "case13-app-503")
+	for _, want := range []string{"verdict reproduced 0/1", "mismatch: history: saved sha256:00, replay sha256:", "mismatch: outcome: saved deliveries=7"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("replay output lacks %q:\n%s", want, out)
+		}
+	}
+}

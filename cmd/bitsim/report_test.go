@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bitsim/bitsim/internal/testutil"
+	"github.com/bitsim/bitsim/sim/bubble"
 	"github.com/bitsim/bitsim/reports"
 )
 
@@ -29,7 +30,12 @@ func runBitsim(t *testing.T, args ...string) (string, error) {
 // scenarioLeaks checks for leaked goroutines after a test that ran
 // scenarios, ignoring toxiproxy's documented leaks (testutil.LeakOptions).
 func scenarioLeaks(t *testing.T) {
-	t.Cleanup(func() { testutil.VerifyNone(t) })
+	// Scenario runs in this test play on the exact tier, as in the command.
+	restore := bubble.Use(t)
+	t.Cleanup(func() {
+		restore()
+		testutil.VerifyNone(t)
+	})
 }
 
 // copyRun copies the reports package's fixture run (a failing §14 case 4
