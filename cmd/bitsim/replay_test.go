@@ -75,22 +75,9 @@ func TestReplayDefaultsToFailedRuns(t *testing.T) {
 func TestReplayMismatchExitsNonZero(t *testing.T) {
 	scenarioLeaks(t)
 	run := copyRun(t)
-	p := filepath.Join(run, "case13-app-503", "result.json")
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res map[string]any
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
-	res["passed"], res["failures"] = false, []string{"a failure the replay will not see"}
-	if b, err = json.Marshal(res); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editResult(t, filepath.Join(run, "case13-app-503", "result.json"), func(res map[string]any) {
+		res["passed"], res["failures"] = false, []string{"a failure the replay will not see"}
+	})
 	out, err := runBitsim(t, "replay", run, "--scenario", "case13-app-503")
 	var ec exitCode
 	if !errors.As(err, &ec) || ec != 1 {
@@ -145,6 +132,27 @@ func TestReplayComparesDigestAndCounts(t *testing.T) {
 	scenarioLeaks(t)
 	run := savedCase4(t)
 	p := filepath.Join(run, "case13-app-503", "result.json")
+	editResult(t, p, func(res map[string]any) {
+		if res["tier"] != record.TierExact || !strings.HasPrefix(res["history_digest"].(string), "sha256:") {
+			t.Fatalf("saved run: tier %v, digest %v", res["tier"], res["history_digest"])
+		}
+	})
+	out, err := runBitsim(t, "replay", run, "--scenario", "case13-app-503", "--times", "3")
+	if err != nil || !strings.Contains(out, "reproduced 3/3") {
+		t.Fatalf("untouched replay = %v\n%s", err, out)
+	}
+	editResult(t, p, func(res map[string]any) { res["history_digest"], res["deliveries"] = "sha256:00", 7.0 })
+	out, _ = runBitsim(t, "replay", run, "--scenario", "case13-app-503")
+	for _, want := range []string{"verdict reproduced 0/1", "mismatch: history: saved sha256:00, replay sha256:", "mismatch: outcome: saved deliveries=7"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("replay output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// editResult rewrites a saved result.json through edit.
+func editResult(t *testing.T, p string, edit func(map[string]any)) {
+	t.Helper()
 	b, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
@@ -153,24 +161,11 @@ func TestReplayComparesDigestAndCounts(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res["tier"] != record.TierExact || !strings.HasPrefix(res["history_digest"].(string), "sha256:") {
-		t.Fatalf("saved run: tier %v, digest %v", res["tier"], res["history_digest"])
-	}
-	out, err := runBitsim(t, "replay", run, "--scenario", "case13-app-503", "--times", "3")
-	if err != nil || !strings.Contains(out, "reproduced 3/3") {
-		t.Fatalf("untouched replay = %v\n%s", err, out)
-	}
-	res["history_digest"], res["deliveries"] = "sha256:00", 7.0
+	edit(res)
 	if b, err = json.Marshal(res); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
-	}
-	out, _ = runBitsim(t, "replay", run, "--scenario", "case13-app-503")
-	for _, want := range []string{"verdict reproduced 0/1", "mismatch: history: saved sha256:00, replay sha256:", "mismatch: outcome: saved deliveries=7"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("replay output lacks %q:\n%s", want, out)
-		}
 	}
 }

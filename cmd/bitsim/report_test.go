@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/bitsim/bitsim/internal/testutil"
-	"github.com/bitsim/bitsim/sim/bubble"
 	"github.com/bitsim/bitsim/reports"
+	"github.com/bitsim/bitsim/sim/bubble"
 )
 
 // runBitsim runs the CLI in-process and returns its output and error.
