@@ -749,10 +749,10 @@ func TestEvents(t *testing.T) {
 	mustPost(t, client(t), a.NotifyURL(), "node9", body)
 	var got []sim.Event
 	for _, e := range hist.Events() {
-		got = append(got, sim.Event{Kind: e.Kind, Source: e.Source, Node: e.Node, Txn: e.Txn, Status: e.Status, Bytes: e.Bytes, Detail: e.Detail, URL: e.URL, At: e.At})
+		got = append(got, sim.Event{Kind: e.Kind, Source: e.Source, Node: e.Node, Txn: e.Txn, Status: e.Status, Bytes: e.Bytes, SHA256: e.SHA256, Detail: e.Detail, URL: e.URL, At: e.At})
 	}
 	want := []sim.Event{
-		{Kind: sim.AppDelivery, Source: "app1", Node: "node9", Txn: "ev", Bytes: int64(len(body)), Detail: sha(body), URL: remote, At: sim.Epoch},
+		{Kind: sim.AppDelivery, Source: "app1", Node: "node9", Txn: "ev", Bytes: int64(len(body)), SHA256: sha(body), Detail: "sha256:" + sha(body), URL: remote, At: sim.Epoch},
 		{Kind: sim.AppEffect, Source: "app1", Node: "node9", Txn: "ev", Detail: "txn:ev", URL: remote, At: sim.Epoch},
 		{Kind: sim.AppReplied, Source: "app1", Node: "node9", Txn: "ev", Status: 200, URL: remote, At: sim.Epoch},
 	}

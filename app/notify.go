@@ -91,7 +91,7 @@ func (a *App) notify(w http.ResponseWriter, r *http.Request) {
 	s, d := a.record(d)
 	ev.Txn = d.Txn
 	de := ev
-	de.Kind, de.Bytes, de.Detail, de.At = sim.AppDelivery, d.Size, d.SHA256, d.Time
+	de.Kind, de.Bytes, de.SHA256, de.Detail, de.At = sim.AppDelivery, d.Size, d.SHA256, "sha256:"+d.SHA256, d.Time
 	a.emit(de)
 
 	set := a.settings()

@@ -17,7 +17,7 @@ func (AtLeastOnce) Check(in Input) Verdict {
 	var fs []Finding
 	var finished, delivered int64
 	for _, j := range ix.jobs {
-		sent, _ := j.lastByteSent()
+		sent, _ := ix.lastByteSent(j)
 		switch {
 		case j.finished():
 			finished++

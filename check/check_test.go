@@ -36,14 +36,14 @@ const (
 // delivered once.
 func cleanJob(h *hist) []ledger.Delivery {
 	h.add(sim.Event{Kind: sim.NodeStarted, Node: "node1"})
-	h.add(sim.Event{Kind: sim.JobSource, Job: "j1", URL: url1, Total: 200, Txn: "t1", Detail: "sha256:" + sha1})
-	h.add(sim.Event{Kind: sim.ClientSession, Job: "j1", Detail: "created (session 1)"})
+	h.add(sim.Event{Kind: sim.JobSource, Job: "j1", URL: url1, Total: 200, Txn: "t1", SHA256: sha1})
+	h.add(sim.Event{Kind: sim.ClientSession, Job: "j1", Step: sim.StepCreated})
 	h.add(sim.Event{Kind: sim.SessionCreated, Node: "node1", Session: "S1"})
 	h.add(sim.Event{Kind: sim.ClientRequest, Job: "j1", Packet: "Fragment", First: 0, Last: 99, Total: 200, Bytes: 100})
 	h.add(sim.Event{Kind: sim.ClientResponse, Job: "j1", Packet: "Fragment", Status: 200, Offset: 100})
 	h.add(sim.Event{Kind: sim.ClientRequest, Job: "j1", Packet: "Fragment", First: 100, Last: 199, Total: 200, Bytes: 100})
 	h.add(sim.Event{Kind: sim.NotifySent, Node: "node1", Session: "S1"})
-	h.add(sim.Event{Kind: sim.AppDelivery, Node: "node1", URL: url1, Txn: "t1", Bytes: 200, Detail: sha1})
+	h.add(sim.Event{Kind: sim.AppDelivery, Node: "node1", URL: url1, Txn: "t1", Bytes: 200, SHA256: sha1})
 	h.add(sim.Event{Kind: sim.ClientResponse, Job: "j1", Packet: "Fragment", Status: 200, Offset: 200})
 	h.add(sim.Event{Kind: sim.SessionClosed, Node: "node1", Session: "S1"})
 	h.add(sim.Event{Kind: sim.JobDone, Job: "j1", State: "ACKNOWLEDGED"})
@@ -92,7 +92,7 @@ func TestAtLeastOnce(t *testing.T) {
 	}
 	// A job whose final Ack was lost and that was not delivered: unknown.
 	h2 := &hist{}
-	h2.add(sim.Event{Kind: sim.JobSource, Job: "j2", URL: url1, Total: 10, Detail: "sha256:x"})
+	h2.add(sim.Event{Kind: sim.JobSource, Job: "j2", URL: url1, Total: 10, SHA256: "x"})
 	h2.add(sim.Event{Kind: sim.ClientRequest, Job: "j2", Packet: "Fragment", First: 0, Last: 9, Total: 10, Bytes: 10})
 	h2.add(sim.Event{Kind: sim.ClientError, Job: "j2", Packet: "Fragment", Err: "EOF"})
 	h2.add(sim.Event{Kind: sim.JobDone, Job: "j2", State: "ERROR"})
@@ -106,14 +106,14 @@ func TestAtLeastOnce(t *testing.T) {
 func duplicate(h *hist) []ledger.Delivery {
 	led := cleanJob(h)
 	h.evs = h.evs[:len(h.evs)-3] // drop the final Ack, close, done
-	h.add(sim.Event{Kind: sim.FaultFired, Node: "node1", Detail: "crash", State: "kill node=node1", Point: "after-notify-answer"})
+	h.add(sim.Event{Kind: sim.FaultFired, Node: "node1", Fault: "crash", Action: "kill node=node1", Point: "after-notify-answer"})
 	h.add(sim.Event{Kind: sim.NodeCrashed, Node: "node1", Point: "after-notify-answer"})
 	h.add(sim.Event{Kind: sim.ClientError, Job: "j1", Packet: "Fragment", URL: url1, Err: "EOF"})
-	h.add(sim.Event{Kind: sim.ClientTimerFired, Job: "j1", Detail: "retry", Duration: 600 * time.Second})
-	h.add(sim.Event{Kind: sim.NodeStarted, Node: "node1", Detail: "restored 1 sessions"})
+	h.add(sim.Event{Kind: sim.ClientTimerFired, Job: "j1", Timer: sim.TimerRetry, Duration: 600 * time.Second})
+	h.add(sim.Event{Kind: sim.NodeStarted, Node: "node1", Count: 1})
 	h.add(sim.Event{Kind: sim.ClientRequest, Job: "j1", Packet: "Fragment", First: 100, Last: 199, Total: 200, Bytes: 100})
 	h.add(sim.Event{Kind: sim.NotifySent, Node: "node1", Session: "S1"})
-	h.add(sim.Event{Kind: sim.AppDelivery, Node: "node1", URL: url1, Txn: "t1", Bytes: 200, Detail: sha1})
+	h.add(sim.Event{Kind: sim.AppDelivery, Node: "node1", URL: url1, Txn: "t1", Bytes: 200, SHA256: sha1})
 	h.add(sim.Event{Kind: sim.ClientResponse, Job: "j1", Packet: "Fragment", Status: 200, Offset: 200})
 	h.add(sim.Event{Kind: sim.SessionClosed, Node: "node1", Session: "S1"})
 	h.add(sim.Event{Kind: sim.JobDone, Job: "j1", State: "ACKNOWLEDGED"})
@@ -151,14 +151,14 @@ func TestDuplicatesExplainsTheCause(t *testing.T) {
 
 func TestResumeRestartCountsRestartAndResent(t *testing.T) {
 	h := &hist{}
-	h.add(sim.Event{Kind: sim.JobSource, Job: "j", URL: url1, Total: 200, Detail: "sha256:x"})
-	h.add(sim.Event{Kind: sim.ClientSession, Job: "j", Detail: "created (session 1)"})
+	h.add(sim.Event{Kind: sim.JobSource, Job: "j", URL: url1, Total: 200, SHA256: "x"})
+	h.add(sim.Event{Kind: sim.ClientSession, Job: "j", Step: sim.StepCreated})
 	h.add(sim.Event{Kind: sim.ClientRequest, Job: "j", Packet: "Fragment", First: 0, Last: 99, Total: 200, Bytes: 100})
 	h.add(sim.Event{Kind: sim.ClientResponse, Job: "j", Packet: "Fragment", Status: 200, Offset: 100})
 	h.add(sim.Event{Kind: sim.ClientError, Job: "j", Packet: "Fragment", Err: "reset"})
 	h.add(sim.Event{Kind: sim.ClientResponse, Job: "j", Packet: "Ping", Status: 500, Code: "0x8020001F"})
-	h.add(sim.Event{Kind: sim.ClientSession, Job: "j", Detail: "restart: session not found"})
-	h.add(sim.Event{Kind: sim.ClientSession, Job: "j", Detail: "created (session 2)"})
+	h.add(sim.Event{Kind: sim.ClientSession, Job: "j", Step: sim.StepRestarted, Reason: sim.ReasonSessionNotFound})
+	h.add(sim.Event{Kind: sim.ClientSession, Job: "j", Step: sim.StepCreated})
 	h.add(sim.Event{Kind: sim.ClientRequest, Job: "j", Packet: "Fragment", First: 0, Last: 199, Total: 200, Bytes: 200})
 	h.add(sim.Event{Kind: sim.ClientResponse, Job: "j", Packet: "Fragment", Status: 200, Offset: 200})
 	h.add(sim.Event{Kind: sim.JobDone, Job: "j", State: "TRANSFERRED"})
@@ -177,7 +177,7 @@ func TestFaultsFired(t *testing.T) {
 		{Name: "maybe", Optional: true, Action: sim.Action{Kind: sim.ActLinkDown, Link: "node2"}},
 	}
 	h := &hist{}
-	h.add(sim.Event{Kind: sim.FaultFired, Detail: "crash"})
+	h.add(sim.Event{Kind: sim.FaultFired, Fault: "crash"})
 	v := FaultsFired{}.Check(Input{Events: h.evs, Schedule: sched})
 	if v.Status != Unknown || v.Figures["fired"] != 1 {
 		t.Errorf("%s", v)

@@ -75,7 +75,7 @@ func explain(evs []sim.Event, j *job, prev, cur delivery) ([]string, string) {
 		switch {
 		case e.Kind == sim.FaultFired:
 			faults = true
-			add(e, "fault %s fired: %s", e.Detail, e.State)
+			add(e, "fault %s fired: %s", e.Fault, e.Action)
 		case e.Kind == sim.NodeCrashed:
 			crashes = true
 			where := ""
@@ -84,7 +84,7 @@ func explain(evs []sim.Event, j *job, prev, cur delivery) ([]string, string) {
 			}
 			add(e, "%s died%s", e.Node, where)
 		case e.Kind == sim.NodeStarted && i > from:
-			add(e, "%s restarted on its storage (%s)", e.Node, e.Detail)
+			add(e, "%s restarted on its storage (restored %d sessions)", e.Node, e.Count)
 		case e.Kind == sim.AppCrashed:
 			crashes = true
 			add(e, "the app died at %s before replying", e.Point)
@@ -103,15 +103,15 @@ func explain(evs []sim.Event, j *job, prev, cur delivery) ([]string, string) {
 				closeNF = true
 			}
 			add(e, "%s answered %d %s (context %s) to %s", hostOf(e.URL), e.Status, e.Code, e.Context, e.Packet)
-		case e.Kind == sim.ClientTimerFired && e.Detail == "retry":
+		case e.Kind == sim.ClientTimerFired && e.Timer == sim.TimerRetry:
 			retries++
 			retryWait += e.Duration
-		case e.Kind == sim.ClientTimerFired && e.Detail == "host-fallback":
+		case e.Kind == sim.ClientTimerFired && e.Timer == sim.TimerHostFallback:
 			fallback = true
 			add(e, "host-id fallback timer (%s) expired after %d retries (%s of retry delay): client reverts to the shared address", fmtDur(e.Duration), retries, fmtDur(retryWait))
-		case e.Kind == sim.ClientSession && strings.HasPrefix(e.Detail, "restart"):
+		case e.Kind == sim.ClientSession && e.Step == sim.StepRestarted:
 			restart = true
-			add(e, "client opens a new session (%s): upload restarts from byte 0", strings.TrimPrefix(e.Detail, "restart: "))
+			add(e, "client opens a new session (%s): upload restarts from byte 0", e.Why())
 		case e.Kind == sim.ClientRequest && strings.EqualFold(e.Packet, "Fragment"):
 			resent += e.Bytes
 		}
@@ -120,7 +120,7 @@ func explain(evs []sim.Event, j *job, prev, cur delivery) ([]string, string) {
 		for i := 0; i < from && i < len(evs); i++ {
 			if e := evs[i]; e.Kind == sim.FaultFired && e.Err == "" {
 				faults = true
-				chain = append([]string{fmt.Sprintf("(before) fault %s had fired: %s", e.Detail, e.State)}, chain...)
+				chain = append([]string{fmt.Sprintf("(before) fault %s had fired: %s", e.Fault, e.Action)}, chain...)
 			}
 		}
 	}

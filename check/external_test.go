@@ -14,7 +14,7 @@ func TestExternalEffects(t *testing.T) {
 		led := cleanJob(h)
 		h.add(sim.Event{Kind: sim.NodeCrashed, Node: "node1", Point: "after-notify-sent"})
 		h.add(sim.Event{Kind: sim.NotifySent, Node: "node1", Session: "S1"})
-		h.add(sim.Event{Kind: sim.AppDelivery, Node: "node1", URL: url1, Txn: "t1", Bytes: 200, Detail: sha1})
+		h.add(sim.Event{Kind: sim.AppDelivery, Node: "node1", URL: url1, Txn: "t1", Bytes: 200, SHA256: sha1})
 		d := led[0]
 		d.Seq = 2
 		return Input{Events: h.evs, Ledger: append(led, d)}

@@ -7,7 +7,7 @@ import (
 )
 
 // FaultsFired: every fault of the schedule fired at least once (fault.fired
-// events name the fault in Detail). A fault that never fired makes the run
+// events name the fault in Fault). A fault that never fired makes the run
 // fail unless it is marked Optional, so a green run cannot hide a fault
 // that did nothing.
 type FaultsFired struct{}
@@ -20,7 +20,7 @@ func (FaultsFired) Check(in Input) Verdict {
 	fired := map[string]int{}
 	for _, e := range in.Events {
 		if e.Kind == sim.FaultFired {
-			fired[e.Detail]++
+			fired[e.Fault]++
 		}
 	}
 	var fs []Finding

@@ -18,6 +18,7 @@ type job struct {
 	Size   int64
 	Done   *sim.Event  // the job.done event, nil if the job never ended
 	Events []sim.Event // the job's own client events, in order
+	idx    []int       // positions of Events in Input.Events
 	Deliv  []delivery  // deliveries attributed to this job, in ledger order
 	Source *sim.Event  // the job.source event
 }
@@ -32,6 +33,7 @@ type delivery struct {
 // index correlates a run's events and ledger.
 type index struct {
 	in     Input
+	ops    *sim.Ops // the history's exchanges
 	jobs   []*job
 	byID   map[string]*job
 	byTxn  map[string]*job
@@ -49,7 +51,7 @@ func urlPath(s string) string {
 }
 
 func buildIndex(in Input) *index {
-	ix := &index{in: in, byID: map[string]*job{}, byTxn: map[string]*job{}, byPath: map[string]*job{}}
+	ix := &index{in: in, ops: sim.Exchanges(in.Events), byID: map[string]*job{}, byTxn: map[string]*job{}, byPath: map[string]*job{}}
 	get := func(id string) *job {
 		if j, ok := ix.byID[id]; ok {
 			return j
@@ -69,7 +71,7 @@ func buildIndex(in Input) *index {
 			j := get(e.Job)
 			j.Source = e
 			j.URL, j.Path, j.Txn, j.Size = e.URL, urlPath(e.URL), e.Txn, e.Total
-			j.SHA256 = strings.TrimPrefix(e.Detail, "sha256:")
+			j.SHA256 = e.SHA256
 			if j.Txn != "" {
 				ix.byTxn[j.Txn] = j
 			}
@@ -77,11 +79,11 @@ func buildIndex(in Input) *index {
 		case sim.JobDone:
 			j := get(e.Job)
 			j.Done = e
-			j.Events = append(j.Events, *e)
+			j.Events, j.idx = append(j.Events, *e), append(j.idx, i)
 		default:
 			if strings.HasPrefix(string(e.Kind), "client.") {
 				j := get(e.Job)
-				j.Events = append(j.Events, *e)
+				j.Events, j.idx = append(j.Events, *e), append(j.idx, i)
 			}
 		}
 	}
@@ -95,7 +97,7 @@ func buildIndex(in Input) *index {
 			if used[i] || e.Kind != sim.AppDelivery {
 				continue
 			}
-			if e.Node == d.Node && e.URL == d.RemoteURL && e.Detail == d.SHA256 && e.Txn == d.Txn {
+			if e.Node == d.Node && e.URL == d.RemoteURL && e.SHA256 == d.SHA256 && e.Txn == d.Txn {
 				used[i], dv.Event, dv.EventIdx = true, e, i
 				break
 			}
@@ -128,26 +130,16 @@ func (j *job) finished() bool {
 }
 
 // lastByteSent reports whether the job sent a Fragment carrying the last
-// byte, and whether any such Fragment got a 2xx answer.
-func (j *job) lastByteSent() (sent, acked bool) {
-	var pending bool
-	var total int64
-	for _, e := range j.Events {
-		if !strings.EqualFold(e.Packet, "Fragment") {
+// byte, and whether any such Fragment got a 2xx answer acknowledging it.
+func (ix *index) lastByteSent(j *job) (sent, acked bool) {
+	for _, x := range ix.ops.Of(sim.ExchangeClient, j.ID) {
+		c := x.Call
+		if c == nil || !x.IsFragment() || c.Total <= 0 || c.Last != c.Total-1 {
 			continue
 		}
-		switch e.Kind {
-		case sim.ClientRequest:
-			total = e.Total
-			pending = e.Total > 0 && e.Last == e.Total-1
-			sent = sent || pending
-		case sim.ClientResponse:
-			if pending && e.Status >= 200 && e.Status < 300 && e.Offset == total {
-				acked = true
-			}
-			pending = false
-		case sim.ClientError:
-			pending = false
+		sent = true
+		if r := x.Return; r != nil && r.Kind == sim.ClientResponse && r.Status >= 200 && r.Status < 300 && r.Offset == c.Total {
+			acked = true
 		}
 	}
 	return sent, acked

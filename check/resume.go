@@ -26,85 +26,102 @@ func Stats(in Input) []JobStats {
 	ix := buildIndex(in)
 	out := make([]JobStats, 0, len(ix.jobs))
 	for _, j := range ix.jobs {
-		out = append(out, jobStats(j))
+		out = append(out, ix.jobStats(j))
 	}
 	return out
 }
 
-func jobStats(j *job) JobStats {
-	st := JobStats{Job: j.ID, Finished: j.finished()}
-	var hw int64       // highest offset the server acknowledged
-	var open string    // the interruption awaiting its outcome
-	restarted := false // a restart happened since the open interruption
-	pending := int64(-1)
-	// An interruption ends with the first Fragment the server accepts
-	// (2xx or 416) after it: resumed in the same session, or restarted from
-	// byte 0. Errors before that belong to the same interruption.
-	settle := func(ok bool) {
-		if open == "" || pending < 0 {
-			return
-		}
-		if ok {
-			if restarted || pending == 0 && hw > 0 {
-				st.Outcomes = append(st.Outcomes, fmt.Sprintf("%s: restarted from byte 0", open))
-			} else {
-				st.Resumes++
-				st.Outcomes = append(st.Outcomes, fmt.Sprintf("%s: resumed at byte %d", open, pending))
-			}
-			open = ""
-		}
-		pending = -1
+// resumeTracker follows one job's interruptions. An interruption (a
+// transport error or an error Ack) ends with the first Fragment the server
+// accepts (2xx or 416) after it: resumed in the same session, or restarted
+// from byte 0. Errors before that belong to the same interruption.
+type resumeTracker struct {
+	st        *JobStats
+	hw        int64  // highest offset the server acknowledged
+	open      string // the interruption awaiting its outcome
+	restarted bool   // a restart happened since the open interruption
+	pending   int64  // first byte of the Fragment sent since the interruption, -1 if none
+}
+
+// settle ends the open interruption if a Fragment sent after it was
+// accepted.
+func (t *resumeTracker) settle(ok bool) {
+	if t.open == "" || t.pending < 0 {
+		return
 	}
-	for _, e := range j.Events {
-		isFrag := strings.EqualFold(e.Packet, "Fragment")
+	if ok {
+		if t.restarted || t.pending == 0 && t.hw > 0 {
+			t.st.Outcomes = append(t.st.Outcomes, fmt.Sprintf("%s: restarted from byte 0", t.open))
+		} else {
+			t.st.Resumes++
+			t.st.Outcomes = append(t.st.Outcomes, fmt.Sprintf("%s: resumed at byte %d", t.open, t.pending))
+		}
+		t.open = ""
+	}
+	t.pending = -1
+}
+
+// request notes a client request.
+func (t *resumeTracker) request(e *sim.Event) {
+	if !strings.EqualFold(e.Packet, "Fragment") {
+		return
+	}
+	t.st.BytesSent += e.Bytes
+	if e.First < t.hw {
+		t.st.BytesResent += min(e.Last+1, t.hw) - e.First
+	}
+	if t.open != "" {
+		t.pending = e.First
+	}
+}
+
+// answer notes the return of a client exchange.
+func (t *resumeTracker) answer(x *sim.Exchange) {
+	r, ok := x.Return, x.Outcome == sim.OutcomeOK
+	if x.IsFragment() {
+		t.settle(ok)
+	}
+	if t.open == "" && !ok && r.Status != 413 {
+		t.st.Interruptions++
+		t.restarted = false
+		t.open = fmt.Sprintf("%d %s on %s", r.Status, r.Code, r.Packet)
+		if r.Kind == sim.ClientError {
+			t.open = fmt.Sprintf("%s error on %s", r.Err, r.Packet)
+		}
+	}
+	if x.IsFragment() && ok && r.Offset > t.hw {
+		t.hw = r.Offset
+	}
+}
+
+func (ix *index) jobStats(j *job) JobStats {
+	st := JobStats{Job: j.ID, Finished: j.finished()}
+	t := resumeTracker{st: &st, pending: -1}
+	for k := range j.Events {
+		e := &j.Events[k]
 		switch e.Kind {
 		case sim.ClientSession:
-			switch {
-			case strings.HasPrefix(e.Detail, "created"):
+			switch e.Step {
+			case sim.StepCreated:
 				st.Sessions++
-			case strings.HasPrefix(e.Detail, "restart"):
+			case sim.StepRestarted:
 				st.Restarts++
-				restarted = true
+				t.restarted = true
 			}
 		case sim.ClientTimerFired:
-			if e.Detail == "retry" {
+			if e.Timer == sim.TimerRetry {
 				st.Retries++
 			}
-		case sim.ClientError:
-			if isFrag {
-				settle(false)
-			}
-			if open == "" {
-				st.Interruptions++
-				open, restarted = fmt.Sprintf("%s error on %s", e.Err, e.Packet), false
-			}
-		case sim.ClientResponse:
-			accepted := e.Status < 300 || e.Status == 416
-			if isFrag {
-				settle(accepted)
-			}
-			if !accepted && e.Status != 413 && open == "" {
-				st.Interruptions++
-				open, restarted = fmt.Sprintf("%d %s on %s", e.Status, e.Code, e.Packet), false
-			}
-			if isFrag && accepted && e.Offset > hw {
-				hw = e.Offset
-			}
 		case sim.ClientRequest:
-			if !isFrag {
-				continue
-			}
-			st.BytesSent += e.Bytes
-			if e.First < hw {
-				st.BytesResent += min(e.Last+1, hw) - e.First
-			}
-			if open != "" {
-				pending = e.First
+			t.request(e)
+		case sim.ClientResponse, sim.ClientError:
+			if x := ix.ops.At(j.idx[k]); x != nil {
+				t.answer(x)
 			}
 		}
 	}
-	if open != "" {
-		st.Outcomes = append(st.Outcomes, open+": never resumed")
+	if t.open != "" {
+		st.Outcomes = append(st.Outcomes, t.open+": never resumed")
 	}
 	return st
 }
@@ -125,7 +142,7 @@ func (ResumeRestart) Check(in Input) Verdict {
 	var fs []Finding
 	fig := map[string]int64{}
 	for _, j := range ix.jobs {
-		s := jobStats(j)
+		s := ix.jobStats(j)
 		fig["sessions"] += s.Sessions
 		fig["restarts"] += s.Restarts
 		fig["resumes"] += s.Resumes

@@ -464,9 +464,9 @@ func TestFarmHostIDFallbackOneDay(t *testing.T) {
 		case e.Source != "client":
 		case e.Kind == sim.ClientError && firstErr.IsZero():
 			firstErr = e.At
-		case e.Kind == sim.ClientTimerFired && e.Detail == "host-fallback":
+		case e.Kind == sim.ClientTimerFired && e.Timer == sim.TimerHostFallback:
 			fallback = e.At
-		case e.Kind == sim.ClientTimerFired && e.Detail == "retry":
+		case e.Kind == sim.ClientTimerFired && e.Timer == sim.TimerRetry:
 			retries++
 		}
 	}
@@ -528,7 +528,7 @@ func TestFallbackRuleConnectFailure(t *testing.T) {
 			failures.Store(0)
 			path, _ := testFile(t, 6000)
 			res, h := run(t, Options{Clock: virtualClock(t), Fallback: rule}, JobSpec{LocalFile: path, RemoteURL: shared.url("x")})
-			fell := len(h.Filter(func(e sim.Event) bool { return e.Kind == sim.ClientTimerFired && e.Detail == "host-fallback" })) > 0
+			fell := len(h.Filter(func(e sim.Event) bool { return e.Kind == sim.ClientTimerFired && e.Timer == sim.TimerHostFallback })) > 0
 			// Failures at 0, 600, 1200 s, ...: the any-failure rule falls back at
 			// 1800 s; the connect-failure rule never (the server is reachable).
 			if fell != (rule == FallbackAnyFailure) || res.State != Acknowledged {

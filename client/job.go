@@ -438,11 +438,11 @@ func (j *Job) recover(ctx context.Context, err error) error {
 	if isSessionNotFound(je) {
 		if je.Packet == wire.CloseSession.String() && j.cfg.CloseNotFound == CloseNoResend {
 			// K4 [W]: do not resend the Close; the final Ack confirmed the upload.
-			j.emit(sim.Event{Kind: sim.ClientSession, Detail: "close-session: session not found; not resent (K4 no-resend)"})
+			j.emit(sim.Event{Kind: sim.ClientSession, Step: sim.StepNotResent, Packet: je.Packet, Detail: "close-session: session not found; not resent (K4 no-resend)"})
 			j.phase = phDone
 			return nil
 		}
-		j.restart("session not found on " + je.Packet)
+		j.restart(sim.ReasonSessionNotFound, je.Packet, "")
 		if j.restartsNoProg <= 1 {
 			return nil
 		}
@@ -479,7 +479,7 @@ func (j *Job) retry(ctx context.Context, je *JobError) error {
 	deadline := j.stuckSince.Add(j.cfg.noProgress)
 	if !j.npArmed {
 		j.npArmed = true
-		j.emit(sim.Event{Kind: sim.ClientTimerArmed, Detail: "no-progress", Duration: j.cfg.noProgress})
+		j.emit(sim.Event{Kind: sim.ClientTimerArmed, Timer: sim.TimerNoProgress, Detail: "no-progress", Duration: j.cfg.noProgress})
 	}
 	if j.cfg.retryDelay > j.cfg.noProgress || !now.Before(deadline) {
 		return j.noProgress(je)
@@ -487,7 +487,7 @@ func (j *Job) retry(ctx context.Context, je *JobError) error {
 	left := deadline.Sub(now)
 	wait := min(j.cfg.retryDelay, left)
 	j.setState(TransientError)
-	j.emit(sim.Event{Kind: sim.ClientTimerArmed, Detail: "retry", Duration: j.cfg.retryDelay})
+	j.emit(sim.Event{Kind: sim.ClientTimerArmed, Timer: sim.TimerRetry, Detail: "retry", Duration: j.cfg.retryDelay})
 	j.holdClock(wait)
 	if err := j.cfg.Clock.Sleep(ctx, wait); err != nil {
 		return nil // Cancel or suspension: handled by the loop
@@ -495,7 +495,7 @@ func (j *Job) retry(ctx context.Context, je *JobError) error {
 	if wait == left {
 		return j.noProgress(je) // a retry now would have no time left
 	}
-	j.emit(sim.Event{Kind: sim.ClientTimerFired, Detail: "retry", Duration: j.cfg.retryDelay})
+	j.emit(sim.Event{Kind: sim.ClientTimerFired, Timer: sim.TimerRetry, Detail: "retry", Duration: j.cfg.retryDelay})
 	j.retries++
 	j.needPing = true
 	j.setState(Connecting)
@@ -505,7 +505,7 @@ func (j *Job) retry(ctx context.Context, je *JobError) error {
 // noProgress ends the job with BG_E_NO_PROGRESS, saying how long it
 // actually went without progress.
 func (j *Job) noProgress(je *JobError) error {
-	j.emit(sim.Event{Kind: sim.ClientTimerFired, Detail: "no-progress", Duration: j.cfg.noProgress})
+	j.emit(sim.Event{Kind: sim.ClientTimerFired, Timer: sim.TimerNoProgress, Detail: "no-progress", Duration: j.cfg.noProgress})
 	return j.fatal(&JobError{Packet: je.Packet, Code: wire.BGENoProgress, Context: je.Context, Class: wire.Fatal,
 		Err: fmt.Errorf("no progress for %s: %w", j.cfg.Clock.Now().Sub(j.stuckSince), je)})
 }
@@ -529,14 +529,19 @@ func (j *Job) holdClock(wake time.Duration) {
 // restart drops the session: the next step is a new Create-Session (to the
 // host-id server while one is in use, §12.4 item 1) and the upload starts
 // again at byte 0.
-func (j *Job) restart(why string) {
+func (j *Job) restart(why sim.Reason, packet, text string) {
 	old := j.sessionID
 	j.restarts++
 	j.restartsNoProg++
 	j.sessionID, j.needPing, j.phase = "", false, phFragment
 	j.offset, j.replyURL, j.replyHave = 0, "", 0
 	j.setAcked(0)
-	j.emit(sim.Event{Kind: sim.ClientSession, Session: old, Detail: "restart: " + why})
+	e := sim.Event{Kind: sim.ClientSession, Session: old, Step: sim.StepRestarted, Reason: why, Packet: packet}
+	if text == "" {
+		text = e.Why()
+	}
+	e.Detail = "restart: " + text
+	j.emit(e)
 }
 
 // --- host id and fallback (§12.4, K8) ---
@@ -551,7 +556,7 @@ func (j *Job) setHostID(id string, hasFallback bool, secs int64) error {
 	j.hasFallback = hasFallback
 	j.fallbackTO = time.Duration(secs) * time.Second
 	j.fallbackAt = time.Time{}
-	j.emit(sim.Event{Kind: sim.ClientHostID, URL: j.targetStr, Duration: j.fallbackTO, Detail: "host-id " + id})
+	j.emit(sim.Event{Kind: sim.ClientHostID, Step: sim.StepPinned, HostID: id, URL: j.targetStr, Duration: j.fallbackTO, Detail: "host-id " + id})
 	return nil
 }
 
@@ -565,7 +570,7 @@ func (j *Job) noteHostFailure(je *JobError) {
 		return
 	}
 	j.fallbackAt = j.cfg.Clock.Now().Add(j.fallbackTO)
-	j.emit(sim.Event{Kind: sim.ClientTimerArmed, URL: j.targetStr, Detail: "host-fallback", Duration: j.fallbackTO})
+	j.emit(sim.Event{Kind: sim.ClientTimerArmed, Timer: sim.TimerHostFallback, URL: j.targetStr, Detail: "host-fallback", Duration: j.fallbackTO})
 }
 
 // noteHostResponse resets (stops) the fallback timer on a successful
@@ -588,10 +593,10 @@ func (j *Job) checkFallback() {
 	if j.fallbackAt.IsZero() || j.cfg.Clock.Now().Before(j.fallbackAt) {
 		return
 	}
-	j.emit(sim.Event{Kind: sim.ClientTimerFired, URL: j.targetStr, Detail: "host-fallback", Duration: j.fallbackTO})
+	j.emit(sim.Event{Kind: sim.ClientTimerFired, Timer: sim.TimerHostFallback, URL: j.targetStr, Detail: "host-fallback", Duration: j.fallbackTO})
 	j.hostID, j.fallbackAt, j.hasFallback = "", time.Time{}, false
 	j.setTarget(j.origin)
-	j.emit(sim.Event{Kind: sim.ClientHostID, URL: j.targetStr, Detail: "fallback to the original host"})
+	j.emit(sim.Event{Kind: sim.ClientHostID, Step: sim.StepFallback, URL: j.targetStr, Detail: "fallback to the original host"})
 }
 
 // --- protocol steps ---
@@ -609,7 +614,7 @@ func (j *Job) createSession(ctx context.Context) error {
 	j.sessions++
 	j.offset, j.stalls = 0, 0
 	j.setAcked(0)
-	j.emit(sim.Event{Kind: sim.ClientSession, URL: j.targetStr, Detail: fmt.Sprintf("created (session %d)", j.sessions)})
+	j.emit(sim.Event{Kind: sim.ClientSession, Step: sim.StepCreated, URL: j.targetStr, Detail: fmt.Sprintf("created (session %d)", j.sessions)})
 	j.needPing = false
 	if ack.HostID != "" {
 		if err := j.setHostID(ack.HostID, ack.HasFallback, ack.FallbackTimeout); err != nil {
@@ -711,7 +716,7 @@ func (j *Job) sendFragment(ctx context.Context) error {
 	}
 	switch out.kind {
 	case fragRestart:
-		j.restart(out.why)
+		j.restart(sim.ReasonRangeMissing, "Fragment", out.why)
 		if j.restartsNoProg > 1 {
 			// The new session answered the same way: back off as for a
 			// transient error rather than loop.

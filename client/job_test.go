@@ -600,7 +600,7 @@ func TestResponseTimeout(t *testing.T) {
 	}
 	var fired []string
 	for _, e := range h.OfKind(sim.ClientTimerFired) {
-		fired = append(fired, e.Detail)
+		fired = append(fired, string(e.Timer))
 	}
 	if d := cmp.Diff([]string{"response-timeout", "retry"}, fired); d != "" {
 		t.Errorf("timers fired (-want +got):\n%s", d)

@@ -151,7 +151,7 @@ func (j *Job) downloadReply(ctx context.Context) error {
 			sim.Touch(j.cfg.Clock)
 			if sinceArm += n; sinceArm >= rearmEvery {
 				sinceArm = 0
-				g.arm("response-timeout", j.cfg.respTO)
+				g.arm(sim.TimerResponse, j.cfg.respTO)
 				j.progress()
 				g.armNoProgress()
 			}

@@ -145,6 +145,7 @@ func (j *Job) exchange(ctx context.Context, p wire.PacketType, body io.Reader, n
 		rev.Session = ack.SessionID
 	}
 	if ack.HostID != "" {
+		rev.HostID = ack.HostID
 		details = append(details, "host-id="+ack.HostID)
 	}
 	if ack.ReplyURL != "" {
@@ -187,12 +188,12 @@ type guard struct {
 func (j *Job) newGuard(parent context.Context, packet, session string) (context.Context, *guard) {
 	ctx, cancel := context.WithCancelCause(parent)
 	g := &guard{j: j, packet: packet, session: session, cancel: cancel}
-	g.arm("request-timeout", j.cfg.reqTO)
+	g.arm(sim.TimerRequest, j.cfg.reqTO)
 	return ctx, g
 }
 
 // arm replaces the running guard with a new one of duration d (none if d <= 0).
-func (g *guard) arm(which string, d time.Duration) {
+func (g *guard) arm(which sim.TimerKind, d time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.finished {
@@ -206,10 +207,10 @@ func (g *guard) arm(which string, d time.Duration) {
 		return
 	}
 	g.stop = g.start(d, func() {
-		g.j.emitFrom(sim.Event{Kind: sim.ClientTimerFired, Packet: g.packet, Session: g.session, Detail: which, Duration: d})
-		g.cancel(&guardTimeout{which: which})
+		g.j.emitFrom(sim.Event{Kind: sim.ClientTimerFired, Packet: g.packet, Session: g.session, Timer: which, Detail: string(which), Duration: d})
+		g.cancel(&guardTimeout{which: string(which)})
 	})
-	g.j.emitFrom(sim.Event{Kind: sim.ClientTimerArmed, Packet: g.packet, Session: g.session, Detail: which, Duration: d})
+	g.j.emitFrom(sim.Event{Kind: sim.ClientTimerArmed, Packet: g.packet, Session: g.session, Timer: which, Detail: string(which), Duration: d})
 }
 
 // armNoProgress (re)arms the guard that aborts the exchange at the end of
@@ -248,7 +249,7 @@ func (g *guard) start(d time.Duration, fired func()) (stop func()) {
 // the response guard.
 func (g *guard) trace(req *http.Request) *http.Request {
 	t := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
-		g.arm("response-timeout", g.j.cfg.respTO)
+		g.arm(sim.TimerResponse, g.j.cfg.respTO)
 	}}
 	return req.WithContext(httptrace.WithClientTrace(req.Context(), t))
 }

@@ -49,7 +49,7 @@ func TestCheckerIntegrityFires(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "x.bin")
 	os.WriteFile(path, testutil.Payload(50_000, 1), 0o644)
-	r.hist.Record(sim.Event{Kind: sim.JobSource, Job: "j", URL: r.f.UploadURL("x.bin"), Total: 50_000, Detail: "sha256:00"})
+	r.hist.Record(sim.Event{Kind: sim.JobSource, Job: "j", URL: r.f.UploadURL("x.bin"), Total: 50_000, SHA256: "00"})
 	os.WriteFile(path, testutil.Payload(50_000, 2), 0o644)
 	job, err := client.NewJob(client.Options{Clock: r.clock, Events: r.f.Events()}, client.JobSpec{ID: "j", LocalFile: path, RemoteURL: r.f.UploadURL("x.bin")})
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 )
 
 // Injector applies a fault schedule to a farm during a run and records a
-// sim.FaultFired event (Detail: the fault's name, State: the action) for
+// sim.FaultFired event (Fault: the fault's name, Action, Trigger) for
 // each firing. Install one with Farm.Inject; a farm has at most one.
 //
 // How each trigger form is applied:
@@ -235,8 +235,9 @@ func (in *Injector) fire(i int, cause sim.Event) {
 	if target == "" {
 		target = cause.Node
 	}
-	ev := sim.Event{At: in.clock.Now(), Kind: sim.FaultFired, Source: "faults", Node: target, Detail: name,
-		State: a.String(), Point: ft.Trigger.Point, Session: cause.Session, URL: ft.Trigger.String()}
+	ev := sim.Event{At: in.clock.Now(), Kind: sim.FaultFired, Source: "faults", Node: target, Fault: name,
+		Action: a.String(), Trigger: ft.Trigger.String(), Point: ft.Trigger.Point, Session: cause.Session,
+		Detail: "fault " + name + ": " + a.String()}
 	var err error
 	switch a.Kind {
 	case sim.ActKill:
@@ -324,7 +325,7 @@ func (in *Injector) later(name string, d time.Duration, act func(context.Context
 		}
 		if err := act(in.ctx); err != nil && in.ctx.Err() == nil {
 			in.f.cfg.Events.Record(sim.Event{At: in.clock.Now(), Kind: sim.FaultFired, Source: "faults",
-				Detail: name, State: "deferred action failed", Err: err.Error()})
+				Fault: name, Action: "deferred action failed", Err: err.Error(), Detail: "fault " + name + ": deferred action failed"})
 		}
 	}()
 }

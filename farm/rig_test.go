@@ -75,7 +75,7 @@ func (r *rig) upload(name string, size int, opts client.Options, url string) (cl
 	id := "job-" + name
 	sum := sha256.Sum256(data)
 	r.hist.Record(sim.Event{At: r.clock.Now(), Kind: sim.JobSource, Source: "test", Job: id, URL: url,
-		Total: int64(size), Detail: "sha256:" + hex.EncodeToString(sum[:])})
+		Total: int64(size), SHA256: hex.EncodeToString(sum[:])})
 	opts.Clock, opts.Events = r.clock, r.f.Events()
 	if opts.FragmentSize == 0 {
 		opts.FragmentSize = 64 << 10

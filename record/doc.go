@@ -11,7 +11,7 @@
 //	  run.json                 RunIndex: seed, command, one entry per scenario run
 //	  control/                 one directory per scenario run (DirName)
 //	    scenario.json          the Scenario as run (expectations included)
-//	    history.json           the events (sim.Event), in order
+//	    history.json           the events (sim.Event), in order, with their schema (sim.EncodeHistory)
 //	    ledger.json            the app's ledger (ledger.Snapshot)
 //	    result.json            the Result: verdicts, figures, job outcomes
 //	  random@3054071396869722/ randomized scenarios carry their seed

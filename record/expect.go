@@ -149,15 +149,16 @@ func firstFinding(v check.Verdict) string {
 	return v.Summary
 }
 
-// hasEvent matches "kind" or "kind:detail" (detail found in Detail, Point
-// or Err).
+// hasEvent matches "kind" or "kind:detail" (detail found in the event's
+// Reason, Fault, Point or Err; Detail is human text and is not read).
 func hasEvent(evs []sim.Event, spec string) bool {
 	kind, detail, _ := strings.Cut(spec, ":")
 	for _, e := range evs {
 		if string(e.Kind) != kind {
 			continue
 		}
-		if detail == "" || strings.Contains(e.Detail, detail) || strings.Contains(e.Point, detail) || strings.Contains(e.Err, detail) {
+		if detail == "" || strings.Contains(string(e.Reason), detail) || strings.Contains(e.Fault, detail) ||
+			strings.Contains(e.Point, detail) || strings.Contains(e.Err, detail) {
 			return true
 		}
 	}

@@ -120,10 +120,16 @@ func (r *Result) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	var hist bytes.Buffer
+	if err := sim.EncodeHistory(&hist, r.Events); err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "history.json"), hist.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
 	files := map[string]any{
-		"result.json":  r,
-		"history.json": r.Events,
-		"ledger.json":  ledger.Snapshot{Deliveries: nonNil(r.Ledger), Effects: r.Effects},
+		"result.json": r,
+		"ledger.json": ledger.Snapshot{Deliveries: nonNil(r.Ledger), Effects: r.Effects},
 	}
 	if r.Source != nil {
 		files["scenario.json"] = r.Source
@@ -159,9 +165,11 @@ func LoadResult(dir string) (*Result, error) {
 	if err := readJSON(filepath.Join(dir, "result.json"), &r); err != nil {
 		return nil, err
 	}
-	if err := readJSON(filepath.Join(dir, "history.json"), &r.Events); err != nil {
+	evs, err := readHistory(filepath.Join(dir, "history.json"))
+	if err != nil {
 		return nil, err
 	}
+	r.Events = evs
 	var snap ledger.Snapshot
 	if err := readJSON(filepath.Join(dir, "ledger.json"), &snap); err != nil {
 		return nil, err
@@ -173,6 +181,21 @@ func LoadResult(dir string) (*Result, error) {
 	}
 	r.Dir = dir
 	return &r, nil
+}
+
+// readHistory reads history.json of any schema: sim.DecodeHistory
+// upgrades a history written before the typed event vocabulary (schema 1).
+func readHistory(path string) ([]sim.Event, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	defer f.Close()
+	evs, err := sim.DecodeHistory(f)
+	if err != nil {
+		return nil, fmt.Errorf("record: %s: %w", path, err)
+	}
+	return evs, nil
 }
 
 func readJSON(path string, v any) error {

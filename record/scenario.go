@@ -135,7 +135,7 @@ type Expect struct {
 	// contain (e.g. "case 4", the fault's name).
 	Explain []string `json:"explain,omitempty" yaml:"explain,omitempty"`
 	// Events lists event kinds (sim.Kind) that must occur at least once,
-	// optionally as "kind:detail" requiring Detail or Point to contain detail.
+	// optionally as "kind:detail" requiring its Reason, Fault, Point or Err to contain detail.
 	Events []string `json:"events,omitempty" yaml:"events,omitempty"`
 	// NoEvents lists event kinds that must not occur (same syntax).
 	NoEvents []string `json:"no_events,omitempty" yaml:"no_events,omitempty"`

@@ -32,9 +32,11 @@ type series struct {
 	marks []mark
 }
 
-// plotSeries reads every job's acknowledged bytes from the history.
+// plotSeries reads every job's acknowledged bytes from the history: the
+// answers of its client exchanges.
 func plotSeries(evs []sim.Event) []*series {
 	t0 := start(evs)
+	ops := sim.Exchanges(evs)
 	var out []*series
 	by := map[string]*series{}
 	for i, e := range evs {
@@ -51,30 +53,41 @@ func plotSeries(evs []sim.Event) []*series {
 			continue
 		}
 		cur := s.pts[len(s.pts)-1].bytes
-		switch {
-		case e.Kind == sim.ClientResponse && strings.EqualFold(e.Packet, "Fragment") && (e.Status < 300 || e.Status == 416):
-			p.bytes = e.Offset
-			s.pts = append(s.pts, p)
-			if e.Status == 416 {
-				s.marks = append(s.marks, mark{p, "resync", fmt.Sprintf("416 resync %d → %d", cur, e.Offset)})
-			}
-		case e.Kind == sim.ClientSession && strings.HasPrefix(e.Detail, "restart"):
+		switch x := ops.At(i); {
+		case x != nil && x.Kind == sim.ExchangeClient && x.ReturnIdx == i:
+			s.answer(x, p, cur)
+		case e.Kind == sim.ClientSession && e.Step == sim.StepRestarted:
 			p.bytes = 0
 			s.pts = append(s.pts, p)
-			s.marks = append(s.marks, mark{p, "restart", "restart from byte 0 (" + e.Detail + ")"})
-		case e.Kind == sim.ClientError || e.Kind == sim.ClientResponse && e.Status >= 400 && e.Status != 416:
-			p.bytes = cur
-			what := shortErr(e.Err)
-			if e.Kind == sim.ClientResponse {
-				what = fmt.Sprintf("%d %s", e.Status, e.Code)
-			}
-			s.marks = append(s.marks, mark{p, "err", e.Packet + ": " + what})
+			s.marks = append(s.marks, mark{p, "restart", "restart from byte 0 (restart: " + e.Why() + ")"})
 		case e.Kind == sim.JobDone:
 			p.bytes = cur
 			s.pts = append(s.pts, p)
 		}
 	}
 	return out
+}
+
+// answer draws the answer to one of the job's requests: an accepted
+// Fragment moves the line (a 416 with a resync mark), any other failure is
+// a cross at the current height.
+func (s *series) answer(x *sim.Exchange, p point, cur int64) {
+	e := x.Return
+	switch {
+	case x.Outcome == sim.OutcomeOK && x.IsFragment():
+		p.bytes = e.Offset
+		s.pts = append(s.pts, p)
+		if e.Status == 416 {
+			s.marks = append(s.marks, mark{p, "resync", fmt.Sprintf("416 resync %d → %d", cur, e.Offset)})
+		}
+	case x.Outcome != sim.OutcomeOK:
+		p.bytes = cur
+		what := shortErr(e.Err)
+		if e.Kind == sim.ClientResponse {
+			what = fmt.Sprintf("%d %s", e.Status, e.Code)
+		}
+		s.marks = append(s.marks, mark{p, "err", e.Packet + ": " + what})
+	}
 }
 
 var palette = []string{"#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#db2777", "#65a30d", "#7c3aed", "#0d9488", "#b45309"}

@@ -338,7 +338,7 @@ func faults(r *record.Result) []Fault {
 			continue
 		}
 		off := e.At.Sub(t0)
-		firings[e.Detail] = append(firings[e.Detail], Firing{Seq: e.Seq, AtNS: int64(off), At: offset(off), Node: e.Node, What: e.State, Err: e.Err})
+		firings[e.Fault] = append(firings[e.Fault], Firing{Seq: e.Seq, AtNS: int64(off), At: offset(off), Node: e.Node, What: e.Action, Err: e.Err})
 	}
 	var out []Fault
 	seen := map[string]bool{}

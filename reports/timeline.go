@@ -104,38 +104,88 @@ type timeline struct {
 }
 
 // buildTimeline turns a history into rows.
-func buildTimeline(evs []sim.Event, ledger []ledger.Delivery, maxRows int) *timeline {
+func buildTimeline(evs []sim.Event, deliveries []ledger.Delivery, maxRows int) *timeline {
 	tl := &timeline{byName: map[string]int{}}
-	t0 := start(evs)
+	b := &tlBuilder{tl: tl, evs: evs, ledger: deliveries, t0: start(evs), ops: sim.Exchanges(evs),
+		exs: map[*sim.Exchange]*exchange{}, started: map[string]bool{}, sessionJob: map[string]string{}}
+	b.scan()
+	b.layLanes()
+	for i := range evs {
+		b.event(i)
+	}
+	b.finishArrows()
+	tl.collapse(false)
+	if tl.visible() > maxRows {
+		tl.summarizeRoutineJobs(b.prefix)
+	}
+	if tl.visible() > maxRows {
+		tl.collapse(true)
+	}
+	tl.budget(maxRows)
+	return tl
+}
 
-	// Jobs, link hosts, nodes.
-	hostLink := map[string]string{} // "127.0.0.2:38625" -> "node1" | "shared"
-	jobByPath := map[string]string{}
-	nodes := map[string]bool{}
-	hasApp, hasLB := false, false
-	for _, e := range evs {
+// tlBuilder holds what buildTimeline learns from a history while it draws
+// the rows.
+type tlBuilder struct {
+	tl     *timeline
+	evs    []sim.Event
+	ledger []ledger.Delivery
+	t0     time.Time
+	ops    *sim.Ops // the history's exchanges: requests paired with answers
+
+	// From scan.
+	hostLink   map[string]string // proxy listen address → "node1" | "shared"
+	jobByPath  map[string]string
+	nodes      map[string]bool
+	sessionJob map[string]string
+	hasApp     bool
+	hasLB      bool
+
+	// Lanes, from layLanes.
+	lbLane, appLane int
+
+	// While drawing.
+	exs        map[*sim.Exchange]*exchange
+	started    map[string]bool // nodes that started once: a second start is a restart
+	deliveries int
+}
+
+// scan finds the jobs, the proxies' listen addresses, the nodes and
+// whether the run had a balancer and an app.
+func (b *tlBuilder) scan() {
+	b.hostLink, b.jobByPath, b.nodes = map[string]string{}, map[string]string{}, map[string]bool{}
+	for _, e := range b.evs {
+		if e.Session != "" && e.Job != "" {
+			b.sessionJob[e.Session] = e.Job
+		}
 		switch e.Kind {
 		case sim.JobSource:
-			tl.jobs = append(tl.jobs, e.Job)
-			jobByPath[urlPath(e.URL)] = e.Job
+			b.tl.jobs = append(b.tl.jobs, e.Job)
+			b.jobByPath[urlPath(e.URL)] = e.Job
 		case sim.LinkChanged:
-			if h, ok := strings.CutPrefix(e.Detail, "added listen="); ok {
-				h, _, _ = strings.Cut(h, " ")
-				hostLink[h] = e.Node
+			if e.Link == sim.LinkAdded && e.Listen != "" {
+				b.hostLink[e.Listen] = e.Node
 				if e.Node == "shared" {
-					hasLB = true
+					b.hasLB = true
 				}
 			}
 		case sim.BalancerRoute:
-			hasLB = true
+			b.hasLB = true
 		case sim.NodeStarted, sim.NodeCrashed, sim.PacketReceived:
 			if e.Node != "" {
-				nodes[e.Node] = true
+				b.nodes[e.Node] = true
 			}
 		case sim.NotifySent, sim.AppDelivery, sim.AppCrashed:
-			hasApp = true
+			b.hasApp = true
 		}
 	}
+}
+
+// layLanes orders the lanes: clients (one per job up to six), balancer,
+// nodes, app.
+func (b *tlBuilder) layLanes() {
+	tl := b.tl
 	if len(tl.jobs) <= 6 {
 		for _, j := range tl.jobs {
 			tl.addLane(j, strings.TrimPrefix(j, "job-"), laneClient)
@@ -144,231 +194,262 @@ func buildTimeline(evs []sim.Event, ledger []ledger.Delivery, maxRows int) *time
 	if len(tl.jobs) > 6 || len(tl.jobs) == 0 {
 		tl.addLane("clients", fmt.Sprintf("clients (%d jobs)", len(tl.jobs)), laneClient)
 	}
-	if hasLB {
+	if b.hasLB {
 		tl.addLane("lb", "balancer", laneBalancer)
 	}
 	var nodeNames []string
-	for n := range nodes {
+	for n := range b.nodes {
 		nodeNames = append(nodeNames, n)
 	}
 	sort.Slice(nodeNames, func(i, j int) bool { return naturalLess(nodeNames[i], nodeNames[j]) })
 	for _, n := range nodeNames {
 		tl.addLane(n, n, laneNode)
 	}
-	if hasApp || len(ledger) > 0 {
+	if b.hasApp || len(b.ledger) > 0 {
 		tl.addLane("app", "app", laneApp)
 	}
+	b.lbLane = b.laneOr("lb", -1)
+	b.appLane = b.laneOr("app", len(tl.lanes)-1)
+}
 
-	clientLane := func(job string) int {
-		if i, ok := tl.byName[job]; ok {
-			return i
-		}
-		return tl.byName["clients"]
+func (b *tlBuilder) clientLane(job string) int {
+	if i, ok := b.tl.byName[job]; ok {
+		return i
 	}
-	laneOr := func(name string, def int) int {
-		if i, ok := tl.byName[name]; ok {
-			return i
-		}
-		return def
-	}
-	lbLane := laneOr("lb", -1)
-	appLane := laneOr("app", len(tl.lanes)-1)
-	targetLane := func(u string) int {
-		if pu, err := url.Parse(u); err == nil {
-			if l, ok := hostLink[pu.Host]; ok {
-				if l == "shared" && lbLane >= 0 {
-					return lbLane
-				}
-				if i, ok := tl.byName[l]; ok {
-					return i
-				}
-			}
-		}
-		if lbLane >= 0 {
-			return lbLane
-		}
-		return laneOr("node1", len(tl.lanes)-1)
-	}
-	prefix := func(job string) string {
-		if _, own := tl.byName[job]; own || job == "" {
-			return ""
-		}
-		return strings.TrimPrefix(job, "job-") + ": "
-	}
+	return b.tl.byName["clients"]
+}
 
-	sessionJob := map[string]string{}
-	for _, e := range evs {
-		if e.Session != "" && e.Job != "" {
-			sessionJob[e.Session] = e.Job
+func (b *tlBuilder) laneOr(name string, def int) int {
+	if i, ok := b.tl.byName[name]; ok {
+		return i
+	}
+	return def
+}
+
+// targetLane is the lane a request to u went to: the node or balancer
+// behind the proxy listening at u's host.
+func (b *tlBuilder) targetLane(u string) int {
+	if pu, err := url.Parse(u); err == nil {
+		if l, ok := b.hostLink[pu.Host]; ok {
+			if l == "shared" && b.lbLane >= 0 {
+				return b.lbLane
+			}
+			if i, ok := b.tl.byName[l]; ok {
+				return i
+			}
 		}
 	}
-	pending := map[string][]*exchange{} // path|packet -> requests not yet received by a node
-	open := map[string]*exchange{}      // job -> request awaiting its answer
-	started := map[string]bool{}
-	deliveries := 0
-	add := func(e sim.Event, r *row) *row {
-		r.seq, r.at = e.Seq, e.At.Sub(t0)
-		if r.title == "" {
-			r.title = fmt.Sprintf("#%d %s", e.Seq, e.Kind)
-		}
-		tl.rows = append(tl.rows, r)
-		return r
+	if b.lbLane >= 0 {
+		return b.lbLane
 	}
-	for _, e := range evs {
-		switch e.Kind {
-		case sim.ClientRequest:
-			ex := &exchange{job: e.Job, packet: e.Packet, target: targetLane(e.URL), first: e.First, last: e.Last}
-			key := urlPath(e.URL) + "|" + e.Packet
-			pending[key] = append(pending[key], ex)
-			open[e.Job] = ex
-			ex.req = add(e, &row{kind: rowArrow, from: clientLane(e.Job), label: prefix(e.Job) + packetLabel(e), class: "req", job: e.Job, ex: ex,
-				title: fmt.Sprintf("#%d %s %s %s", e.Seq, e.Job, e.Packet, e.URL)})
-		case sim.PacketReceived:
-			key := urlPath(e.URL) + "|" + e.Packet
-			if q := pending[key]; len(q) > 0 {
-				q[0].node = e.Node
-				pending[key] = q[1:]
-			}
-		case sim.ClientResponse, sim.ClientError:
-			ex := open[e.Job]
-			if ex == nil || ex.packet != e.Packet {
-				ex = &exchange{job: e.Job, packet: e.Packet, target: targetLane(e.URL)}
-			}
-			delete(open, e.Job)
-			for k, q := range pending {
-				for i, p := range q {
-					if p == ex {
-						pending[k] = append(q[:i:i], q[i+1:]...)
-						break
-					}
-				}
-			}
-			r := &row{kind: rowArrow, to: clientLane(e.Job), job: e.Job, ex: ex}
-			if e.Kind == sim.ClientError {
-				ex.failed = true
-				r.class, r.prio = "err", prioNotable
-				r.label = "✕ " + shortErr(e.Err)
-				r.title = fmt.Sprintf("#%d %s %s: %s", e.Seq, e.Job, e.Packet, e.Err)
-			} else {
-				ex.offset = e.Offset
-				r.label = responseLabel(e)
-				switch {
-				case e.Status < 300:
-					ex.ok, r.class = true, "ack"
-				case e.Status == 416:
-					ex.ok, r.class, r.prio = true, "resync", prioNotable
-				default:
-					ex.failed, r.class, r.prio = true, "err", prioNotable
-				}
-				r.title = fmt.Sprintf("#%d %s %s: %d %s %s", e.Seq, e.Job, e.Packet, e.Status, e.Code, e.Context)
-			}
-			r.label = prefix(e.Job) + r.label
-			ex.respLabel = r.label
-			ex.resp = add(e, r)
-		case sim.NotifySent:
-			add(e, &row{kind: rowArrow, from: laneOr(e.Node, 0), to: appLane, label: "notify (" + orDefault(e.Detail, "reference") + ")",
-				class: "notify", prio: prioNotify, job: sessionJob[e.Session]})
-		case sim.NotifyAnswered:
-			l := "answer " + strconv.Itoa(e.Status)
-			if e.Err != "" {
-				l = "✕ " + shortErr(e.Err)
-			}
-			if strings.Contains(e.Detail, "orphaned") {
-				l += " (orphaned: node had died)"
-			}
-			add(e, &row{kind: rowArrow, from: appLane, to: laneOr(e.Node, 0), label: l, class: "answer", prio: prioNotify, job: sessionJob[e.Session]})
-		case sim.AppDelivery:
-			deliveries++
-			l := fmt.Sprintf("#%d delivered from %s", deliveries, e.Node)
-			cls, prio := "dlv", prioNotable
-			if deliveries-1 < len(ledger) {
-				d := ledger[deliveries-1]
-				if d.Duplicate {
-					cls, prio = "dup", prioCritical
-					l = fmt.Sprintf("#%d DUPLICATE from %s", deliveries, e.Node)
-				}
-				if d.Effect {
-					l += ", effect applied"
-				} else {
-					l += ", no effect"
-				}
-			}
-			add(e, &row{kind: rowMarker, lane: appLane, label: l, class: cls, prio: prio, deliv: deliveries, job: jobByPath[urlPath(e.URL)]})
-		case sim.NotifyCached:
-			add(e, &row{kind: rowMarker, lane: laneOr(e.Node, 0), label: "answered from the notify cache", class: "note", prio: prioNotable})
-		case sim.NodeCrashed:
-			l := e.Node + " crashed"
-			if e.Point != "" {
-				l += " at " + e.Point
-			}
-			add(e, &row{kind: rowMarker, lane: laneOr(e.Node, 0), label: l, class: "crash", prio: prioCritical, downFrom: true})
-		case sim.NodeStarted:
-			if started[e.Node] {
-				add(e, &row{kind: rowMarker, lane: laneOr(e.Node, 0), label: e.Node + " restarted (" + e.Detail + ")", class: "restart", prio: prioCritical, downTo: true})
-			}
-			started[e.Node] = true
-		case sim.AppCrashed:
-			add(e, &row{kind: rowMarker, lane: appLane, label: "app crashed at " + e.Point, class: "crash", prio: prioCritical})
-		case sim.AppRestarted:
-			add(e, &row{kind: rowMarker, lane: appLane, label: "app restarted", class: "restart", prio: prioCritical})
-		case sim.FaultFired:
-			l := "⚡ fault " + e.Detail + ": " + e.State
-			if e.Err != "" {
-				l += " (failed: " + e.Err + ")"
-			}
-			add(e, &row{kind: rowFault, label: l, class: "fault", prio: prioCritical, title: fmt.Sprintf("#%d fault %s fired (%s)", e.Seq, e.Detail, e.URL)})
-		case sim.ClientSession:
-			if strings.HasPrefix(e.Detail, "restart") {
-				add(e, &row{kind: rowMarker, lane: clientLane(e.Job), label: prefix(e.Job) + "new session: upload restarts from byte 0", class: "crash", prio: prioCritical, job: e.Job})
-			}
-		case sim.ClientHostID:
-			add(e, &row{kind: rowMarker, lane: clientLane(e.Job), label: prefix(e.Job) + "uses " + e.Detail, class: "note", job: e.Job})
-		case sim.ClientTimerFired:
-			if e.Detail == "host-fallback" {
-				add(e, &row{kind: rowMarker, lane: clientLane(e.Job), label: prefix(e.Job) + "host-id fallback after " + e.Duration.String() + ": back to the shared address",
-					class: "crash", prio: prioCritical, job: e.Job})
-			}
-		case sim.SessionExpired:
-			add(e, &row{kind: rowMarker, lane: laneOr(e.Node, 0), label: "session expired (" + e.Detail + ")", class: "note", prio: prioNotable})
-		case sim.RequestRejected:
-			add(e, &row{kind: rowMarker, lane: laneOr(e.Node, 0), label: "rejected: " + orDefault(e.Detail, e.Err), class: "note", prio: prioNotable})
-		case sim.JobDone:
-			cls, prio := "note", prioNormal
-			if e.State != "ACKNOWLEDGED" && e.State != "TRANSFERRED" {
-				cls, prio = "crash", prioCritical
-			}
-			l := "job done: " + e.State
-			if e.Err != "" {
-				l += " (" + e.Err + ")"
-			}
-			add(e, &row{kind: rowMarker, lane: clientLane(e.Job), label: prefix(e.Job) + l, class: cls, prio: prio, job: e.Job})
+	return b.laneOr("node1", len(b.tl.lanes)-1)
+}
+
+// prefix names a job in labels drawn on the shared clients lane.
+func (b *tlBuilder) prefix(job string) string {
+	if _, own := b.tl.byName[job]; own || job == "" {
+		return ""
+	}
+	return strings.TrimPrefix(job, "job-") + ": "
+}
+
+func (b *tlBuilder) add(e sim.Event, r *row) *row {
+	r.seq, r.at = e.Seq, e.At.Sub(b.t0)
+	if r.title == "" {
+		r.title = fmt.Sprintf("#%d %s", e.Seq, e.Kind)
+	}
+	b.tl.rows = append(b.tl.rows, r)
+	return r
+}
+
+// event draws the history's i-th event, if it is drawn at all.
+func (b *tlBuilder) event(i int) {
+	e := b.evs[i]
+	switch e.Kind {
+	case sim.ClientRequest:
+		b.request(i)
+	case sim.ClientResponse, sim.ClientError:
+		b.answer(i)
+	case sim.NotifySent, sim.NotifyAnswered, sim.AppDelivery, sim.AppCrashed, sim.AppRestarted:
+		b.appEvent(e)
+	case sim.NotifyCached, sim.NodeCrashed, sim.NodeStarted, sim.SessionExpired, sim.RequestRejected, sim.FaultFired:
+		b.nodeEvent(e)
+	case sim.ClientSession, sim.ClientHostID, sim.ClientTimerFired, sim.JobDone:
+		b.clientEvent(e)
+	}
+}
+
+// request draws a client request, its arrow pointed at where it went until
+// finishArrows knows which node received it.
+func (b *tlBuilder) request(i int) {
+	e, x := b.evs[i], b.ops.At(i)
+	ex := &exchange{job: e.Job, packet: e.Packet, target: b.targetLane(e.URL), first: e.First, last: e.Last}
+	if x.Received != nil {
+		ex.node = x.Received.Node
+	}
+	b.exs[x] = ex
+	ex.req = b.add(e, &row{kind: rowArrow, from: b.clientLane(e.Job), label: b.prefix(e.Job) + packetLabel(e), class: "req", job: e.Job, ex: ex,
+		title: fmt.Sprintf("#%d %s %s %s", e.Seq, e.Job, e.Packet, e.URL)})
+}
+
+// answer draws what a client got back: an Ack, a resync, an error Ack or
+// a transport error.
+func (b *tlBuilder) answer(i int) {
+	e, x := b.evs[i], b.ops.At(i)
+	ex := b.exs[x]
+	if ex == nil { // an answer whose request is not in the history
+		ex = &exchange{job: e.Job, packet: e.Packet, target: b.targetLane(e.URL)}
+	}
+	r := &row{kind: rowArrow, to: b.clientLane(e.Job), job: e.Job, ex: ex}
+	if e.Kind == sim.ClientError {
+		ex.failed = true
+		r.class, r.prio = "err", prioNotable
+		r.label = "✕ " + shortErr(e.Err)
+		r.title = fmt.Sprintf("#%d %s %s: %s", e.Seq, e.Job, e.Packet, e.Err)
+	} else {
+		ex.offset = e.Offset
+		r.label = responseLabel(e)
+		switch {
+		case x.Outcome != sim.OutcomeOK:
+			ex.failed, r.class, r.prio = true, "err", prioNotable
+		case e.Status == 416:
+			ex.ok, r.class, r.prio = true, "resync", prioNotable
+		default:
+			ex.ok, r.class = true, "ack"
+		}
+		r.title = fmt.Sprintf("#%d %s %s: %d %s %s", e.Seq, e.Job, e.Packet, e.Status, e.Code, e.Context)
+	}
+	r.label = b.prefix(e.Job) + r.label
+	ex.respLabel = r.label
+	ex.resp = b.add(e, r)
+}
+
+// appEvent draws notifications, answers and the app's own events.
+func (b *tlBuilder) appEvent(e sim.Event) {
+	switch e.Kind {
+	case sim.NotifySent:
+		b.add(e, &row{kind: rowArrow, from: b.laneOr(e.Node, 0), to: b.appLane, label: "notify (" + orDefault(e.Notification, "reference") + ")",
+			class: "notify", prio: prioNotify, job: b.sessionJob[e.Session]})
+	case sim.NotifyAnswered:
+		l := "answer " + strconv.Itoa(e.Status)
+		if e.Err != "" {
+			l = "✕ " + shortErr(e.Err)
+		}
+		if e.Reason == sim.ReasonOrphaned {
+			l += " (orphaned: node had died)"
+		}
+		b.add(e, &row{kind: rowArrow, from: b.appLane, to: b.laneOr(e.Node, 0), label: l, class: "answer", prio: prioNotify, job: b.sessionJob[e.Session]})
+	case sim.AppDelivery:
+		b.delivery(e)
+	case sim.AppCrashed:
+		b.add(e, &row{kind: rowMarker, lane: b.appLane, label: "app crashed at " + e.Point, class: "crash", prio: prioCritical})
+	case sim.AppRestarted:
+		b.add(e, &row{kind: rowMarker, lane: b.appLane, label: "app restarted", class: "restart", prio: prioCritical})
+	}
+}
+
+// delivery numbers a delivery on the app's lane, in red if the ledger
+// says it was a duplicate.
+func (b *tlBuilder) delivery(e sim.Event) {
+	b.deliveries++
+	n := b.deliveries
+	l := fmt.Sprintf("#%d delivered from %s", n, e.Node)
+	cls, prio := "dlv", prioNotable
+	if n-1 < len(b.ledger) {
+		d := b.ledger[n-1]
+		if d.Duplicate {
+			cls, prio = "dup", prioCritical
+			l = fmt.Sprintf("#%d DUPLICATE from %s", n, e.Node)
+		}
+		if d.Effect {
+			l += ", effect applied"
+		} else {
+			l += ", no effect"
 		}
 	}
-	// Finish the arrows now that every request knows its node.
-	for _, r := range tl.rows {
+	b.add(e, &row{kind: rowMarker, lane: b.appLane, label: l, class: cls, prio: prio, deliv: n, job: b.jobByPath[urlPath(e.URL)]})
+}
+
+// nodeEvent draws crashes, restarts, expiries, rejections and faults.
+func (b *tlBuilder) nodeEvent(e sim.Event) {
+	lane := b.laneOr(e.Node, 0)
+	switch e.Kind {
+	case sim.NotifyCached:
+		b.add(e, &row{kind: rowMarker, lane: lane, label: "answered from the notify cache", class: "note", prio: prioNotable})
+	case sim.NodeCrashed:
+		l := e.Node + " crashed"
+		if e.Point != "" {
+			l += " at " + e.Point
+		}
+		b.add(e, &row{kind: rowMarker, lane: lane, label: l, class: "crash", prio: prioCritical, downFrom: true})
+	case sim.NodeStarted:
+		if b.started[e.Node] {
+			b.add(e, &row{kind: rowMarker, lane: lane, label: fmt.Sprintf("%s restarted (restored %d sessions)", e.Node, e.Count), class: "restart", prio: prioCritical, downTo: true})
+		}
+		b.started[e.Node] = true
+	case sim.SessionExpired:
+		b.add(e, &row{kind: rowMarker, lane: lane, label: "session expired (" + string(e.Reason) + ")", class: "note", prio: prioNotable})
+	case sim.RequestRejected:
+		b.add(e, &row{kind: rowMarker, lane: lane, label: "rejected: " + orDefault(string(e.Reason), e.Err), class: "note", prio: prioNotable})
+	case sim.FaultFired:
+		l := "⚡ fault " + e.Fault + ": " + e.Action
+		if e.Err != "" {
+			l += " (failed: " + e.Err + ")"
+		}
+		b.add(e, &row{kind: rowFault, label: l, class: "fault", prio: prioCritical, title: fmt.Sprintf("#%d fault %s fired (%s)", e.Seq, e.Fault, e.Trigger)})
+	}
+}
+
+// clientEvent draws a job's restarts, host changes and end.
+func (b *tlBuilder) clientEvent(e sim.Event) {
+	lane, pre := b.clientLane(e.Job), b.prefix(e.Job)
+	switch {
+	case e.Kind == sim.ClientSession && e.Step == sim.StepRestarted:
+		b.add(e, &row{kind: rowMarker, lane: lane, label: pre + "new session: upload restarts from byte 0", class: "crash", prio: prioCritical, job: e.Job})
+	case e.Kind == sim.ClientHostID:
+		b.add(e, &row{kind: rowMarker, lane: lane, label: pre + "uses " + hostIDLabel(e), class: "note", job: e.Job})
+	case e.Kind == sim.ClientTimerFired && e.Timer == sim.TimerHostFallback:
+		b.add(e, &row{kind: rowMarker, lane: lane, label: pre + "host-id fallback after " + e.Duration.String() + ": back to the shared address",
+			class: "crash", prio: prioCritical, job: e.Job})
+	case e.Kind == sim.JobDone:
+		cls, prio := "note", prioNormal
+		if e.State != "ACKNOWLEDGED" && e.State != "TRANSFERRED" {
+			cls, prio = "crash", prioCritical
+		}
+		l := "job done: " + e.State
+		if e.Err != "" {
+			l += " (" + e.Err + ")"
+		}
+		b.add(e, &row{kind: rowMarker, lane: lane, label: pre + l, class: cls, prio: prio, job: e.Job})
+	}
+}
+
+// hostIDLabel says which host a client.hostid event switched to.
+func hostIDLabel(e sim.Event) string {
+	if e.Step == sim.StepFallback {
+		return "fallback to the original host"
+	}
+	return "host-id " + e.HostID
+}
+
+// finishArrows points every request at the node that received it (or
+// where it was sent, if none did) and every answer back from there.
+func (b *tlBuilder) finishArrows() {
+	for _, r := range b.tl.rows {
 		if r.ex == nil {
 			continue
 		}
 		dst := r.ex.target
 		if r.ex.node != "" {
-			dst = laneOr(r.ex.node, dst)
+			dst = b.laneOr(r.ex.node, dst)
 		}
 		if r == r.ex.req {
 			r.to = dst
-			r.viaLB, r.crossLB = lbLane >= 0 && r.ex.target == lbLane && dst != lbLane, lbLane
+			r.viaLB, r.crossLB = b.lbLane >= 0 && r.ex.target == b.lbLane && dst != b.lbLane, b.lbLane
 		} else {
 			r.from = dst
 		}
 	}
-	tl.collapse(false)
-	if tl.visible() > maxRows {
-		tl.summarizeRoutineJobs(prefix)
-	}
-	if tl.visible() > maxRows {
-		tl.collapse(true)
-	}
-	tl.budget(maxRows)
-	return tl
 }
 
 func (tl *timeline) addLane(name, label string, k laneKind) {

@@ -281,7 +281,7 @@ func prepareJob(j record.JobSpec, work string, f *farm.Farm, hist *sim.History, 
 	url := f.UploadURL(j.Name)
 	id := "job-" + j.Name
 	hist.Record(sim.Event{At: clock.Now(), Kind: sim.JobSource, Source: "runner", Job: id, URL: url, Total: size, Txn: txnID,
-		Detail: "sha256:" + hex.EncodeToString(h.Sum(nil))})
+		SHA256: hex.EncodeToString(h.Sum(nil)), Detail: "sha256:" + hex.EncodeToString(h.Sum(nil))})
 	spec := client.JobSpec{ID: id, LocalFile: path, RemoteURL: url, Txn: txnID}
 	if j.Reply {
 		spec.Type = client.UploadReply

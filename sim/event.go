@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -85,14 +84,36 @@ type Event struct {
 	State    string        `json:"state,omitempty"`   // job or session state
 	Duration time.Duration `json:"duration,omitempty"`
 	Err      string        `json:"err,omitempty"`
-	Detail   string        `json:"detail,omitempty"`
+
+	// The typed vocabulary (history schema 2, see vocab.go): what a reader
+	// needs beyond the fields above. Checkers and reports read these.
+	Step         Step       `json:"step,omitempty"`         // client.session, client.hostid: what changed
+	Reason       Reason     `json:"reason,omitempty"`       // why: a restart, an expiry, a rejection, an orphaned answer
+	Timer        TimerKind  `json:"timer,omitempty"`        // client.timer.*: which timer
+	HostID       string     `json:"host_id,omitempty"`      // client.hostid, client.response: the BITS-Host-Id
+	SHA256       string     `json:"sha256,omitempty"`       // job.source, app.delivery: payload digest, lowercase hex
+	Fault        string     `json:"fault,omitempty"`        // fault.fired: the fault's name
+	Trigger      string     `json:"trigger,omitempty"`      // fault.fired: what triggered it, as text
+	Action       string     `json:"action,omitempty"`       // fault.fired: what it did, as text
+	Link         LinkChange `json:"link,omitempty"`         // link.changed: what changed
+	Listen       string     `json:"listen,omitempty"`       // link.changed: the proxy's listen address (host:port)
+	Upstream     string     `json:"upstream,omitempty"`     // link.changed: the upstream address (host:port)
+	Notification string     `json:"notification,omitempty"` // notify.sent: the notification type (K1)
+	Count        int64      `json:"count,omitempty"`        // node.started: sessions restored from storage
+
+	// Detail is human text only, for people reading a history or a log. No
+	// checker or report parses it (a test in check enforces this); the one
+	// exception is Upgrade, which reads schema-1 histories.
+	Detail string `json:"detail,omitempty"`
 }
 
 func (e Event) String() string {
 	s := fmt.Sprintf("#%d %s %s %s", e.Seq, e.At.Format("2006-01-02T15:04:05.000"), e.Source, e.Kind)
 	for _, kv := range [][2]string{
 		{"node", e.Node}, {"session", e.Session}, {"job", e.Job}, {"txn", e.Txn}, {"packet", e.Packet},
-		{"point", e.Point}, {"state", e.State}, {"code", e.Code}, {"err", e.Err}, {"detail", e.Detail},
+		{"point", e.Point}, {"state", e.State}, {"code", e.Code}, {"err", e.Err},
+		{"step", string(e.Step)}, {"reason", string(e.Reason)}, {"timer", string(e.Timer)}, {"host-id", e.HostID},
+		{"fault", e.Fault}, {"action", e.Action}, {"link", string(e.Link)}, {"detail", e.Detail},
 	} {
 		if kv[1] != "" {
 			s += " " + kv[0] + "=" + kv[1]
@@ -239,11 +260,9 @@ func (h *History) Notify() (<-chan struct{}, func()) {
 	}
 }
 
-// WriteJSON writes the history as a JSON array.
+// WriteJSON writes the history in the current schema (EncodeHistory).
 func (h *History) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	return enc.Encode(h.Events())
+	return EncodeHistory(w, h.Events())
 }
 
 // Save writes the history to path as JSON.
@@ -259,11 +278,12 @@ func (h *History) Save(path string) error {
 	return f.Close()
 }
 
-// ReadHistory loads a history written by WriteJSON.
+// ReadHistory loads a history written by WriteJSON, of any schema
+// (DecodeHistory upgrades it).
 func ReadHistory(r io.Reader) (*History, error) {
-	var evs []Event
-	if err := json.NewDecoder(r).Decode(&evs); err != nil {
-		return nil, fmt.Errorf("sim: read history: %w", err)
+	evs, err := DecodeHistory(r)
+	if err != nil {
+		return nil, err
 	}
 	return &History{events: evs}, nil
 }

@@ -151,11 +151,11 @@ func (r *recorder) Record(e sim.Event) {
 	}
 }
 
-func (r *recorder) has(kind sim.Kind, detail string) bool {
+func (r *recorder) hasTimer(kind sim.Kind, timer sim.TimerKind) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range r.events {
-		if e.Kind == kind && strings.Contains(e.Detail, detail) {
+		if e.Kind == kind && e.Timer == timer {
 			return true
 		}
 	}
@@ -215,7 +215,7 @@ func TestServeDrivenByToxiproxyClient(t *testing.T) {
 		if err != nil || res.State != client.Acknowledged {
 			t.Fatalf("%+v %v", res, err)
 		}
-		if !rec.has(sim.ClientTimerFired, "host-fallback") {
+		if !rec.hasTimer(sim.ClientTimerFired, sim.TimerHostFallback) {
 			t.Error("the fallback timer never fired")
 		}
 		if res.Restarts != 1 || res.Sessions != 2 {

@@ -41,11 +41,11 @@ func (n *Node) stopCleanup() {
 // sessions it removed:
 //
 //  1. every session idle for longer than SessionTimeout (no packet since
-//     LastActivity) is deleted with its files (sim.SessionExpired, Detail
+//     LastActivity) is deleted with its files (sim.SessionExpired, Reason
 //     "timeout");
 //  2. unless SessionLimitDisabled, each client holding more than
 //     SessionLimit sessions loses its most recent ones (by creation time)
-//     until it holds SessionLimit (Detail "session limit").
+//     until it holds SessionLimit (Reason "session limit").
 //
 // A session busy with a packet right now is skipped (it is active). Ends
 // with sim.CleanupRan (Bytes = sessions removed).
@@ -68,7 +68,7 @@ func (n *Node) RunCleanup() int {
 		switch {
 		case s.gone:
 		case now.Sub(s.rec.LastActivity) > n.cfg.SessionTimeout:
-			n.expire(s, "timeout")
+			n.expire(s, string(sim.ReasonTimeout))
 			removed++
 		default:
 			alive = append(alive, s)
@@ -95,7 +95,7 @@ func (n *Node) RunCleanup() int {
 					continue
 				}
 				if !s.gone {
-					n.expire(s, "session limit")
+					n.expire(s, string(sim.ReasonSessionLimit))
 					removed++
 				}
 				s.mu.Unlock()
@@ -108,12 +108,12 @@ func (n *Node) RunCleanup() int {
 
 func (n *Node) expire(s *session, why string) {
 	n.discard(s)
-	n.emit(sim.Event{Kind: sim.SessionExpired, Session: s.id, Offset: s.received, Total: s.rec.Total, Detail: why})
+	n.emit(sim.Event{Kind: sim.SessionExpired, Session: s.id, Offset: s.received, Total: s.rec.Total, Reason: sim.Reason(why), Detail: why})
 }
 
 // DropSessions removes every session at once, as a server may under
 // resource pressure ([S] 3.2.7), with the same effect as a time-out: files
-// deleted, later packets answered 0x8020001F (sim.SessionExpired, Detail
+// deleted, later packets answered 0x8020001F (sim.SessionExpired, Reason
 // why). It returns how many sessions it removed. A session busy with a
 // packet is removed once that packet is done.
 func (n *Node) DropSessions(why string) int {

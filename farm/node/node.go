@@ -147,8 +147,9 @@ func (n *Node) Start(ctx context.Context, addr string) error {
 		defer close(done)
 		_ = srv.Serve(ln)
 	}()
-	n.emit(sim.Event{Kind: sim.NodeStarted, URL: "http://" + ln.Addr().String(),
-		Detail: fmt.Sprintf("restored %d sessions", n.sessionCount())})
+	restored := n.sessionCount()
+	n.emit(sim.Event{Kind: sim.NodeStarted, URL: "http://" + ln.Addr().String(), Count: int64(restored),
+		Detail: fmt.Sprintf("restored %d sessions", restored)})
 	return nil
 }
 

@@ -78,7 +78,7 @@ func (n *Node) notifyApp(s *session) (notifyOutcome, error) {
 			return
 		}
 		n.emit(sim.Event{Kind: sim.NotifySent, Session: s.id, URL: target, Bytes: bodyLen(n.cfg.NotificationType, s.rec.Total),
-			Detail: n.cfg.NotificationType.String()})
+			Notification: n.cfg.NotificationType.String(), Detail: n.cfg.NotificationType.String()})
 		detached.Store(true)
 		if n.reached(AfterNotifySent, s.id) {
 			crashed.Store(true)
@@ -111,7 +111,7 @@ func (n *Node) notifyApp(s *session) (notifyOutcome, error) {
 			}
 			cancel()
 			cutBase()
-			n.emit(sim.Event{Kind: sim.NotifyAnswered, Session: s.id, URL: target, Status: statusOf(resp), Detail: "orphaned: the node had died"})
+			n.emit(sim.Event{Kind: sim.NotifyAnswered, Session: s.id, URL: target, Status: statusOf(resp), Reason: sim.ReasonOrphaned, Detail: "orphaned: the node had died"})
 			return
 		}
 		done <- result{resp, err}

@@ -78,7 +78,7 @@ func (l *Link) SetUpstream(addr string) error {
 				return fmt.Errorf("proxy: %s: set upstream %s: %w", l.Name(), addr, err)
 			}
 		}
-		l.emit("upstream=" + addr)
+		l.emit(sim.Event{Link: sim.LinkUpstream, Upstream: addr, Detail: "upstream=" + addr})
 		return nil
 	}
 	l.p.Lock()
@@ -87,7 +87,7 @@ func (l *Link) SetUpstream(addr string) error {
 	if err := l.p.Update(&in); err != nil {
 		return fmt.Errorf("proxy: %s: set upstream %s: %w", l.Name(), addr, err)
 	}
-	l.emit("upstream=" + addr)
+	l.emit(sim.Event{Link: sim.LinkUpstream, Upstream: addr, Detail: "upstream=" + addr})
 	return nil
 }
 
@@ -100,7 +100,7 @@ func (l *Link) Disable() error {
 	} else {
 		l.p.Stop()
 	}
-	l.emit("disabled")
+	l.emit(sim.Event{Link: sim.LinkDisabled, Detail: "disabled"})
 	return nil
 }
 
@@ -116,7 +116,7 @@ func (l *Link) Enable() error {
 	if err != nil && !errors.Is(err, toxiproxy.ErrProxyAlreadyStarted) {
 		return fmt.Errorf("proxy: %s: enable: %w", l.Name(), err)
 	}
-	l.emit("enabled")
+	l.emit(sim.Event{Link: sim.LinkEnabled, Detail: "enabled"})
 	return nil
 }
 
@@ -143,7 +143,7 @@ func (l *Link) AddToxic(t sim.Toxic) error {
 	if _, err := l.p.Toxics.AddToxicJson(bytes.NewReader(body)); err != nil {
 		return fmt.Errorf("proxy: %s: add toxic %s: %w", l.Name(), t.Key(), err)
 	}
-	l.emit("toxic added " + string(body))
+	l.emit(sim.Event{Link: sim.LinkToxicAdded, Detail: "toxic added " + string(body)})
 	return nil
 }
 
@@ -188,7 +188,7 @@ func (l *Link) UpdateToxic(t sim.Toxic) error {
 	if _, err := l.p.Toxics.UpdateToxicJson(name, bytes.NewReader(body)); err != nil {
 		return fmt.Errorf("proxy: %s: update toxic %s: %w", l.Name(), name, err)
 	}
-	l.emit("toxic updated " + name + " " + string(body))
+	l.emit(sim.Event{Link: sim.LinkToxicUpdated, Detail: "toxic updated " + name + " " + string(body)})
 	return nil
 }
 
@@ -198,7 +198,7 @@ func (l *Link) RemoveToxic(name string) error {
 	if err := l.p.Toxics.RemoveToxic(context.Background(), name); err != nil {
 		return fmt.Errorf("proxy: %s: remove toxic %s: %w", l.Name(), name, err)
 	}
-	l.emit("toxic removed " + name)
+	l.emit(sim.Event{Link: sim.LinkToxicRemoved, Detail: "toxic removed " + name})
 	return nil
 }
 
@@ -212,7 +212,7 @@ func (l *Link) ResetToxics() {
 		_, _ = l.p.Toxics.AddToxicJson(strings.NewReader(
 			`{"name":"` + RSTToxicName + `","type":"reset_peer","stream":"downstream","toxicity":0}`))
 	}
-	l.emit("toxics reset")
+	l.emit(sim.Event{Link: sim.LinkToxicsReset, Detail: "toxics reset"})
 }
 
 // Toxics returns the link's toxics in pipeline order, upstream chain first,
@@ -245,15 +245,12 @@ func (l *Link) Toxics() []sim.Toxic {
 	return out
 }
 
-func (l *Link) emit(detail string) {
+// emit records a link.changed event: e's Link, Listen, Upstream and
+// Detail, stamped with the link's name and clock.
+func (l *Link) emit(e sim.Event) {
 	o := l.s.optionsOf(l.p)
-	o.sink.Record(sim.Event{
-		At:     o.clock.Now(),
-		Kind:   sim.LinkChanged,
-		Source: "proxy",
-		Node:   l.Name(),
-		Detail: detail,
-	})
+	e.At, e.Kind, e.Source, e.Node = o.clock.Now(), sim.LinkChanged, "proxy", l.Name()
+	o.sink.Record(e)
 }
 
 // toxicJSON is the body of toxiproxy's toxic create and update calls.

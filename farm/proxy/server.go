@@ -138,7 +138,7 @@ func (s *Server) Add(name, listen, upstream string, opts ...Option) (*Link, erro
 	s.links[p] = o
 	s.mu.Unlock()
 	l := s.wrap(p)
-	l.emit("added listen=" + l.Addr() + " upstream=" + upstream)
+	l.emit(sim.Event{Link: sim.LinkAdded, Listen: l.Addr(), Upstream: upstream, Detail: "added listen=" + l.Addr() + " upstream=" + upstream})
 	return l, nil
 }
 
@@ -179,7 +179,7 @@ func (s *Server) Remove(name string) error {
 		return fmt.Errorf("proxy: remove %s: %w", name, err)
 	}
 	l := s.wrap(p)
-	l.emit("removed")
+	l.emit(sim.Event{Link: sim.LinkRemoved, Detail: "removed"})
 	s.mu.Lock()
 	delete(s.links, p)
 	s.mu.Unlock()
@@ -270,7 +270,7 @@ func (s *Server) addMem(p *toxiproxy.Proxy, o options) (*Link, error) {
 	s.mem[p] = m
 	s.mu.Unlock()
 	l := s.wrap(p)
-	l.emit("added listen=" + l.Addr() + " upstream=" + p.Upstream)
+	l.emit(sim.Event{Link: sim.LinkAdded, Listen: l.Addr(), Upstream: p.Upstream, Detail: "added listen=" + l.Addr() + " upstream=" + p.Upstream})
 	return l, nil
 }
 
