@@ -21,7 +21,8 @@ import (
 //   - Wall (the wall-clock instant) dropped; At (protocol time) kept;
 //   - every "host:port" whose host is an IPv4 address, "localhost" or a
 //     bracketed IPv6 address written as "host:P" (ports are picked by the
-//     OS on the wire tier), in URL, Detail and Err;
+//     OS on the wire tier), in URL, Detail, Err and the typed address
+//     fields (HostID, Listen, Upstream);
 //   - Err replaced by its error class (ErrorClass), not the OS's text.
 func HistoryDigest(events []sim.Event) string {
 	h := sha256.New()
@@ -37,6 +38,7 @@ func Canonical(e sim.Event) sim.Event {
 	e.Wall = time.Time{}
 	e.URL = NormaliseAddrs(e.URL)
 	e.Detail = NormaliseAddrs(e.Detail)
+	e.HostID, e.Listen, e.Upstream = NormaliseAddrs(e.HostID), NormaliseAddrs(e.Listen), NormaliseAddrs(e.Upstream)
 	if e.Err != "" {
 		e.Err = ErrorClass(e.Err)
 	}

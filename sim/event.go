@@ -15,18 +15,18 @@ type Kind string
 // Event kinds, grouped by the component that emits them.
 const (
 	// Server node.
-	NodeStarted      Kind = "node.started"       // a node began serving (Detail: "restored N sessions")
+	NodeStarted      Kind = "node.started"       // a node began serving (Count: sessions restored)
 	NodeStopped      Kind = "node.stopped"       // orderly shutdown
 	NodeCrashed      Kind = "node.crashed"       // abrupt death (Point names the crash point, if any)
 	PacketReceived   Kind = "packet.received"    // a BITS_POST arrived (Packet, Session, Range)
 	AckSent          Kind = "ack.sent"           // the Ack was written (Status, Code, Context, Offset)
-	NotifySent       Kind = "notify.sent"        // notification POST sent to the app (URL, Bytes)
-	NotifyAnswered   Kind = "notify.answered"    // app answered (Status) or failed (Err)
+	NotifySent       Kind = "notify.sent"        // notification POST sent to the app (URL, Bytes, Notification)
+	NotifyAnswered   Kind = "notify.answered"    // app answered (Status) or failed (Err); Reason "orphaned" if the node had died
 	NotifyCached     Kind = "notify.cached"      // repeated final fragment answered from the notify cache
 	SessionCreated   Kind = "session.created"    // Create-Session succeeded
 	SessionRestored  Kind = "session.restored"   // a session was loaded from disk after a restart
 	SessionCompleted Kind = "session.completed"  // the last byte arrived
-	SessionExpired   Kind = "session.expired"    // removed by timeout/cleanup
+	SessionExpired   Kind = "session.expired"    // removed by timeout/cleanup (Reason)
 	SessionClosed    Kind = "session.closed"     // Close-Session
 	SessionCancelled Kind = "session.cancelled"  // Cancel-Session
 	FileCommitted    Kind = "file.committed"     // the upload was put at its destination
@@ -34,27 +34,27 @@ const (
 	CrashPoint       Kind = "crash.point"        // a crash point was reached (armed or not)
 	CleanupRan       Kind = "cleanup.ran"        // the cleanup task ran (Bytes = sessions removed)
 	RequestRejected  Kind = "request.rejected"   // malformed/hostile request answered with an error Ack
-	AppDelivery      Kind = "app.delivery"       // the app recorded a delivery (Txn, Bytes, Detail: sha256)
+	AppDelivery      Kind = "app.delivery"       // the app recorded a delivery (Txn, Bytes, SHA256)
 	AppEffect        Kind = "app.effect"         // the app applied an effect
 	AppReplied       Kind = "app.replied"        // the app answered a notification (Status)
 	AppCrashed       Kind = "app.crashed"        // the app died at a crash point
 	AppRestarted     Kind = "app.restarted"      // the app came back after a crash
 	ClientRequest    Kind = "client.request"     // a client sent a request (Packet, URL, Range)
-	ClientResponse   Kind = "client.response"    // a client got a response (Status, Code, Offset)
+	ClientResponse   Kind = "client.response"    // a client got a response (Status, Code, Offset, HostID)
 	ClientError      Kind = "client.error"       // transport error (Err)
 	ClientWarning    Kind = "client.warning"     // a response the client tolerated although it breaks the spec (Status, Detail: what)
 	ClientState      Kind = "client.state"       // job state change (State)
-	ClientTimerArmed Kind = "client.timer.armed" // a client timer was armed (Detail: which, Duration)
-	ClientTimerFired Kind = "client.timer.fired" // a client timer fired
-	ClientSession    Kind = "client.session"     // the client started a new session (Detail: why)
-	ClientHostID     Kind = "client.hostid"      // the client switched host (URL)
+	ClientTimerArmed Kind = "client.timer.armed" // a client timer was armed (Timer, Duration)
+	ClientTimerFired Kind = "client.timer.fired" // a client timer fired (Timer, Duration)
+	ClientSession    Kind = "client.session"     // the client's session changed (Step; Reason and Packet for a restart)
+	ClientHostID     Kind = "client.hostid"      // the client switched host (Step, HostID, URL)
 	ClientReply      Kind = "client.reply"       // reply download progress/result
-	JobSource        Kind = "job.source"         // a job's source: Job, URL (remote), Total, Txn, Detail "sha256:<hex>"
+	JobSource        Kind = "job.source"         // a job's source: Job, URL (remote), Total, Txn, SHA256
 	JobDone          Kind = "job.done"           // a job ended (State; Err for errors)
 	BalancerRoute    Kind = "balancer.route"     // the balancer sent a connection to a node
-	FaultFired       Kind = "fault.fired"        // the fault injector applied an action
+	FaultFired       Kind = "fault.fired"        // the fault injector applied an action (Fault, Trigger, Action)
 	FaultArmed       Kind = "fault.armed"        // a schedule entry was installed
-	LinkChanged      Kind = "link.changed"       // a proxy link went up/down or got a toxic
+	LinkChanged      Kind = "link.changed"       // a proxy link went up/down or got a toxic (Link, Listen, Upstream)
 )
 
 // Event is one entry of a run's history. Fields that do not apply are left
