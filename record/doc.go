@@ -16,6 +16,29 @@
 //	    result.json            the Result: verdicts, figures, job outcomes
 //	  random@3054071396869722/ randomized scenarios carry their seed
 //
+// # Expectations
+//
+// Expect is declarative, so scenario.json holds all of it and `bitsim
+// replay` and `bitsim report` judge a saved run exactly as the catalogue
+// does. Every field is optional; unset fields are not checked. The
+// vocabulary:
+//
+//   - totals over all jobs: deliveries, effects, restarts, sessions (exact);
+//     min/max_deliveries, min/max_bytes_resent (bounds);
+//   - job outcome: job_state (default ACKNOWLEDGED) and job_code, for every
+//     job; jobs (JobExpect) bounds one job's or every job's client figures
+//     (sessions, restarts, retries, resyncs, bytes_sent);
+//   - checkers: verdicts maps a checker to pass, fail, unknown or any
+//     (unlisted checkers must not fail); explain lists phrases the
+//     duplicate checker's explanation must contain;
+//   - history: events / no_events name kinds that must (not) occur
+//     ("kind" or "kind:text"); event_counts (EventCount) bounds how many
+//     events of a kind match given fields, or how many distinct nodes,
+//     sessions, ... they touch;
+//   - time: min_protocol_time.
+//
+// A failed expectation becomes one line of Result.Failures.
+//
 // Re-judging a saved run with today's checkers:
 //
 //	idx, results, err := record.LoadRun("out/run-42")

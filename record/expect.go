@@ -56,12 +56,33 @@ func (r *Result) figures() {
 	}
 }
 
+// expectationFailures lists, sorted, every expectation of e that r does
+// not meet.
 func expectationFailures(e Expect, r *Result) []string {
 	var fails []string
 	fail := func(format string, args ...any) { fails = append(fails, fmt.Sprintf(format, args...)) }
 	if r.Error != "" {
 		fail("%s", r.Error)
 	}
+	jobStateFailures(e, r, fail)
+	countFailures(e, r, fail)
+	verdictFailures(e, r, fail)
+	eventFailures(e, r, fail)
+	if e.MinProtocolTime > 0 && r.ProtocolTime < e.MinProtocolTime {
+		fail("protocol time %s, want at least %s", r.ProtocolTime, e.MinProtocolTime)
+	}
+	for _, j := range e.Jobs {
+		fails = append(fails, j.failures(r.Jobs)...)
+	}
+	sort.Strings(fails)
+	return fails
+}
+
+type failf func(format string, args ...any)
+
+// jobStateFailures: every job ends in JobState (default ACKNOWLEDGED),
+// with JobCode if set.
+func jobStateFailures(e Expect, r *Result, fail failf) {
 	wantState := e.JobState
 	if wantState == "" {
 		wantState = "ACKNOWLEDGED"
@@ -78,6 +99,11 @@ func expectationFailures(e Expect, r *Result) []string {
 			fail("job %s reported code %q, want %s", j.Name, j.Result.Code, e.JobCode)
 		}
 	}
+}
+
+// countFailures: the run's totals (deliveries, effects, restarts,
+// sessions, bytes re-sent).
+func countFailures(e Expect, r *Result, fail failf) {
 	eq := func(name string, want *int, got int) {
 		if want != nil && *want != got {
 			fail("%s = %d, want %d", name, got, *want)
@@ -99,6 +125,11 @@ func expectationFailures(e Expect, r *Result) []string {
 	if e.MinBytesResent != nil && r.BytesResent < *e.MinBytesResent {
 		fail("bytes re-sent = %d, want at least %d", r.BytesResent, *e.MinBytesResent)
 	}
+}
+
+// verdictFailures: listed checkers return their status, unlisted ones do
+// not fail, and the duplicate explanation holds the Explain phrases.
+func verdictFailures(e Expect, r *Result, fail failf) {
 	for _, v := range r.Verdicts {
 		want, listed := e.Verdicts[v.Checker]
 		switch {
@@ -118,6 +149,10 @@ func expectationFailures(e Expect, r *Result) []string {
 			}
 		}
 	}
+}
+
+// eventFailures: Events, NoEvents and EventCounts over the history.
+func eventFailures(e Expect, r *Result, fail failf) {
 	for _, spec := range e.Events {
 		if !hasEvent(r.Events, spec) {
 			fail("no %s event", spec)
@@ -128,16 +163,11 @@ func expectationFailures(e Expect, r *Result) []string {
 			fail("unexpected %s event", spec)
 		}
 	}
-	if e.MinProtocolTime > 0 && r.ProtocolTime < e.MinProtocolTime {
-		fail("protocol time %s, want at least %s", r.ProtocolTime, e.MinProtocolTime)
-	}
-	if e.Check != nil {
-		if err := e.Check(r); err != nil {
-			fail("%v", err)
+	for _, c := range e.EventCounts {
+		if msg := c.failure(r.Events); msg != "" {
+			fail("%s", msg)
 		}
 	}
-	sort.Strings(fails)
-	return fails
 }
 
 func firstFinding(v check.Verdict) string {

@@ -141,9 +141,12 @@ type Expect struct {
 	NoEvents []string `json:"no_events,omitempty" yaml:"no_events,omitempty"`
 	// MinProtocolTime: the run must span at least this much protocol time.
 	MinProtocolTime time.Duration `json:"min_protocol_time,omitempty" yaml:"min_protocol_time,omitempty"`
-
-	// Check is a Go-only extra assertion over the result.
-	Check func(*Result) error `json:"-" yaml:"-"`
+	// EventCounts bound how many events of a kind match (or how many
+	// distinct nodes, sessions, ... they touch); see EventCount.
+	EventCounts []EventCount `json:"event_counts,omitempty" yaml:"event_counts,omitempty"`
+	// Jobs bound the client's per-job figures (resyncs, retries, ...); see
+	// JobExpect.
+	Jobs []JobExpect `json:"jobs,omitempty" yaml:"jobs,omitempty"`
 }
 
 // N returns a pointer to n, for Expect fields.
@@ -186,6 +189,9 @@ func (s Scenario) Validate() error {
 			return fmt.Errorf("record: %s: duplicate job name %q", s.Name, j.Name)
 		}
 		seen[j.Name] = true
+	}
+	if err := s.Expect.Validate(); err != nil {
+		return fmt.Errorf("record: %s: %w", s.Name, err)
 	}
 	return s.Faults.Validate()
 }

@@ -124,18 +124,8 @@ func case3() record.Scenario {
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      sim.Schedule{cut("cut-mid-upload", "node1", 150_000)},
 		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
-			Check: func(r *record.Result) error {
-				nodes := map[string]bool{}
-				for _, e := range r.Events {
-					if e.Kind == sim.PacketReceived && e.Packet != "Create-Session" {
-						nodes[e.Node] = true
-					}
-				}
-				if len(nodes) != 1 {
-					return fmt.Errorf("packets after Create-Session reached %d nodes, want 1", len(nodes))
-				}
-				return nil
-			}},
+			EventCounts: []record.EventCount{{Why: "packets after Create-Session reach one node", Kind: sim.PacketReceived,
+				Except: &record.EventMatch{Packet: "Create-Session"}, Distinct: "node", Min: record.N(1), Max: record.N(1)}}},
 	}
 }
 
@@ -238,26 +228,14 @@ func case9() []record.Scenario {
 func case10() []record.Scenario {
 	mk := func(overlap string, want416 bool) record.Scenario {
 		e := record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1)}
+		ack416 := record.EventCount{Kind: sim.AckSent, Match: record.EventMatch{Status: 416}}
 		if want416 {
 			e.Events = []string{string(sim.ClientResponse)}
-			e.Check = func(r *record.Result) error {
-				for _, ev := range r.Events {
-					if ev.Kind == sim.AckSent && ev.Status == 416 {
-						return nil
-					}
-				}
-				return fmt.Errorf("strict overlap: no 416 Ack")
-			}
+			ack416.Why, ack416.Min = "strict overlap answers 416", record.N(1)
 		} else {
-			e.Check = func(r *record.Result) error {
-				for _, ev := range r.Events {
-					if ev.Kind == sim.AckSent && ev.Status == 416 {
-						return fmt.Errorf("lenient overlap answered 416")
-					}
-				}
-				return nil
-			}
+			ack416.Why, ack416.Max = "lenient overlap never answers 416", record.N(0)
 		}
+		e.EventCounts = []record.EventCount{ack416}
 		return record.Scenario{
 			Name: "case10-overlap-" + overlap, Spec: "§14 case 10", Labels: []string{record.LabelDerived},
 			Description: "A fragment is cut after part of its body reached the node; the retried fragment overlaps the stored bytes; with K1=" + overlap + " the node " +
@@ -281,12 +259,8 @@ func case11() record.Scenario {
 			{Name: "lose-tail", Trigger: sim.Trigger{Event: sim.AckSent, Packet: "Fragment", Nth: 3}, Action: sim.Action{Kind: sim.ActLoseTail, Node: "node1", Bytes: 100_000}},
 			{Name: "restart", Trigger: sim.Trigger{Event: sim.NodeCrashed}, Action: sim.Action{Kind: sim.ActRestart, Node: "node1"}},
 		},
-		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), Check: func(r *record.Result) error {
-			if r.Jobs[0].Result.Resyncs == 0 {
-				return fmt.Errorf("the client never rewound (no 416 resync)")
-			}
-			return nil
-		}},
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1),
+			Jobs: []record.JobExpect{{Why: "the client rewinds (a 416 resync)", Resyncs: record.AtLeast(1)}}},
 	}
 }
 
@@ -296,20 +270,10 @@ func case12() record.Scenario {
 		Description: "The node accepts fragments of at most 20 KB; the client's 128 KB fragments get 413 and it halves them (never below 5 KB) until they fit.",
 		Farm:        record.FarmSpec{Nodes: 1, MaxFragmentSize: 20 * kib},
 		Jobs:        []record.JobSpec{{Name: "data.bin", Size: 200 * kib, FragmentSize: 128 * kib}},
-		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Check: func(r *record.Result) error {
-			n413 := 0
-			for _, e := range r.Events {
-				if e.Kind == sim.ClientRequest && e.Packet == "Fragment" && e.Bytes > 0 && e.Bytes < 5*kib && e.Last != e.Total-1 {
-					return fmt.Errorf("fragment of %d bytes, below 5 KB", e.Bytes)
-				}
-				if e.Kind == sim.AckSent && e.Status == 413 {
-					n413++
-				}
-			}
-			if n413 == 0 {
-				return fmt.Errorf("no 413")
-			}
-			return nil
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), EventCounts: []record.EventCount{
+			{Why: "no fragment but the last is below 5 KB", Kind: sim.ClientRequest, Max: record.N(0),
+				Match: record.EventMatch{Packet: "Fragment", Bytes: record.Between(1, 5*kib-1), Final: record.B(false)}},
+			{Why: "the node answers 413", Kind: sim.AckSent, Match: record.EventMatch{Status: 413}, Min: record.N(1)},
 		}},
 	}
 }
@@ -362,14 +326,9 @@ func case15() record.Scenario {
 		Farm:        record.FarmSpec{Nodes: 2, Storage: "shared"},
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      sim.Schedule{cut("cut-mid-upload", "shared", 150_000)},
-		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag), Check: func(r *record.Result) error {
-			for _, e := range r.Events {
-				if e.Kind == sim.PacketReceived && e.Node == "node2" && e.Packet == "Fragment" {
-					return nil
-				}
-			}
-			return fmt.Errorf("node2 never continued the session")
-		}},
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
+			EventCounts: []record.EventCount{{Why: "node2 continues the session", Kind: sim.PacketReceived,
+				Match: record.EventMatch{Node: "node2", Packet: "Fragment"}, Min: record.N(1)}}},
 	}
 }
 

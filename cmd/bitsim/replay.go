@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -38,8 +37,8 @@ func newReplayCmd() *cobra.Command {
 		Long: `Replay re-runs scenario runs saved in RUN_DIR (written by bitsim run) with the
 saved scenario (scenario.json) and seed, on a fresh farm, and compares the
 verdict with the saved one: same pass/fail, same status for every checker,
-same failures (host:port in messages ignored). Catalogue scenarios get back
-their Go-only check when the saved data still matches the catalogue.
+same failures (host:port in messages ignored). scenario.json holds every
+expectation, so an edited scenario.json is replayed as edited.
 
 Without --scenario it replays every failed scenario run (or all with --all).
 --scenario takes a name, or name@seed for one run of a randomized scenario.
@@ -133,7 +132,6 @@ func replayOne(ctx context.Context, w io.Writer, saved *record.Result, f replayF
 		return false, fmt.Errorf("replay: %s: no scenario.json in %s", reports.RunID(saved), saved.Dir)
 	}
 	sc := *saved.Source
-	restoreCheck(&sc)
 	id := reports.RunID(saved)
 	base := filepath.Join(out, strings.NewReplacer("/", "_", " ", "_", ":", "_").Replace(id))
 	start := time.Now()
@@ -234,22 +232,4 @@ func normFailures(fs []string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// restoreCheck gives a saved catalogue scenario back its Go-only
-// Expect.Check (not saved in scenario.json) when the saved data still
-// equals the catalogue's: an edited catalogue entry is replayed as saved.
-func restoreCheck(sc *record.Scenario) {
-	if sc == nil || sc.Expect.Check != nil {
-		return
-	}
-	cat, ok := scenarios.Find(sc.Name)
-	if !ok || cat.Expect.Check == nil {
-		return
-	}
-	a, errA := json.Marshal(cat)
-	b, errB := json.Marshal(sc)
-	if errA == nil && errB == nil && string(a) == string(b) {
-		sc.Expect.Check = cat.Expect.Check
-	}
 }

@@ -97,34 +97,6 @@ func TestReplayUnknownScenario(t *testing.T) {
 	}
 }
 
-func TestRestoreCheck(t *testing.T) {
-	cat, ok := scenarios.Find("case3-hostid-pins")
-	if !ok || cat.Expect.Check == nil {
-		t.Fatal("case3-hostid-pins should carry a Go-only check")
-	}
-	b, err := json.Marshal(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var saved record.Scenario
-	if err := json.Unmarshal(b, &saved); err != nil {
-		t.Fatal(err)
-	}
-	restoreCheck(&saved)
-	if saved.Expect.Check == nil {
-		t.Errorf("unchanged catalogue scenario did not get its check back")
-	}
-	var edited record.Scenario
-	if err := json.Unmarshal(b, &edited); err != nil {
-		t.Fatal(err)
-	}
-	edited.Description += " (edited)"
-	restoreCheck(&edited)
-	if edited.Expect.Check != nil {
-		t.Errorf("an edited scenario got the catalogue's check")
-	}
-}
-
 // TestReplayComparesDigestAndCounts: a replay whose history or outcome
 // counts differ from the saved run's does not reproduce it, even when the
 // verdict is the same.
