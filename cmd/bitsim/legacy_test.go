@@ -40,7 +40,6 @@ func TestLegacyRunUpgradesWithSameVerdicts(t *testing.T) {
 			if typed == 0 {
 				t.Error("no event got its typed fields from the upgrade")
 			}
-			restoreCheck(r.Source)
 			r.Recheck()
 			if !r.Passed || !passed {
 				t.Errorf("passed: saved %v, re-checked %v", passed, r.Passed)

@@ -141,14 +141,3 @@ func TestReportCommandErrors(t *testing.T) {
 		t.Errorf("--format pdf = %v, want unknown format", err)
 	}
 }
-
-// TestReportLegacyRunV1: `bitsim report` on a run directory written before
-// issue 9 (run directory version 1, see record.IndexVersion) re-checks its
-// 8 runs as passed.
-func TestReportLegacyRunV1(t *testing.T) {
-	out := t.TempDir()
-	stdout, err := runBitsim(t, "report", filepath.Join("..", "..", "testdata", "legacy-run-v1"), "--out", out)
-	if err != nil || !strings.Contains(stdout, "8 scenario runs re-checked, all passed") {
-		t.Errorf("bitsim report legacy-run-v1 = %v:\n%s", err, stdout)
-	}
-}
