@@ -58,6 +58,12 @@ type EventMatch struct {
 	Code    string `json:"code,omitempty" yaml:"code,omitempty"`     // BITS-Error-Code, "0x%08X"
 	Point   string `json:"point,omitempty" yaml:"point,omitempty"`   // crash point
 	State   string `json:"state,omitempty" yaml:"state,omitempty"`
+	// The typed vocabulary (sim.Event): why, which step, which timer, which
+	// fault.
+	Reason sim.Reason    `json:"reason,omitempty" yaml:"reason,omitempty"`
+	Step   sim.Step      `json:"step,omitempty" yaml:"step,omitempty"`
+	Timer  sim.TimerKind `json:"timer,omitempty" yaml:"timer,omitempty"`
+	Fault  string        `json:"fault,omitempty" yaml:"fault,omitempty"`
 	// Bytes bounds Event.Bytes (bytes moved or written).
 	Bytes *Range `json:"bytes,omitempty" yaml:"bytes,omitempty"`
 	// Final: the event's range ends (true) or does not end (false) at the
@@ -89,7 +95,7 @@ type JobExpect struct {
 }
 
 // EventFields are the names EventCount.Distinct accepts.
-var EventFields = []string{"node", "source", "job", "session", "txn", "packet", "status", "code", "point", "state"}
+var EventFields = []string{"node", "source", "job", "session", "txn", "packet", "status", "code", "point", "state", "reason", "step", "timer", "fault"}
 
 // B returns a pointer to b, for EventMatch.Final.
 func B(b bool) *bool { return &b }
@@ -177,7 +183,9 @@ func (r *Range) String() string {
 func (m EventMatch) Matches(e sim.Event) bool {
 	eq := func(want, got string) bool { return want == "" || want == got }
 	if !eq(m.Node, e.Node) || !eq(m.Source, e.Source) || !eq(m.Job, e.Job) || !eq(m.Session, e.Session) || !eq(m.Txn, e.Txn) ||
-		!eq(m.Packet, e.Packet) || !eq(m.Code, e.Code) || !eq(m.Point, e.Point) || !eq(m.State, e.State) {
+		!eq(m.Packet, e.Packet) || !eq(m.Code, e.Code) || !eq(m.Point, e.Point) || !eq(m.State, e.State) ||
+		!eq(string(m.Reason), string(e.Reason)) || !eq(string(m.Step), string(e.Step)) || !eq(string(m.Timer), string(e.Timer)) ||
+		!eq(m.Fault, e.Fault) {
 		return false
 	}
 	if m.Status != 0 && m.Status != e.Status {
@@ -193,7 +201,8 @@ func (m EventMatch) Matches(e sim.Event) bool {
 func (m EventMatch) String() string {
 	var parts []string
 	for _, kv := range [][2]string{{"node", m.Node}, {"source", m.Source}, {"job", m.Job}, {"session", m.Session}, {"txn", m.Txn},
-		{"packet", m.Packet}, {"code", m.Code}, {"point", m.Point}, {"state", m.State}} {
+		{"packet", m.Packet}, {"code", m.Code}, {"point", m.Point}, {"state", m.State},
+		{"reason", string(m.Reason)}, {"step", string(m.Step)}, {"timer", string(m.Timer)}, {"fault", m.Fault}} {
 		if kv[1] != "" {
 			parts = append(parts, kv[0]+"="+kv[1])
 		}
@@ -232,6 +241,14 @@ func eventField(e sim.Event, f string) string {
 		return e.Point
 	case "state":
 		return e.State
+	case "reason":
+		return string(e.Reason)
+	case "step":
+		return string(e.Step)
+	case "timer":
+		return string(e.Timer)
+	case "fault":
+		return e.Fault
 	}
 	return ""
 }

@@ -16,6 +16,7 @@ func TestEventCountFailures(t *testing.T) {
 		{Kind: sim.AckSent, Node: "node1", Status: 413},
 		{Kind: sim.ClientRequest, Packet: "Fragment", First: 0, Last: 999, Total: 3000, Bytes: 1000},
 		{Kind: sim.ClientRequest, Packet: "Fragment", First: 2000, Last: 2999, Total: 3000, Bytes: 1000},
+		{Kind: sim.SessionExpired, Node: "node1", Reason: "timeout"},
 	}
 	for _, tc := range []struct {
 		name string
@@ -37,6 +38,8 @@ func TestEventCountFailures(t *testing.T) {
 		{"final true - counts the last fragment",
 			EventCount{Kind: sim.ClientRequest, Match: EventMatch{Final: B(true)}, Min: N(2)},
 			"events client.request final=true: 1, want at least 2", ""},
+		{"typed reason - matches", EventCount{Kind: sim.SessionExpired, Match: EventMatch{Reason: "timeout"}, Max: N(0)},
+			"events session.expired reason=timeout: 1, want none", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.c.failure(evs); got != tc.want {
