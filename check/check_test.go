@@ -50,14 +50,6 @@ func cleanJob(h *hist) []ledger.Delivery {
 	return []ledger.Delivery{{Seq: 1, Node: "node1", RemoteURL: url1, Size: 200, SHA256: sha1, Txn: "t1", Effect: true, Status: 200}}
 }
 
-func byName(vs []Verdict) map[string]Verdict {
-	m := map[string]Verdict{}
-	for _, v := range vs {
-		m[v.Checker] = v
-	}
-	return m
-}
-
 func TestControlRunHasNoFindings(t *testing.T) {
 	h := &hist{}
 	ledger := cleanJob(h)

@@ -635,6 +635,7 @@ func judgeCreate(ack wire.Ack) error {
 		return ackError(wire.CreateSession, ack)
 	}
 	if ack.SessionID == "" {
+		//lint:ignore ST1005 "Ack" is the protocol's packet name, capitalized as in the spec
 		return protocolError(p, ack.Status, errors.New("Ack has no BITS-Session-Id"))
 	}
 	if len(ack.SessionID) > 300 || strings.ContainsAny(ack.SessionID, "\r\n") {

@@ -38,8 +38,7 @@ func Render(tmpl []byte, v Vars) []byte {
 			out.Write(rest)
 			return out.Bytes()
 		}
-		name := string(bytes.TrimSpace(rest[2:end]))
-		val, ok := map[string]string{"txn": v.Txn, "job": v.Job, "seed": v.Seed}[name]
+		val, ok := map[string]string{"txn": v.Txn, "job": v.Job, "seed": v.Seed}[string(bytes.TrimSpace(rest[2:end]))]
 		if !ok || bytes.Contains(rest[2:end], []byte("{{")) {
 			out.WriteString("{{") // not a placeholder: keep, rescan after it
 			rest = rest[2:]

@@ -639,13 +639,6 @@ func compactPackets(ps []string) string {
 	return strings.Join(out, ", ")
 }
 
-func stripPrefix(l string) string {
-	if i := strings.Index(l, ": "); i >= 0 && !strings.HasPrefix(l, "✕") {
-		return l[i+2:]
-	}
-	return l
-}
-
 // summaryLabel describes a collapsed run of exchanges.
 func summaryLabel(exs []*exchange, dense bool) string {
 	job := exs[0].job

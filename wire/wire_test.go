@@ -103,6 +103,7 @@ func TestAckWriteUsesIISSpellingAndParsesBack(t *testing.T) {
 			t.Errorf("header %q not written with exact spelling; have %v", k, rec.Header())
 		}
 	}
+	//lint:ignore SA1008 the exact IIS spelling is what is checked
 	if _, ok := rec.Header()["BITS-Error-Code"]; ok {
 		t.Error("error header on a 200 Ack")
 	}
