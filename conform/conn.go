@@ -90,14 +90,13 @@ type Response struct {
 // target addresses one server: scheme, host:port for dialling, the Host
 // header, and TLS settings.
 type target struct {
-	base     *url.URL
-	addr     string
-	host     string
-	tls      *tls.Config
-	timeout  time.Duration
-	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
-	extra    []Header // sent on every request (e.g. Authorization)
-	connSeen int
+	base    *url.URL
+	addr    string
+	host    string
+	tls     *tls.Config
+	timeout time.Duration
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+	extra   []Header // sent on every request (e.g. Authorization)
 }
 
 func newTarget(base string, insecure bool, timeout time.Duration, dial func(ctx context.Context, network, addr string) (net.Conn, error), extra []Header) (*target, error) {
