@@ -90,7 +90,7 @@ type App struct {
 	seen    map[string]bool   // keys delivered at least once
 	applied map[string][]byte // keys applied -> reply of the first application
 	bySHA   map[string][]byte // reply by upload sha256, for ReplyPath
-	f       faults
+	f       behaviour
 
 	srvMu  sync.Mutex
 	srv    *http.Server
@@ -123,7 +123,7 @@ func New(cfg Config) *App {
 	if a.base != "" && !strings.HasPrefix(a.base, "/") {
 		a.base = "/" + a.base
 	}
-	a.f = faults{
+	a.f = behaviour{
 		reply:      cfg.Reply,
 		replyBody:  cfg.ReplyBodyByReference,
 		staticURL:  cfg.StaticResponseURL,

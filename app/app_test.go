@@ -27,20 +27,6 @@ import (
 	"github.com/bitsim/bitsim/wire"
 )
 
-// Compile-time checks of the flag-value contract used by `bitsim serve`.
-var (
-	_ interface {
-		Set(string) error
-		Type() string
-		String() string
-	} = new(Mode)
-	_ interface {
-		Set(string) error
-		Type() string
-		String() string
-	} = new(CrashPoint)
-)
-
 const remote = "http://upload.farm.test/inbox/report.dat"
 
 // startApp starts an app on loopback and closes it at cleanup.
@@ -142,30 +128,6 @@ func waitEvent(t testing.TB, hist *sim.History, ok func(sim.Event) bool) sim.Eve
 
 // ignoreVolatile drops fields a case does not pin down.
 var ignoreVolatile = cmpopts.IgnoreFields(ledger.Delivery{}, "Time", "Path")
-
-func TestParseEnums(t *testing.T) {
-	for _, m := range []Mode{Naive, Idempotent} {
-		got, err := ParseMode(strings.ToUpper(m.String()))
-		if err != nil || got != m {
-			t.Errorf("ParseMode(%q) = %v, %v", m, got, err)
-		}
-	}
-	if _, err := ParseMode("lazy"); err == nil {
-		t.Error("ParseMode(lazy) succeeded")
-	}
-	for _, p := range []CrashPoint{CrashNone, CrashBeforeProcessing, CrashAfterProcessing, CrashBeforeReply} {
-		var got CrashPoint
-		if err := got.Set(p.String()); err != nil || got != p {
-			t.Errorf("CrashPoint.Set(%q) = %v, %v", p, got, err)
-		}
-	}
-	if p, err := ParseCrashPoint(""); err != nil || p != CrashNone {
-		t.Errorf("ParseCrashPoint(\"\") = %v, %v", p, err)
-	}
-	if _, err := ParseCrashPoint("during-lunch"); err == nil {
-		t.Error("ParseCrashPoint(during-lunch) succeeded")
-	}
-}
 
 func TestNotifyByValue(t *testing.T) {
 	enveloped := wrap(t, "t-1", "payload")

@@ -11,8 +11,8 @@ import (
 // is cleared (any times <= 0 means the same).
 const Always = 0
 
-// faults is the runtime-settable behaviour, guarded by App.mu.
-type faults struct {
+// behaviour is the runtime-settable behaviour, guarded by App.mu.
+type behaviour struct {
 	reply      bool
 	replyBody  bool
 	staticURL  string
@@ -32,30 +32,30 @@ type faults struct {
 }
 
 // SetReply switches the upload-reply on (ReplyFor) or off (plain upload).
-func (a *App) SetReply(on bool) { a.with(func(f *faults) { f.reply = on }) }
+func (a *App) SetReply(on bool) { a.with(func(f *behaviour) { f.reply = on }) }
 
 // SetReplyBodyByReference also returns the reply as the body by reference.
-func (a *App) SetReplyBodyByReference(on bool) { a.with(func(f *faults) { f.replyBody = on }) }
+func (a *App) SetReplyBodyByReference(on bool) { a.with(func(f *behaviour) { f.replyBody = on }) }
 
 // SetStaticResponseURL sets (or with "" clears) BITS-Static-Response-URL;
 // see Config.StaticResponseURL.
-func (a *App) SetStaticResponseURL(u string) { a.with(func(f *faults) { f.staticURL = u }) }
+func (a *App) SetStaticResponseURL(u string) { a.with(func(f *behaviour) { f.staticURL = u }) }
 
 // SetCopyFileToDestination adds or removes BITS-Copy-File-To-Destination.
-func (a *App) SetCopyFileToDestination(on bool) { a.with(func(f *faults) { f.copyToDest = on }) }
+func (a *App) SetCopyFileToDestination(on bool) { a.with(func(f *behaviour) { f.copyToDest = on }) }
 
 // SetLatency makes every notification take d of protocol time after the
 // upload was read and recorded, before the effect: a slow app. If the
 // notifier gives up (request context ends) or the app closes meanwhile,
 // the delivery stays in the ledger with no effect and no answer
 // (Dropped "abandoned ..."). 0 removes it.
-func (a *App) SetLatency(d time.Duration) { a.with(func(f *faults) { f.latency = d }) }
+func (a *App) SetLatency(d time.Duration) { a.with(func(f *behaviour) { f.latency = d }) }
 
 // SetReplyDelay makes every notification wait d of protocol time after the
 // effect was applied (and the reply file written), before the answer: an
 // app that does the work but answers late (§14 case 7: the node times out
 // although the effect happened). The wait honours the request context.
-func (a *App) SetReplyDelay(d time.Duration) { a.with(func(f *faults) { f.replyDelay = d }) }
+func (a *App) SetReplyDelay(d time.Duration) { a.with(func(f *behaviour) { f.replyDelay = d }) }
 
 // SetStatus makes the app answer code to the next times notifications
 // (times <= 0: every one until cleared), rejecting them: the delivery is
@@ -74,32 +74,32 @@ func (a *App) setStatus(code, times int, after bool) {
 	if code == http.StatusOK {
 		code = 0
 	}
-	a.with(func(f *faults) { f.status, f.statusTimes, f.statusAfterApply = code, times, after })
+	a.with(func(f *behaviour) { f.status, f.statusTimes, f.statusAfterApply = code, times, after })
 }
 
 // SetCrash arms point for the next times notifications that reach it
 // (times <= 0: every one until cleared). CrashNone disarms.
 func (a *App) SetCrash(point CrashPoint, times int) {
-	a.with(func(f *faults) { f.crashPoint, f.crashTimes = point, times })
+	a.with(func(f *behaviour) { f.crashPoint, f.crashTimes = point, times })
 }
 
 // SetStayDown chooses what a crash does to the app: with on, the app stays
 // down (every notification is dropped unread) until Restart; with off, the
 // crash loses only the answer in progress.
-func (a *App) SetStayDown(on bool) { a.with(func(f *faults) { f.stayDown = on }) }
+func (a *App) SetStayDown(on bool) { a.with(func(f *behaviour) { f.stayDown = on }) }
 
 // Kill brings the app down now, as a crash outside any notification would:
 // notifications are dropped unread until Restart. The ledger route keeps
 // working (it is the harness's view, not the app's API).
 func (a *App) Kill() {
-	a.with(func(f *faults) { f.down = true })
+	a.with(func(f *behaviour) { f.down = true })
 	a.emit(sim.Event{Kind: sim.AppCrashed, Point: "kill"})
 }
 
 // Restart brings a down app back. The ledger, effects and de-dup table
 // survive (they model durable storage). Armed faults are kept.
 func (a *App) Restart() {
-	a.with(func(f *faults) { f.down = false })
+	a.with(func(f *behaviour) { f.down = false })
 	a.emit(sim.Event{Kind: sim.AppRestarted})
 }
 
@@ -114,7 +114,7 @@ func (a *App) Down() bool {
 // ClearFaults removes latency, reply delay, status and crash faults and
 // brings the app up. Reply settings are kept.
 func (a *App) ClearFaults() {
-	a.with(func(f *faults) {
+	a.with(func(f *behaviour) {
 		f.latency, f.replyDelay = 0, 0
 		f.status, f.statusTimes, f.statusAfterApply = 0, 0, false
 		f.crashPoint, f.crashTimes = CrashNone, 0
@@ -122,13 +122,13 @@ func (a *App) ClearFaults() {
 	})
 }
 
-func (a *App) with(fn func(*faults)) {
+func (a *App) with(fn func(*behaviour)) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	fn(&a.f)
 }
 
-func (a *App) settings() faults {
+func (a *App) settings() behaviour {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.f

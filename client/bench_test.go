@@ -78,7 +78,7 @@ func BenchmarkUpload(b *testing.B) {
 	})
 
 	b.Run("bits-job-1MiB", func(b *testing.B) {
-		n, err := node.New(node.Config{Name: "bench", Dir: b.TempDir(), AllowOverwrites: true})
+		n, err := node.New(node.Config{Name: "bench", Dir: b.TempDir(), AllowOverwrites: true, NotificationType: node.NotifyNone})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -43,6 +43,9 @@ func startNode(t testing.TB, cfg node.Config, addr string) *testNode {
 	if cfg.Dir == "" {
 		cfg.Dir = t.TempDir()
 	}
+	if cfg.NotificationURL == "" {
+		cfg.NotificationType = node.NotifyNone // no app to notify
+	}
 	tn := &testNode{t: t, cfg: cfg}
 	tn.addr = tn.boot(addr).Addr()
 	return tn

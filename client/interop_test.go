@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"errors"
+	"github.com/bitsim/bitsim/knob"
 	"io"
 	"net"
 	"net/http"
@@ -112,7 +113,7 @@ func TestResyncWithoutReceivedRange(t *testing.T) {
 		}
 	})
 	for _, s := range []string{"restart", "near-miss", "error"} {
-		k, err := ParseRangeMissing(s)
+		k, err := knob.ParseRangeMissing(s)
 		if err != nil || k.String() != s {
 			t.Errorf("ParseRangeMissing(%q) = %v, %v", s, k, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/bitsim/bitsim/knob"
 	"io"
 	"net/http"
 	"os"
@@ -770,26 +771,26 @@ func TestStateNames(t *testing.T) {
 		t.Error("names")
 	}
 	for _, s := range []string{"restart", "no-resend"} {
-		if k, err := ParseCloseNotFound(s); err != nil || k.String() != s {
+		if k, err := knob.ParseCloseNotFound(s); err != nil || k.String() != s {
 			t.Error(s, err)
 		}
 	}
 	for _, s := range []string{"origin", "hostid"} {
-		if k, err := ParseReplyHost(s); err != nil || k.String() != s {
+		if k, err := knob.ParseReplyHost(s); err != nil || k.String() != s {
 			t.Error(s, err)
 		}
 	}
 	for _, s := range []string{"empty", "error"} {
-		if k, err := ParseMissingReply(s); err != nil || k.String() != s {
+		if k, err := knob.ParseMissingReply(s); err != nil || k.String() != s {
 			t.Error(s, err)
 		}
 	}
 	for _, s := range []string{"any-failure", "connect-failure"} {
-		if k, err := ParseFallbackRule(s); err != nil || k.String() != s {
+		if k, err := knob.ParseFallback(s); err != nil || k.String() != s {
 			t.Error(s, err)
 		}
 	}
-	if _, err := ParseFallbackRule("x"); err == nil {
+	if _, err := knob.ParseFallback("x"); err == nil {
 		t.Error("bad value parsed")
 	}
 }

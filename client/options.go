@@ -2,9 +2,8 @@ package client
 
 import (
 	"crypto/tls"
-	"fmt"
+	"github.com/bitsim/bitsim/knob"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/bitsim/bitsim/sim"
@@ -137,134 +136,36 @@ type Options struct {
 	OnProgress func(acked, total int64)
 }
 
-// CloseNotFound is knob K4: what the client does when Close-Session is
-// answered with BG_E_SESSION_NOT_FOUND (0x8020001F).
-type CloseNotFound int
+// The client's knobs are package knob's types (one vocabulary for Go,
+// YAML, saved runs and flags); these names keep call sites short.
+type (
+	// CloseNotFound is knob K4; see knob.CloseNotFound.
+	CloseNotFound = knob.CloseNotFound
+	// ReplyHost is knob K6; see knob.ReplyHost.
+	ReplyHost = knob.ReplyHost
+	// MissingReply is knob K7; see knob.MissingReply.
+	MissingReply = knob.MissingReply
+	// FallbackRule is knob K8; see knob.Fallback.
+	FallbackRule = knob.Fallback
+	// RangeMissing is the client's answer to a 416 without
+	// BITS-Received-Content-Range; see knob.RangeMissing.
+	RangeMissing = knob.RangeMissing
+)
 
+// Knob values (the first of each pair is the default).
 const (
-	// CloseRestart ([MC-BUP], default) opens a new session and uploads the
-	// whole file again, which may deliver it twice.
-	CloseRestart CloseNotFound = iota
-	// CloseNoResend ([W]) does not resend the Close: the last Fragment Ack
-	// already confirmed every byte, so the job proceeds to TRANSFERRED.
-	CloseNoResend
+	CloseRestart           = knob.CloseRestart
+	CloseNoResend          = knob.CloseNoResend
+	ReplyFromOrigin        = knob.ReplyFromOrigin
+	ReplyFromHostID        = knob.ReplyFromHostID
+	MissingReplyEmpty      = knob.MissingReplyEmpty
+	MissingReplyError      = knob.MissingReplyError
+	FallbackAnyFailure     = knob.FallbackAnyFailure
+	FallbackConnectFailure = knob.FallbackConnectFailure
+	RangeRestart           = knob.RangeRestart
+	RangeNearMiss          = knob.RangeNearMiss
+	RangeError             = knob.RangeError
 )
-
-// ReplyHost is knob K6: which host a relative BITS-Reply-URL is resolved
-// against.
-type ReplyHost int
-
-const (
-	// ReplyFromOrigin resolves against the original upload URL (default; what
-	// the [X] capture shows).
-	ReplyFromOrigin ReplyHost = iota
-	// ReplyFromHostID resolves against the host-id URL, if one is in use.
-	ReplyFromHostID
-)
-
-// MissingReply is knob K7: an upload-reply job whose final Ack carries no
-// BITS-Reply-URL.
-type MissingReply int
-
-const (
-	// MissingReplyEmpty treats it as an empty reply (default; [W], [S 3.1.5.1.4]).
-	MissingReplyEmpty MissingReply = iota
-	// MissingReplyError is [S 3.1.5.2.4]: a fatal protocol error.
-	MissingReplyError
-)
-
-// FallbackRule is knob K8: when the host-id fallback timer starts and resets.
-type FallbackRule int
-
-const (
-	// FallbackAnyFailure (default) starts the timer on any failed request to
-	// the host-id server (transport error or error Ack) and resets it on any
-	// successful response from it (2xx, or a 416 resync).
-	FallbackAnyFailure FallbackRule = iota
-	// FallbackConnectFailure ([W]) starts it only when the client cannot
-	// connect to the host-id server, and resets it when a connection
-	// succeeds (any HTTP response).
-	FallbackConnectFailure
-)
-
-// RangeMissing is what the client does with a 416 Fragment Ack that has no
-// BITS-Received-Content-Range (§7.4 requires it). Deployed servers have been
-// seen misspelling it ("Bits-Recieved-Content-Range"). The sources do not
-// say what Windows does, so the default restarts the session: the offset
-// the server holds is unknown, and a new session makes it known (0).
-type RangeMissing int
-
-const (
-	// RangeRestart (default) drops the session and starts again with a new
-	// Create-Session at byte 0.
-	RangeRestart RangeMissing = iota
-	// RangeNearMiss uses the value of a near-miss spelling of the header
-	// (case-insensitive edit distance 2 or less), range-checked as usual;
-	// without one it restarts.
-	RangeNearMiss
-	// RangeError is the strict reading: a fatal protocol error.
-	RangeError
-)
-
-var (
-	rangeMissingNames = []string{"restart", "near-miss", "error"}
-	closeNames        = []string{"restart", "no-resend"}
-	replyHosts        = []string{"origin", "hostid"}
-	missingNames      = []string{"empty", "error"}
-	fallbackNames     = []string{"any-failure", "connect-failure"}
-)
-
-func name(names []string, i int, typ string) string {
-	if i >= 0 && i < len(names) {
-		return names[i]
-	}
-	return fmt.Sprintf("%s(%d)", typ, i)
-}
-
-func parse(names []string, s, typ string) (int, error) {
-	for i, n := range names {
-		if strings.EqualFold(strings.TrimSpace(s), n) {
-			return i, nil
-		}
-	}
-	return 0, fmt.Errorf("client: %s %q: want one of %s", typ, s, strings.Join(names, ", "))
-}
-
-func (k CloseNotFound) String() string { return name(closeNames, int(k), "CloseNotFound") }
-func (k ReplyHost) String() string     { return name(replyHosts, int(k), "ReplyHost") }
-func (k MissingReply) String() string  { return name(missingNames, int(k), "MissingReply") }
-func (k FallbackRule) String() string  { return name(fallbackNames, int(k), "FallbackRule") }
-func (k RangeMissing) String() string  { return name(rangeMissingNames, int(k), "RangeMissing") }
-
-// ParseRangeMissing parses "restart", "near-miss" or "error".
-func ParseRangeMissing(s string) (RangeMissing, error) {
-	i, err := parse(rangeMissingNames, s, "range-missing")
-	return RangeMissing(i), err
-}
-
-// ParseCloseNotFound parses "restart" or "no-resend".
-func ParseCloseNotFound(s string) (CloseNotFound, error) {
-	i, err := parse(closeNames, s, "close-not-found")
-	return CloseNotFound(i), err
-}
-
-// ParseReplyHost parses "origin" or "hostid".
-func ParseReplyHost(s string) (ReplyHost, error) {
-	i, err := parse(replyHosts, s, "reply-host")
-	return ReplyHost(i), err
-}
-
-// ParseMissingReply parses "empty" or "error".
-func ParseMissingReply(s string) (MissingReply, error) {
-	i, err := parse(missingNames, s, "missing-reply")
-	return MissingReply(i), err
-}
-
-// ParseFallbackRule parses "any-failure" or "connect-failure".
-func ParseFallbackRule(s string) (FallbackRule, error) {
-	i, err := parse(fallbackNames, s, "fallback")
-	return FallbackRule(i), err
-}
 
 // config is Options with the defaults applied.
 type config struct {

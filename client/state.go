@@ -1,9 +1,6 @@
 package client
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/bitsim/bitsim/internal/enum"
 
 // JobState is a job's BG_JOB_STATE (§12.2). The numeric values are the
 // Windows ones.
@@ -22,38 +19,16 @@ const (
 	Cancelled                      // final: Cancel was called
 )
 
-var stateNames = [...]string{"QUEUED", "CONNECTING", "TRANSFERRING", "SUSPENDED", "ERROR", "TRANSIENT_ERROR", "TRANSFERRED", "ACKNOWLEDGED", "CANCELLED"}
+var stateNames = enum.New[JobState]("client", "job state", "QUEUED", "CONNECTING", "TRANSFERRING", "SUSPENDED", "ERROR",
+	"TRANSIENT_ERROR", "TRANSFERRED", "ACKNOWLEDGED", "CANCELLED")
 
 // String returns the upper-case name used in events and JSON, "TRANSFERRING".
-func (s JobState) String() string {
-	if s < 0 || int(s) >= len(stateNames) {
-		return fmt.Sprintf("JobState(%d)", int(s))
-	}
-	return stateNames[s]
-}
+func (s JobState) String() string                { return stateNames.String(s) }
+func (s JobState) MarshalText() ([]byte, error)  { return stateNames.MarshalText(s) }
+func (s *JobState) UnmarshalText(b []byte) error { return stateNames.UnmarshalText(s, b) }
 
 // ParseJobState parses a state name, case-insensitively.
-func ParseJobState(s string) (JobState, error) {
-	for i, n := range stateNames {
-		if strings.EqualFold(strings.TrimSpace(s), n) {
-			return JobState(i), nil
-		}
-	}
-	return 0, fmt.Errorf("client: unknown job state %q", s)
-}
-
-// MarshalText implements encoding.TextMarshaler (JSON shows the name).
-func (s JobState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *JobState) UnmarshalText(b []byte) error {
-	v, err := ParseJobState(string(b))
-	if err != nil {
-		return err
-	}
-	*s = v
-	return nil
-}
+func ParseJobState(s string) (JobState, error) { return stateNames.Parse(s) }
 
 // Final reports whether no further transition can happen (ACKNOWLEDGED or
 // CANCELLED).
@@ -72,24 +47,11 @@ const (
 	UploadReply JobType = 2
 )
 
+var typeNames = enum.New[JobType]("client", "job type", "", "upload", "upload-reply").
+	Alias("uploadreply", UploadReply).Alias("reply", UploadReply)
+
 // String returns "upload" or "upload-reply".
-func (t JobType) String() string {
-	switch t {
-	case Upload:
-		return "upload"
-	case UploadReply:
-		return "upload-reply"
-	}
-	return fmt.Sprintf("JobType(%d)", int(t))
-}
+func (t JobType) String() string { return typeNames.String(t) }
 
 // ParseJobType parses "upload" or "upload-reply".
-func ParseJobType(s string) (JobType, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "upload":
-		return Upload, nil
-	case "upload-reply", "uploadreply", "reply":
-		return UploadReply, nil
-	}
-	return 0, fmt.Errorf("client: unknown job type %q", s)
-}
+func ParseJobType(s string) (JobType, error) { return typeNames.Parse(s) }

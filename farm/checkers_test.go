@@ -1,6 +1,7 @@
 package farm_test
 
 import (
+	"github.com/bitsim/bitsim/farm/node"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,7 +67,7 @@ func TestCheckerIntegrityFires(t *testing.T) {
 
 func TestCheckerAtLeastOnceFires(t *testing.T) {
 	// Notification type 0: the job finishes, the app never hears of it.
-	r := newRig(t, farm.Config{Nodes: 1, NoNotify: true})
+	r := newRig(t, farm.Config{Nodes: 1, Node: node.Config{NotificationType: node.NotifyNone}})
 	if res, _ := r.upload("n.bin", 30_000, client.Options{}, ""); res.State != client.Acknowledged {
 		t.Fatal(res)
 	}

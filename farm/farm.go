@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bitsim/bitsim/knob"
 	"net"
 	"os"
 	"path/filepath"
@@ -20,48 +21,14 @@ import (
 	"github.com/bitsim/bitsim/sim"
 )
 
-// Storage says where a farm's nodes keep their sessions.
-type Storage int
+// Storage says where a farm's nodes keep their sessions: knob.Storage.
+type Storage = knob.Storage
 
 // Storage kinds.
 const (
-	// LocalStorage: each node has its own session directory, so only the
-	// node that created a session can continue it (the case BITSHostId
-	// exists for).
-	LocalStorage Storage = iota
-	// SharedStorage: every node uses one directory and can resume any
-	// session (spec §14 case 15).
-	SharedStorage
+	LocalStorage  = knob.LocalStorage
+	SharedStorage = knob.SharedStorage
 )
-
-var storageNames = []string{"local", "shared"}
-
-func (s Storage) String() string {
-	if s >= 0 && int(s) < len(storageNames) {
-		return storageNames[s]
-	}
-	return fmt.Sprintf("Storage(%d)", int(s))
-}
-
-// ParseStorage parses "local" or "shared".
-func ParseStorage(s string) (Storage, error) {
-	for i, n := range storageNames {
-		if strings.EqualFold(strings.TrimSpace(s), n) {
-			return Storage(i), nil
-		}
-	}
-	return 0, fmt.Errorf("farm: invalid storage %q (want local|shared)", s)
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s Storage) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *Storage) UnmarshalText(b []byte) error {
-	v, err := ParseStorage(string(b))
-	*s = v
-	return err
-}
 
 // Config describes a web farm. The zero value is a working three-node farm
 // without host ids, round-robin, local storage, notifying a naive app by
@@ -86,13 +53,9 @@ type Config struct {
 	// Node is the template for every node: IIS properties and knobs
 	// (notification type, overlap, commit, timeouts ...). Name, Dir,
 	// HostID, HostIDFallbackTimeout, NotificationURL, Clock, Events, Net,
-	// Rand and OnCrash are set by the farm. A zero NotificationType means
-	// notification by reference (node.NotifyReference), since a farm exists to
-	// feed its app; set NoNotify for type 0.
+	// Rand and OnCrash are set by the farm. NotificationType is used as
+	// is (zero: by reference); with node.NotifyNone nothing is posted.
 	Node node.Config
-	// NoNotify configures BITSServerNotificationType 0: nothing is posted
-	// to the app.
-	NoNotify bool
 	// App configures the mock application (mode, reply, latency ...);
 	// Clock, Events and Net are set by the farm.
 	App app.Config
@@ -263,12 +226,7 @@ func (f *Farm) newSlot(ctx context.Context, i int) (*slot, error) {
 	if err := os.MkdirAll(nc.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("farm: %w", err)
 	}
-	if f.cfg.NoNotify {
-		nc.NotificationType = node.NotifyNone
-	} else {
-		if nc.NotificationType == node.NotifyNone {
-			nc.NotificationType = node.NotifyReference
-		}
+	if nc.NotificationType != node.NotifyNone {
 		nc.NotificationURL = "http://" + link.Addr() + app.NotifyPath
 	}
 	if f.cfg.HostID {

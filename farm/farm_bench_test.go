@@ -58,8 +58,8 @@ func mibs(b *testing.B) float64 {
 }
 
 func benchFarm(b *testing.B, src string, frag int64) float64 {
-	f, err := farm.New(context.Background(), farm.Config{Nodes: 1, NoNotify: true, Dir: b.TempDir(),
-		Node: node.Config{AllowOverwrites: true, CleanupInterval: -1}})
+	f, err := farm.New(context.Background(), farm.Config{Nodes: 1, Dir: b.TempDir(),
+		Node: node.Config{NotificationType: node.NotifyNone, AllowOverwrites: true, CleanupInterval: -1}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package farm_test
 
 import (
 	"context"
+	"github.com/bitsim/bitsim/faults"
 	"net/http"
 	"strings"
 	"testing"
@@ -80,7 +81,7 @@ func TestHostIDPinsTheClient(t *testing.T) {
 // the upload completes with a byte-identical file; the notification points
 // deliver twice (spec §14 case 5), never a corrupt file.
 func TestKillAtEveryCrashPoint(t *testing.T) {
-	for _, p := range node.CrashPoints() {
+	for _, p := range faults.Points() {
 		t.Run(p.String(), func(t *testing.T) {
 			r := newRig(t, farm.Config{Nodes: 1})
 			r.inject(sim.Schedule{{Name: "crash", Trigger: sim.Trigger{Point: p.String(), Node: "node1"},

@@ -3,11 +3,11 @@ package farm
 import (
 	"context"
 	"fmt"
+	"github.com/bitsim/bitsim/faults"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/farm/proxy"
 	"github.com/bitsim/bitsim/sim"
@@ -52,7 +52,7 @@ func (f *Farm) Inject(s sim.Schedule) (*Injector, error) {
 	}
 	for i, ft := range s {
 		if ft.Trigger.Point != "" {
-			if _, err := node.ParseCrashPoint(ft.Trigger.Point); err != nil {
+			if _, err := faults.ParsePoint(ft.Trigger.Point); err != nil {
 				return nil, fmt.Errorf("farm: fault %s: %w", s.FaultName(i), err)
 			}
 		}
@@ -67,7 +67,7 @@ func (f *Farm) Inject(s sim.Schedule) (*Injector, error) {
 			}
 		}
 		if ft.Action.Kind == sim.ActAppCrash {
-			if _, err := app.ParseCrashPoint(ft.Action.Point); err != nil {
+			if _, err := faults.ParseAppPoint(ft.Action.Point); err != nil {
 				return nil, fmt.Errorf("farm: fault %s: %w", s.FaultName(i), err)
 			}
 		}
@@ -86,7 +86,7 @@ func (f *Farm) Inject(s sim.Schedule) (*Injector, error) {
 		t := ft.Trigger
 		switch {
 		case t.Point != "" && ft.Action.Kind == sim.ActKill:
-			p, _ := node.ParseCrashPoint(t.Point)
+			p, _ := faults.ParsePoint(t.Point)
 			for _, name := range in.pointNodes(ft) {
 				if err := f.Arm(name, p, t.N()); err != nil {
 					return nil, err
@@ -302,7 +302,7 @@ func (in *Injector) fire(i int, cause sim.Event) {
 	case sim.ActAppStatus:
 		in.f.app.SetStatus(a.Status, a.Times)
 	case sim.ActAppCrash:
-		p, _ := app.ParseCrashPoint(a.Point)
+		p, _ := faults.ParseAppPoint(a.Point)
 		in.f.app.SetCrash(p, max(a.Times, 1))
 	case sim.ActAppRestart:
 		in.f.app.Restart()

@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bitsim/bitsim/check"
+	"github.com/bitsim/bitsim/knob"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -32,60 +33,61 @@ type Scenario struct {
 	Expect Expect      `json:"expect" yaml:"expect"`
 }
 
-// FarmSpec is the farm's shape. Zero values are the farm's defaults
-// (one node unless Nodes says otherwise).
+// FarmSpec is the farm's shape and its nodes' knobs; AppSpec and
+// ClientSpec configure the app and every job's client. The same structs are
+// filled by a scenario's YAML, a saved scenario.json and `bitsim serve`'s
+// flags (one flag per field, named after the key with dashes, unless a
+// flag tag says otherwise), and turned into a farm by one builder
+// (scenarios.FarmConfig). A zero field means its documented default; the
+// doc and default tags are the documentation, rendered by KnobTable into
+// docs/configuration.md.
 type FarmSpec struct {
-	Nodes           int           `json:"nodes,omitempty" yaml:"nodes,omitempty"`
-	HostID          bool          `json:"host_id,omitempty" yaml:"host_id,omitempty"`
-	FallbackTimeout time.Duration `json:"fallback_timeout,omitempty" yaml:"fallback_timeout,omitempty"`
-	// Balancer: round-robin (default) | random | sticky | pin:K.
-	Balancer string `json:"balancer,omitempty" yaml:"balancer,omitempty"`
-	// Storage: local (default) | shared.
-	Storage string `json:"storage,omitempty" yaml:"storage,omitempty"`
-	// Notification: reference (default) | value | none.
-	Notification string `json:"notification,omitempty" yaml:"notification,omitempty"`
-	// Overlap is knob K1: lenient (default) | strict.
-	Overlap string `json:"overlap,omitempty" yaml:"overlap,omitempty"`
-	// Commit is knob K2: on-final-fragment (default) | on-close.
-	Commit string `json:"commit,omitempty" yaml:"commit,omitempty"`
-	// ConflictStatus is knob K3: 409 (default) | 403.
-	ConflictStatus      int           `json:"conflict_status,omitempty" yaml:"conflict_status,omitempty"`
-	SessionTimeout      time.Duration `json:"session_timeout,omitempty" yaml:"session_timeout,omitempty"`
-	NotificationTimeout time.Duration `json:"notification_timeout,omitempty" yaml:"notification_timeout,omitempty"`
-	MaxFragmentSize     int64         `json:"max_fragment_size,omitempty" yaml:"max_fragment_size,omitempty"`
-	MaxUploadSize       int64         `json:"max_upload_size,omitempty" yaml:"max_upload_size,omitempty"`
-	// MissingContentLength: reject (default, as IIS) | accept (body-less
-	// packets without Content-Length are taken as empty).
-	MissingContentLength string `json:"missing_content_length,omitempty" yaml:"missing_content_length,omitempty"`
+	Nodes                int                `json:"nodes,omitempty" yaml:"nodes,omitempty" doc:"number of upload nodes (serve: 3 unless given)" default:"1"`
+	HostID               bool               `json:"host_id,omitempty" yaml:"host_id,omitempty" doc:"nodes send BITS-Host-Id with their own address (BITSHostId)"`
+	FallbackTimeout      time.Duration      `json:"fallback_timeout,omitempty" yaml:"fallback_timeout,omitempty" doc:"BITSHostIdFallbackTimeout, with host_id; negative: configured as 0, the header is not sent and clients never fall back" default:"24h"`
+	Balancer             knob.Policy        `json:"balancer,omitzero" yaml:"balancer,omitempty" flag:"lb" doc:"the balancer's policy for the shared address"`
+	Storage              knob.Storage       `json:"storage,omitempty" yaml:"storage,omitempty" doc:"local: a session lives on the node that created it; shared: any node can continue any session"`
+	Notification         knob.Notification  `json:"notification,omitempty" yaml:"notification,omitempty" doc:"BITSServerNotificationType (IIS numbers 0, 1, 2 also accepted)"`
+	Overlap              knob.Overlap       `json:"overlap,omitempty" yaml:"overlap,omitempty" doc:"K1: a Fragment starting before the next expected offset"`
+	Commit               knob.Commit        `json:"commit,omitempty" yaml:"commit,omitempty" doc:"K2: when the upload reaches its destination path"`
+	ConflictStatus       knob.Conflict      `json:"conflict_status,omitempty" yaml:"conflict_status,omitempty" doc:"K3: the status of Create-Session for an existing destination without overwrites"`
+	RequestRetention     knob.Retention     `json:"request_retention,omitempty" yaml:"request_retention,omitempty" doc:"K10: when the request file of a notified upload is deleted"`
+	AllowOverwrites      bool               `json:"allow_overwrites,omitempty" yaml:"allow_overwrites,omitempty" doc:"BITSAllowOverwrites: an upload may replace an existing destination (K11: also for type 0)"`
+	SessionTimeout       time.Duration      `json:"session_timeout,omitempty" yaml:"session_timeout,omitempty" doc:"BITSSessionTimeout: an idle session is removed by the next cleanup" default:"336h (14 days)"`
+	NotificationTimeout  time.Duration      `json:"notification_timeout,omitempty" yaml:"notification_timeout,omitempty" doc:"guard on each notification POST (408, context 0x7, when it fires)" default:"5m"`
+	CleanupInterval      time.Duration      `json:"cleanup_interval,omitempty" yaml:"cleanup_interval,omitempty" doc:"how often each node's cleanup task runs (BITSCleanupCount/Units); negative: never by timer" default:"12h"`
+	SessionLimit         int                `json:"session_limit,omitempty" yaml:"session_limit,omitempty" doc:"BITSNumberOfSessionsLimit: sessions one client may hold" default:"50"`
+	SessionLimitDisabled bool               `json:"session_limit_disabled,omitempty" yaml:"session_limit_disabled,omitempty" doc:"inverse of BITSSessionLimitEnable"`
+	MaxFragmentSize      int64              `json:"max_fragment_size,omitempty" yaml:"max_fragment_size,omitempty" doc:"largest fragment body accepted, in bytes; larger gets 413; 0: unlimited"`
+	MaxUploadSize        int64              `json:"max_upload_size,omitempty" yaml:"max_upload_size,omitempty" doc:"BITSMaximumUploadSize in bytes; 0: unlimited"`
+	UploadsDisabled      bool               `json:"uploads_disabled,omitempty" yaml:"uploads_disabled,omitempty" doc:"inverse of BITSUploadEnabled: every packet gets 501"`
+	Sync                 bool               `json:"sync,omitempty" yaml:"sync,omitempty" doc:"fsync every fragment and state record before the Ack"`
+	RST                  bool               `json:"rst,omitempty" yaml:"rst,omitempty" doc:"links reset (RST) the connections their toxics close instead of closing with FIN"`
+	MissingContentLength knob.ContentLength `json:"missing_content_length,omitempty" yaml:"missing_content_length,omitempty" doc:"a body-less packet without Content-Length: reject (400, as IIS) or accept (taken as empty)"`
 	// NoFinalCleanup skips the end-of-run cleanup (time advanced past the
 	// session time-out, then every node's cleanup task).
-	NoFinalCleanup bool `json:"no_final_cleanup,omitempty" yaml:"no_final_cleanup,omitempty"`
+	NoFinalCleanup bool `json:"no_final_cleanup,omitempty" yaml:"no_final_cleanup,omitempty" flag:"-" doc:"scenarios: skip the end-of-run cleanup (time advanced past the session time-out, then every node's cleanup task)"`
 }
 
 // AppSpec configures the mock application.
 type AppSpec struct {
-	// Mode: naive (default) | idempotent.
-	Mode string `json:"mode,omitempty" yaml:"mode,omitempty"`
-	// Reply makes the app produce a reply (upload-reply jobs).
-	Reply bool `json:"reply,omitempty" yaml:"reply,omitempty"`
+	Mode                  knob.AppMode `json:"mode,omitempty" yaml:"mode,omitempty" flag:"app" doc:"how the app treats repeated deliveries"`
+	Reply                 bool         `json:"reply,omitempty" yaml:"reply,omitempty" doc:"the app produces a reply (upload-reply jobs)"`
+	ReplyBodyByReference  bool         `json:"reply_body_by_reference,omitempty" yaml:"reply_body_by_reference,omitempty" doc:"K9: by reference, the reply is also sent as the body"`
+	CopyFileToDestination bool         `json:"copy_file_to_destination,omitempty" yaml:"copy_file_to_destination,omitempty" doc:"the app answers BITS-Copy-File-To-Destination: true"`
 }
 
 // ClientSpec configures every job's client.
 type ClientSpec struct {
-	// RetryDelay is the minimum retry delay; default 600 s (BITS's).
-	RetryDelay        time.Duration `json:"retry_delay,omitempty" yaml:"retry_delay,omitempty"`
-	NoProgressTimeout time.Duration `json:"no_progress_timeout,omitempty" yaml:"no_progress_timeout,omitempty"`
-	// CloseNotFound is knob K4: restart (default) | no-resend.
-	CloseNotFound string `json:"close_not_found,omitempty" yaml:"close_not_found,omitempty"`
-	// Fallback is knob K8: any-failure (default) | connect-failure.
-	Fallback string `json:"fallback,omitempty" yaml:"fallback,omitempty"`
-	// ReplyHost is knob K6: origin (default) | hostid.
-	ReplyHost string `json:"reply_host,omitempty" yaml:"reply_host,omitempty"`
-	// MissingReply is knob K7: empty (default) | error.
-	MissingReply string `json:"missing_reply,omitempty" yaml:"missing_reply,omitempty"`
-	// RangeMissing: a 416 without BITS-Received-Content-Range: restart
-	// (default) | near-miss | error.
-	RangeMissing string `json:"range_missing,omitempty" yaml:"range_missing,omitempty"`
+	RetryDelay        time.Duration      `json:"retry_delay,omitempty" yaml:"retry_delay,omitempty" doc:"MinimumRetryDelay" default:"10m"`
+	NoProgressTimeout time.Duration      `json:"no_progress_timeout,omitempty" yaml:"no_progress_timeout,omitempty" doc:"NoProgressTimeout; negative: no retries" default:"336h (14 days)"`
+	RequestTimeout    time.Duration      `json:"request_timeout,omitempty" yaml:"request_timeout,omitempty" doc:"guard on sending each request; negative: none" default:"2m"`
+	ResponseTimeout   time.Duration      `json:"response_timeout,omitempty" yaml:"response_timeout,omitempty" doc:"guard on each response; negative: none" default:"5m"`
+	CloseNotFound     knob.CloseNotFound `json:"close_not_found,omitempty" yaml:"close_not_found,omitempty" doc:"K4: Close-Session answered 0x8020001F"`
+	Fallback          knob.Fallback      `json:"fallback,omitempty" yaml:"fallback,omitempty" doc:"K8: when the host-id fallback timer starts and resets"`
+	ReplyHost         knob.ReplyHost     `json:"reply_host,omitempty" yaml:"reply_host,omitempty" doc:"K6: the host a relative BITS-Reply-URL is resolved against"`
+	MissingReply      knob.MissingReply  `json:"missing_reply,omitempty" yaml:"missing_reply,omitempty" doc:"K7: an upload-reply job whose final Ack has no BITS-Reply-URL"`
+	RangeMissing      knob.RangeMissing  `json:"range_missing,omitempty" yaml:"range_missing,omitempty" doc:"a 416 Fragment Ack without BITS-Received-Content-Range"`
 }
 
 // JobSpec is one upload (or Count identical ones).

@@ -13,85 +13,47 @@ import (
 	"github.com/bitsim/bitsim/sim"
 )
 
-// farmConfig turns the scenario's data into a farm configuration.
+// FarmConfig turns a farm and app spec into a farm configuration: the one
+// builder behind scenarios and `bitsim serve`. Zero fields keep the
+// defaults documented on record.FarmSpec (one node here; serve asks for
+// three); only the run's plumbing (clock, events, network, directory,
+// addresses) is left to the caller.
+func FarmConfig(f record.FarmSpec, a record.AppSpec, seed sim.Seed) (farm.Config, error) {
+	if f.Nodes < 0 {
+		return farm.Config{}, fmt.Errorf("scenarios: negative node count %d", f.Nodes)
+	}
+	if f.Balancer.Kind == balancer.Pin && f.Balancer.Node > max(f.Nodes, 1) {
+		return farm.Config{}, fmt.Errorf("scenarios: balancer %s: the farm has %d node(s)", f.Balancer, max(f.Nodes, 1))
+	}
+	return farm.Config{
+		Nodes: max(f.Nodes, 1), HostID: f.HostID, FallbackTimeout: f.FallbackTimeout, Seed: seed,
+		Policy: f.Balancer, Storage: f.Storage, RST: f.RST,
+		Node: node.Config{
+			NotificationType: f.Notification, Overlap: f.Overlap, Commit: f.Commit, ConflictStatus: f.ConflictStatus,
+			RequestRetention: f.RequestRetention, AllowOverwrites: f.AllowOverwrites,
+			SessionTimeout: f.SessionTimeout, NotificationTimeout: f.NotificationTimeout, CleanupInterval: f.CleanupInterval,
+			SessionLimit: f.SessionLimit, SessionLimitDisabled: f.SessionLimitDisabled,
+			MaxFragmentSize: f.MaxFragmentSize, MaxUploadSize: f.MaxUploadSize,
+			UploadsDisabled: f.UploadsDisabled, Sync: f.Sync, MissingContentLength: f.MissingContentLength,
+		},
+		App: app.Config{Mode: a.Mode, Reply: a.Reply, ReplyBodyByReference: a.ReplyBodyByReference,
+			CopyFileToDestination: a.CopyFileToDestination},
+	}, nil
+}
+
+// farmConfig is FarmConfig for a scenario.
 func farmConfig(s record.Scenario, seed sim.Seed) (farm.Config, error) {
-	f := s.Farm
-	cfg := farm.Config{Nodes: max(f.Nodes, 1), HostID: f.HostID, FallbackTimeout: f.FallbackTimeout, Seed: seed}
-	var err error
-	if cfg.Policy, err = balancer.ParsePolicy(f.Balancer); err != nil {
-		return cfg, err
-	}
-	if f.Storage != "" {
-		if cfg.Storage, err = farm.ParseStorage(f.Storage); err != nil {
-			return cfg, err
-		}
-	}
-	nt := node.NotifyReference
-	if f.Notification != "" {
-		if nt, err = node.ParseNotifyType(f.Notification); err != nil {
-			return cfg, err
-		}
-	}
-	cfg.NoNotify = nt == node.NotifyNone
-	cfg.Node = node.Config{NotificationType: nt, ConflictStatus: f.ConflictStatus, SessionTimeout: f.SessionTimeout,
-		NotificationTimeout: f.NotificationTimeout, MaxFragmentSize: f.MaxFragmentSize, MaxUploadSize: f.MaxUploadSize}
-	if f.Overlap != "" {
-		if cfg.Node.Overlap, err = node.ParseOverlapMode(f.Overlap); err != nil {
-			return cfg, err
-		}
-	}
-	if f.Commit != "" {
-		if cfg.Node.Commit, err = node.ParseCommitMode(f.Commit); err != nil {
-			return cfg, err
-		}
-	}
-	if f.MissingContentLength != "" {
-		if cfg.Node.MissingContentLength, err = node.ParseContentLengthMode(f.MissingContentLength); err != nil {
-			return cfg, err
-		}
-	}
-	mode := app.Naive
-	if s.App.Mode != "" {
-		if mode, err = app.ParseMode(s.App.Mode); err != nil {
-			return cfg, err
-		}
-	}
-	cfg.App = app.Config{Mode: mode, Reply: s.App.Reply}
-	return cfg, nil
+	return FarmConfig(s.Farm, s.App, seed)
 }
 
 // clientOptions turns the scenario's client knobs into client options
 // (clock, events and fragment size are set per job by the runner).
 func clientOptions(s record.Scenario) (client.Options, error) {
 	c := s.Client
-	o := client.Options{MinRetryDelay: c.RetryDelay, NoProgressTimeout: c.NoProgressTimeout}
-	var err error
-	if c.CloseNotFound != "" {
-		if o.CloseNotFound, err = client.ParseCloseNotFound(c.CloseNotFound); err != nil {
-			return o, err
-		}
-	}
-	if c.Fallback != "" {
-		if o.Fallback, err = client.ParseFallbackRule(c.Fallback); err != nil {
-			return o, err
-		}
-	}
-	if c.ReplyHost != "" {
-		if o.ReplyHost, err = client.ParseReplyHost(c.ReplyHost); err != nil {
-			return o, err
-		}
-	}
-	if c.MissingReply != "" {
-		if o.MissingReply, err = client.ParseMissingReply(c.MissingReply); err != nil {
-			return o, err
-		}
-	}
-	if c.RangeMissing != "" {
-		if o.RangeMissing, err = client.ParseRangeMissing(c.RangeMissing); err != nil {
-			return o, err
-		}
-	}
-	return o, nil
+	return client.Options{MinRetryDelay: c.RetryDelay, NoProgressTimeout: c.NoProgressTimeout,
+		RequestTimeout: c.RequestTimeout, ResponseTimeout: c.ResponseTimeout,
+		CloseNotFound: c.CloseNotFound, Fallback: c.Fallback, ReplyHost: c.ReplyHost, MissingReply: c.MissingReply,
+		RangeMissing: c.RangeMissing}, nil
 }
 
 // expandJobs applies Count.

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"github.com/bitsim/bitsim/knob"
 	"strings"
 	"time"
 
@@ -96,7 +97,7 @@ func case1() record.Scenario {
 	return record.Scenario{
 		Name: "case1-resume-same-node", Spec: "§14 case 1", Labels: []string{record.LabelSeedDoc},
 		Description: "The connection breaks mid-upload; the balancer (sticky) sends the reconnect to the same node, which still has the session: the upload resumes, at most one fragment is re-sent, one delivery.",
-		Farm:        record.FarmSpec{Nodes: 3, Balancer: "sticky"},
+		Farm:        record.FarmSpec{Nodes: 3, Balancer: knob.Policy{Kind: knob.Sticky}},
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      sim.Schedule{cut("cut-mid-upload", "shared", 150_000)},
 		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
@@ -130,10 +131,10 @@ func case3() record.Scenario {
 }
 
 func case4() []record.Scenario {
-	mk := func(name, mode string, effects int) record.Scenario {
+	mk := func(name string, mode knob.AppMode, effects int) record.Scenario {
 		return record.Scenario{
 			Name: name, Spec: "§14 case 4", Labels: []string{record.LabelSeedDoc},
-			Description: "Host-id farm: the node dies after notifying the app, before the final Ack, and stays down past the 1-day fallback time-out; the client falls back to the shared address, another node takes a full re-upload and notifies again (" + mode + " app).",
+			Description: "Host-id farm: the node dies after notifying the app, before the final Ack, and stays down past the 1-day fallback time-out; the client falls back to the shared address, another node takes a full re-upload and notifies again (" + mode.String() + " app).",
 			Farm:        record.FarmSpec{Nodes: 3, HostID: true},
 			App:         record.AppSpec{Mode: mode},
 			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 200 * kib, Txn: "auto"}},
@@ -143,14 +144,14 @@ func case4() []record.Scenario {
 				Explain: []string{"case 4", "kill-after-notify", "fallback", "node1", "node2"}, MinProtocolTime: 24 * time.Hour},
 		}
 	}
-	return []record.Scenario{mk("case4-fallback-duplicate", "naive", 2), mk("case6-txn-dedup-case4", "idempotent", 1)}
+	return []record.Scenario{mk("case4-fallback-duplicate", knob.Naive, 2), mk("case6-txn-dedup-case4", knob.Idempotent, 1)}
 }
 
 func case5() []record.Scenario {
-	mk := func(name, mode string, effects int, fault sim.Fault, what string) record.Scenario {
+	mk := func(name string, mode knob.AppMode, effects int, fault sim.Fault, what string) record.Scenario {
 		return record.Scenario{
 			Name: name, Spec: "§14 case 5", Labels: []string{record.LabelSeedDoc},
-			Description: "Single node: " + what + "; the retried final fragment is forwarded to the app again, without a re-upload (" + mode + " app).",
+			Description: "Single node: " + what + "; the retried final fragment is forwarded to the app again, without a re-upload (" + mode.String() + " app).",
 			Farm:        record.FarmSpec{Nodes: 1},
 			App:         record.AppSpec{Mode: mode},
 			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 200 * kib, Txn: "auto"}},
@@ -163,18 +164,18 @@ func case5() []record.Scenario {
 		Action: sim.Action{Kind: sim.ActKill, RestartAfter: 10 * time.Minute}}
 	appCrash := sim.Fault{Name: "app-crash-before-reply", Action: sim.Action{Kind: sim.ActAppCrash, Point: "after-processing", Times: 1}}
 	return []record.Scenario{
-		mk("case5-reforward-after-crash", "naive", 2, nodeCrash, "the node crashes after the app processed the final fragment, before the Ack, and restarts on the same storage"),
-		mk("case6-txn-dedup-case5", "idempotent", 1, nodeCrash, "the node crashes after the app processed the final fragment, before the Ack, and restarts on the same storage"),
-		mk("case5-app-crash-before-reply", "naive", 2, appCrash, "the app crashes after processing, before replying"),
-		mk("case6-txn-dedup-case5-app-crash", "idempotent", 1, appCrash, "the app crashes after processing, before replying"),
+		mk("case5-reforward-after-crash", knob.Naive, 2, nodeCrash, "the node crashes after the app processed the final fragment, before the Ack, and restarts on the same storage"),
+		mk("case6-txn-dedup-case5", knob.Idempotent, 1, nodeCrash, "the node crashes after the app processed the final fragment, before the Ack, and restarts on the same storage"),
+		mk("case5-app-crash-before-reply", knob.Naive, 2, appCrash, "the app crashes after processing, before replying"),
+		mk("case6-txn-dedup-case5-app-crash", knob.Idempotent, 1, appCrash, "the app crashes after processing, before replying"),
 	}
 }
 
 func case7() []record.Scenario {
-	mk := func(name, mode string, effects int) record.Scenario {
+	mk := func(name string, mode knob.AppMode, effects int) record.Scenario {
 		return record.Scenario{
 			Name: name, Spec: "§14 case 7", Labels: []string{record.LabelDerived},
-			Description: "The app is slower than the notification time-out (1 min here): it applies the effect but answers after 2 min; the node answers 408 (context 0x7), the client retries the final fragment and the app is notified again (" + mode + " app).",
+			Description: "The app is slower than the notification time-out (1 min here): it applies the effect but answers after 2 min; the node answers 408 (context 0x7), the client retries the final fragment and the app is notified again (" + mode.String() + " app).",
 			Farm:        record.FarmSpec{Nodes: 1, NotificationTimeout: time.Minute},
 			App:         record.AppSpec{Mode: mode},
 			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100 * kib, Txn: "auto"}},
@@ -186,7 +187,7 @@ func case7() []record.Scenario {
 				Explain: []string{"case 7"}, Events: []string{string(sim.AckSent)}},
 		}
 	}
-	return []record.Scenario{mk("case7-app-timeout", "naive", 2), mk("case6-txn-dedup-case7", "idempotent", 1)}
+	return []record.Scenario{mk("case7-app-timeout", knob.Naive, 2), mk("case6-txn-dedup-case7", knob.Idempotent, 1)}
 }
 
 func case8() record.Scenario {
@@ -202,7 +203,7 @@ func case8() record.Scenario {
 }
 
 func case9() []record.Scenario {
-	mk := func(name, knob string, deliveries, restarts int, what string) record.Scenario {
+	mk := func(name string, k4 knob.CloseNotFound, deliveries, restarts int, what string) record.Scenario {
 		e := record.Expect{Deliveries: record.N(deliveries), Restarts: record.N(restarts), Events: []string{"session.expired:dropped"}}
 		if deliveries > 1 {
 			e.Verdicts = dupVerdicts(false)
@@ -212,7 +213,7 @@ func case9() []record.Scenario {
 			Name: name, Spec: "§14 case 9", Labels: []string{record.LabelDerived},
 			Description: "The node drops the session between the final Ack and Close-Session, which is answered 0x8020001F; " + what,
 			Farm:        record.FarmSpec{Nodes: 1},
-			Client:      record.ClientSpec{CloseNotFound: knob},
+			Client:      record.ClientSpec{CloseNotFound: k4},
 			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100 * kib}},
 			Faults: sim.Schedule{{Name: "drop-before-close", Trigger: sim.Trigger{Event: sim.ClientResponse, Packet: "Fragment", Nth: 2},
 				Action: sim.Action{Kind: sim.ActDropSessions, Node: "node1"}}},
@@ -220,13 +221,13 @@ func case9() []record.Scenario {
 		}
 	}
 	return []record.Scenario{
-		mk("case9-close-not-found-restart", "restart", 2, 1, "under K4=restart ([S]) the client re-uploads the whole file in a new session and the app gets it twice."),
-		mk("case9-close-not-found-no-resend", "no-resend", 1, 0, "under K4=no-resend ([W]) the client does not resend Close-Session and the app gets it once."),
+		mk("case9-close-not-found-restart", knob.CloseRestart, 2, 1, "under K4=restart ([S]) the client re-uploads the whole file in a new session and the app gets it twice."),
+		mk("case9-close-not-found-no-resend", knob.CloseNoResend, 1, 0, "under K4=no-resend ([W]) the client does not resend Close-Session and the app gets it once."),
 	}
 }
 
 func case10() []record.Scenario {
-	mk := func(overlap string, want416 bool) record.Scenario {
+	mk := func(overlap knob.Overlap, want416 bool) record.Scenario {
 		e := record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1)}
 		ack416 := record.EventCount{Kind: sim.AckSent, Match: record.EventMatch{Status: 416}}
 		if want416 {
@@ -237,8 +238,8 @@ func case10() []record.Scenario {
 		}
 		e.EventCounts = []record.EventCount{ack416}
 		return record.Scenario{
-			Name: "case10-overlap-" + overlap, Spec: "§14 case 10", Labels: []string{record.LabelDerived},
-			Description: "A fragment is cut after part of its body reached the node; the retried fragment overlaps the stored bytes; with K1=" + overlap + " the node " +
+			Name: "case10-overlap-" + overlap.String(), Spec: "§14 case 10", Labels: []string{record.LabelDerived},
+			Description: "A fragment is cut after part of its body reached the node; the retried fragment overlaps the stored bytes; with K1=" + overlap.String() + " the node " +
 				map[bool]string{false: "writes only the new bytes", true: "answers 416 and the client jumps"}[want416] + "; the file is byte-identical.",
 			Farm:   record.FarmSpec{Nodes: 1, Overlap: overlap},
 			Jobs:   []record.JobSpec{{Name: "data.bin", Size: 300 * kib}},
@@ -246,7 +247,7 @@ func case10() []record.Scenario {
 			Expect: e,
 		}
 	}
-	return []record.Scenario{mk("lenient", false), mk("strict", true)}
+	return []record.Scenario{mk(knob.OverlapLenient, false), mk(knob.OverlapStrict, true)}
 }
 
 func case11() record.Scenario {
@@ -323,7 +324,7 @@ func case15() record.Scenario {
 	return record.Scenario{
 		Name: "case15-shared-storage", Spec: "§14 case 15", Labels: []string{record.LabelDerived},
 		Description: "Farm with shared storage and no host id: after a break the reconnect lands on another node, which finds the session on the shared disk and continues it: no restart.",
-		Farm:        record.FarmSpec{Nodes: 2, Storage: "shared"},
+		Farm:        record.FarmSpec{Nodes: 2, Storage: knob.SharedStorage},
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      sim.Schedule{cut("cut-mid-upload", "shared", 150_000)},
 		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
@@ -371,7 +372,7 @@ func toxicsMatrix() []record.Scenario {
 				Name: fmt.Sprintf("toxics/%s/%s-%s", l.class, t.typ, t.stream), Labels: []string{record.LabelToxics},
 				Description: fmt.Sprintf("Built-in toxic %s (%s) on the %s link: the upload completes intact, delivered at most twice.", t.typ, t.stream, l.class),
 				Farm:        record.FarmSpec{Nodes: 2, HostID: true},
-				App:         record.AppSpec{Mode: "idempotent"},
+				App:         record.AppSpec{Mode: knob.Idempotent},
 				Jobs:        []record.JobSpec{{Name: "data.bin", Size: 200 * kib, Txn: "auto"}},
 				Faults:      faults,
 				Expect: record.Expect{MinDeliveries: record.N(1), MaxDeliveries: record.N(2), Effects: record.N(1),
@@ -387,7 +388,7 @@ func manyClients() record.Scenario {
 		Name: "many-clients", Labels: []string{record.LabelScale},
 		Description: "50 concurrent jobs on a three-node host-id farm with an idempotent app and five random faults: every job completes, every file intact, exactly one effect each.",
 		Farm:        record.FarmSpec{Nodes: 3, HostID: true},
-		App:         record.AppSpec{Mode: "idempotent"},
+		App:         record.AppSpec{Mode: knob.Idempotent},
 		Jobs:        []record.JobSpec{{Name: "upload", Size: 96 * kib, Txn: "auto", Count: 50}},
 		Random:      &record.RandomSpec{Faults: 5},
 		Expect: record.Expect{MinDeliveries: record.N(50), Effects: record.N(50),
@@ -400,7 +401,7 @@ func randomized() record.Scenario {
 		Name: "random", Labels: []string{record.LabelRandom},
 		Description: "A fault schedule drawn from the seed (node crashes at crash points and after Acks, cut requests, lost Acks, app failures and crashes), all self-healing: jobs complete, files intact, at least one delivery and exactly one effect each.",
 		Farm:        record.FarmSpec{Nodes: 3, HostID: true},
-		App:         record.AppSpec{Mode: "idempotent"},
+		App:         record.AppSpec{Mode: knob.Idempotent},
 		Jobs:        []record.JobSpec{{Name: "a.bin", Size: 300 * kib, Txn: "auto"}, {Name: "b.bin", Size: 200 * kib, Txn: "auto"}},
 		Random:      &record.RandomSpec{Faults: 3},
 		Expect: record.Expect{MinDeliveries: record.N(2), Effects: record.N(2),

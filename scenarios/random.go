@@ -2,9 +2,9 @@ package scenarios
 
 import (
 	"fmt"
+	"github.com/bitsim/bitsim/faults"
 	"time"
 
-	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/sim"
 )
@@ -20,7 +20,7 @@ func randomSchedule(sc record.Scenario, seed sim.Seed) sim.Schedule {
 		n = 3
 	}
 	nodes := max(sc.Farm.Nodes, 1)
-	points := node.CrashPoints()
+	points := faults.Points()
 	var out sim.Schedule
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("random-%d", i+1)

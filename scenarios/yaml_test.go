@@ -2,7 +2,9 @@ package scenarios_test
 
 import (
 	"context"
+	"github.com/bitsim/bitsim/knob"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,16 +68,15 @@ func TestYAMLInteropKnobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ss[0].Farm.MissingContentLength != "accept" || ss[0].Client.RangeMissing != "near-miss" {
+	if ss[0].Farm.MissingContentLength != knob.ContentLengthAccept || ss[0].Client.RangeMissing != knob.RangeNearMiss {
 		t.Fatalf("parsed %+v", ss[0])
 	}
 	res, err := scenarios.Run(context.Background(), ss[0], sim.Seed(1), scenarios.RunOptions{})
 	if err != nil || !res.Passed {
 		t.Fatalf("%v %+v", err, res)
 	}
-	bad := ss[0]
-	bad.Farm.MissingContentLength = "maybe"
-	if _, err := scenarios.Run(context.Background(), bad, sim.Seed(1), scenarios.RunOptions{}); err == nil {
-		t.Error("missing_content_length: maybe accepted")
+	_, err = scenarios.Parse([]byte("name: x\njobs: [{name: a, size: 10000}]\nfarm: {missing_content_length: maybe}\n"))
+	if err == nil || !strings.Contains(err.Error(), "want reject|accept") {
+		t.Errorf("missing_content_length: maybe: %v", err)
 	}
 }

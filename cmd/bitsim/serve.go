@@ -6,14 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/bitsim/bitsim/app"
 	"github.com/bitsim/bitsim/farm"
-	"github.com/bitsim/bitsim/farm/balancer"
-	"github.com/bitsim/bitsim/farm/node"
+	"github.com/bitsim/bitsim/record"
+	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -36,25 +34,18 @@ type nodeInfo struct {
 	URL  string `json:"url"`
 }
 
+// serveFlags are serve's flags: the farm and app knobs (one flag per
+// record.FarmSpec/AppSpec field, see bindKnobs) and the live farm's
+// plumbing.
 type serveFlags struct {
-	nodes           int
-	notification    string
-	appMode         string
-	overlap         string
-	maxUploadSize   int64
-	sessionTimeout  time.Duration
-	dir             string
-	bind            string
-	hostID          bool
-	fallbackTimeout time.Duration
-	lb              string
-	storage         string
-	seed            uint64
-	toxiproxyAPI    string
-	port            int
-	reply           bool
-	missingCL       string
-	history         string
+	farm         record.FarmSpec
+	app          record.AppSpec
+	dir          string
+	bind         string
+	seed         uint64
+	toxiproxyAPI string
+	port         int
+	history      string
 }
 
 func newServeCmd() *cobra.Command {
@@ -82,72 +73,34 @@ on exit (bitsim judge FILE checks it).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, fl, cmd.OutOrStdout()) },
 	}
+	fl.farm.Nodes = 3 // serve's one departure from the spec defaults: a farm worth the name
 	f := cmd.Flags()
-	f.IntVar(&fl.nodes, "nodes", 3, "number of upload nodes")
-	f.StringVar(&fl.notification, "notification", "reference", "BITSServerNotificationType: none|reference|value")
-	f.StringVar(&fl.appMode, "app", "naive", "application mode: naive|idempotent")
-	f.StringVar(&fl.overlap, "overlap", "lenient", "knob K1, fragments overlapping stored data: lenient|strict")
-	f.Int64Var(&fl.maxUploadSize, "max-upload-size", 0, "BITSMaximumUploadSize in bytes (0: unlimited)")
-	f.DurationVar(&fl.sessionTimeout, "session-timeout", 14*24*time.Hour, "BITSSessionTimeout")
+	bindKnobs(f, &fl.farm, "farm")
+	bindKnobs(f, &fl.app, "app")
 	f.StringVar(&fl.dir, "dir", "", "session storage root (default: a temporary directory removed on exit)")
 	f.StringVar(&fl.bind, "bind", "127.0.0.1", "loopback address of the shared address; node k gets this address + k")
-	f.BoolVar(&fl.hostID, "host-id", false, "nodes send BITS-Host-Id with their own address")
-	f.DurationVar(&fl.fallbackTimeout, "fallback-timeout", 24*time.Hour, "BITSHostIdFallbackTimeout (with --host-id; 0: not sent)")
-	f.StringVar(&fl.lb, "lb", "round-robin", "balancer policy: round-robin|random|sticky|pin:K")
-	f.StringVar(&fl.storage, "storage", "local", "session storage: local (per node) | shared")
 	f.Uint64Var(&fl.seed, "seed", 0, "the run's seed (0: draw one; printed in the JSON line)")
 	f.StringVar(&fl.toxiproxyAPI, "toxiproxy-api", "127.0.0.1:0", "address of toxiproxy's REST API (empty: not served)")
 	f.IntVar(&fl.port, "port", 0, "port of the shared and node addresses (0: any free port)")
-	f.BoolVar(&fl.reply, "reply", false, "the application produces a reply (for upload-reply jobs)")
-	f.StringVar(&fl.missingCL, "missing-content-length", "reject", "body-less packets without Content-Length: reject (400, as IIS) | accept (taken as empty)")
 	f.StringVar(&fl.history, "history", "", "on exit, write the farm's event history (JSON) to this `FILE`")
 	return cmd
 }
 
+// config builds the farm with the scenarios' builder, then adds the
+// plumbing of a live farm.
 func (fl serveFlags) config() (farm.Config, error) {
-	var cfg farm.Config
-	nt, err := node.ParseNotifyType(fl.notification)
-	if err != nil {
-		return cfg, err
-	}
-	mode, err := app.ParseMode(fl.appMode)
-	if err != nil {
-		return cfg, err
-	}
-	ov, err := node.ParseOverlapMode(fl.overlap)
-	if err != nil {
-		return cfg, err
-	}
-	pol, err := balancer.ParsePolicy(fl.lb)
-	if err != nil {
-		return cfg, err
-	}
-	st, err := farm.ParseStorage(fl.storage)
-	if err != nil {
-		return cfg, err
-	}
-	mcl, err := node.ParseContentLengthMode(fl.missingCL)
-	if err != nil {
-		return cfg, err
-	}
-	if fl.nodes < 1 {
-		return cfg, fmt.Errorf("--nodes must be at least 1")
+	if fl.farm.Nodes < 1 {
+		return farm.Config{}, fmt.Errorf("--nodes must be at least 1")
 	}
 	seed := sim.Seed(fl.seed)
 	if seed == 0 {
 		seed = sim.NewSeed()
 	}
-	cfg = farm.Config{
-		Nodes: fl.nodes, HostID: fl.hostID, Policy: pol, Storage: st, Dir: fl.dir, Seed: seed,
-		Bind: fl.bind, Port: fl.port, APIAddr: fl.toxiproxyAPI, NoNotify: nt == node.NotifyNone,
-		App: app.Config{Mode: mode, Reply: fl.reply},
-		Node: node.Config{NotificationType: nt, Overlap: ov, MaxUploadSize: fl.maxUploadSize,
-			SessionTimeout: fl.sessionTimeout, MissingContentLength: mcl},
+	cfg, err := scenarios.FarmConfig(fl.farm, fl.app, seed)
+	if err != nil {
+		return cfg, err
 	}
-	cfg.FallbackTimeout = fl.fallbackTimeout
-	if fl.fallbackTimeout == 0 {
-		cfg.FallbackTimeout = -1 // "configured as 0": not sent
-	}
+	cfg.Dir, cfg.Bind, cfg.Port, cfg.APIAddr = fl.dir, fl.bind, fl.port, fl.toxiproxyAPI
 	return cfg, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bitsim/bitsim/knob"
 	"io"
 	"net/http"
 	"os"
@@ -129,22 +130,22 @@ func (f uploadFlags) options(file, url string) (client.Options, client.JobSpec, 
 			o.Header[k] = append(o.Header[k], strings.TrimSpace(v))
 		}
 	}
-	if o.CloseNotFound, err = client.ParseCloseNotFound(f.closeNotFound); err != nil {
+	if o.CloseNotFound, err = knob.ParseCloseNotFound(f.closeNotFound); err != nil {
 		return o, client.JobSpec{}, err
 	}
-	if o.ReplyHost, err = client.ParseReplyHost(f.replyHost); err != nil {
+	if o.ReplyHost, err = knob.ParseReplyHost(f.replyHost); err != nil {
 		return o, client.JobSpec{}, err
 	}
-	if o.MissingReply, err = client.ParseMissingReply(f.missingReply); err != nil {
+	if o.MissingReply, err = knob.ParseMissingReply(f.missingReply); err != nil {
 		return o, client.JobSpec{}, err
 	}
-	if o.Fallback, err = client.ParseFallbackRule(f.fallback); err != nil {
+	if o.Fallback, err = knob.ParseFallback(f.fallback); err != nil {
 		return o, client.JobSpec{}, err
 	}
 	if f.rangeMissing == "" {
 		f.rangeMissing = "restart"
 	}
-	if o.RangeMissing, err = client.ParseRangeMissing(f.rangeMissing); err != nil {
+	if o.RangeMissing, err = knob.ParseRangeMissing(f.rangeMissing); err != nil {
 		return o, client.JobSpec{}, err
 	}
 	spec := client.JobSpec{ID: f.jobID, Type: client.Upload, LocalFile: file, RemoteURL: url, Txn: f.txn}

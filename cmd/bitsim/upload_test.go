@@ -42,6 +42,9 @@ func noLeaks(t *testing.T) { t.Cleanup(func() { goleak.VerifyNone(t) }) }
 func startNode(t *testing.T, cfg node.Config) *node.Node {
 	t.Helper()
 	cfg.Dir = t.TempDir()
+	if cfg.NotificationURL == "" {
+		cfg.NotificationType = node.NotifyNone // no app to notify
+	}
 	return testutil.Start(t, "", func() (*node.Node, error) { return node.New(cfg) })
 }
 

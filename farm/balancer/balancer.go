@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/bitsim/bitsim/knob"
 	"hash/fnv"
 	"io"
 	"net"
@@ -17,64 +18,21 @@ import (
 	"github.com/bitsim/bitsim/wire"
 )
 
-// PolicyKind is how the Balancer chooses a node for a new connection.
-type PolicyKind int
+// PolicyKind is how the Balancer chooses a node for a new connection, and
+// Policy a policy with its node for Pin: knob's types, written
+// "round-robin", "random", "sticky" or "pin:K".
+type (
+	PolicyKind = knob.PolicyKind
+	Policy     = knob.Policy
+)
 
 // Balancer policies.
 const (
-	RoundRobin PolicyKind = iota // nodes in turn, one per connection
-	Random                       // uniform, from the run's seeded Rand
-	Sticky                       // the same client always reaches the same node (see StickyHeader)
-	Pin                          // node Policy.Node; with Failover, the next node while it is down
+	RoundRobin = knob.RoundRobin // nodes in turn, one per connection
+	Random     = knob.Random     // uniform, from the run's seeded Rand
+	Sticky     = knob.Sticky     // the same client always reaches the same node (see StickyHeader)
+	Pin        = knob.Pin        // node Policy.Node; with Failover, the next node while it is down
 )
-
-// Policy is a balancer policy: "round-robin", "random", "sticky" or "pin:K"
-// (K counts nodes from 1).
-type Policy struct {
-	Kind PolicyKind
-	Node int // 1-based node number, for Pin
-}
-
-func (p Policy) String() string {
-	switch p.Kind {
-	case Random:
-		return "random"
-	case Sticky:
-		return "sticky"
-	case Pin:
-		return "pin:" + strconv.Itoa(p.Node)
-	}
-	return "round-robin"
-}
-
-// ParsePolicy parses the String form of a Policy.
-func ParsePolicy(s string) (Policy, error) {
-	switch s {
-	case "", "round-robin", "rr":
-		return Policy{Kind: RoundRobin}, nil
-	case "random":
-		return Policy{Kind: Random}, nil
-	case "sticky":
-		return Policy{Kind: Sticky}, nil
-	}
-	if k, ok := strings.CutPrefix(s, "pin:"); ok {
-		n, err := strconv.Atoi(k)
-		if err == nil && n >= 1 {
-			return Policy{Kind: Pin, Node: n}, nil
-		}
-	}
-	return Policy{}, fmt.Errorf("balancer: invalid balancer policy %q (want round-robin, random, sticky or pin:K)", s)
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (p Policy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (p *Policy) UnmarshalText(b []byte) error {
-	v, err := ParsePolicy(string(b))
-	*p = v
-	return err
-}
 
 // StickyHeader identifies a client for the Sticky policy. BITS clients send
 // custom headers on every request (SetCustomHeaders), so a farm can pin on

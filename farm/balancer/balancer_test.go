@@ -126,24 +126,6 @@ func TestBalancerPolicies(t *testing.T) {
 	})
 }
 
-func TestParsePolicy(t *testing.T) {
-	for in, want := range map[string]Policy{"round-robin": {Kind: RoundRobin}, "": {Kind: RoundRobin}, "random": {Kind: Random},
-		"sticky": {Kind: Sticky}, "pin:3": {Kind: Pin, Node: 3}} {
-		got, err := ParsePolicy(in)
-		if err != nil || got != want {
-			t.Errorf("ParsePolicy(%q) = %v, %v", in, got, err)
-		}
-		if back, _ := ParsePolicy(got.String()); back != got {
-			t.Errorf("round trip %v", got)
-		}
-	}
-	for _, in := range []string{"pin:0", "pin:x", "fastest"} {
-		if _, err := ParsePolicy(in); err == nil {
-			t.Errorf("ParsePolicy(%q) accepted", in)
-		}
-	}
-}
-
 func TestPeekHeaderDoesNotConsume(t *testing.T) {
 	req := "BITS_POST /upload/a HTTP/1.1\r\nHost: x\r\nx-bitsim-client: job-7\r\n\r\nbody"
 	br := bufio.NewReaderSize(strings.NewReader(req), 128)

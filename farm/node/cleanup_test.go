@@ -119,7 +119,7 @@ func TestRestoreSessions(t *testing.T) {
 	x.run(step{pkt: create, status: 200}, frag(data, 0, 59, 200, 60))
 	n.Kill()
 	h := sim.NewHistory()
-	n2, err := New(Config{Dir: dir, Events: h})
+	n2, err := New(Config{Dir: dir, Events: h, NotificationType: NotifyNone})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	crand "crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/bitsim/bitsim/knob"
 	"io"
 	"log/slog"
 	"net/http"
@@ -44,7 +45,9 @@ type Config struct {
 	// MaxFragmentSize is the largest fragment body accepted; a larger one
 	// gets 413 (the client shrinks its fragments). 0 means unlimited.
 	MaxFragmentSize int64
-	// NotificationType is BITSServerNotificationType. Default NotifyNone.
+	// NotificationType is BITSServerNotificationType. Default
+	// NotifyReference, the harness's default everywhere (IIS's own default
+	// is type 0, NotifyNone: set it for a node that posts nothing).
 	NotificationType NotifyType
 	// NotificationURL is BITSServerNotificationURL, required for types 1
 	// and 2. A relative URL is resolved against the directory of the upload
@@ -102,7 +105,7 @@ type Config struct {
 	// ConflictStatus is knob K3: the status of Create-Session when the
 	// destination exists and overwrites are not allowed: 409 ([W], default)
 	// or 403 ([S]), both with 0x80070005 context 5.
-	ConflictStatus int
+	ConflictStatus knob.Conflict
 	// RequestRetention is knob K10. Default DeleteAfterAnswer.
 	RequestRetention Retention
 	// MissingContentLength is what a body-less packet without
@@ -195,11 +198,13 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxUploadSize < 0 || c.MaxFragmentSize < 0 {
 		return c, errors.New("node: negative MaxUploadSize or MaxFragmentSize")
 	}
-	if c.NotificationType < NotifyNone || c.NotificationType > NotifyValue {
-		return c, fmt.Errorf("node: invalid NotificationType %d", int(c.NotificationType))
+	for _, k := range []interface{ MarshalText() ([]byte, error) }{c.NotificationType, c.Overlap, c.Commit, c.ConflictStatus, c.RequestRetention, c.MissingContentLength} {
+		if _, err := k.MarshalText(); err != nil {
+			return c, fmt.Errorf("node: %w", err)
+		}
 	}
 	if c.NotificationType != NotifyNone && c.NotificationURL == "" {
-		return c, fmt.Errorf("node: NotificationType %s needs a NotificationURL", c.NotificationType)
+		return c, fmt.Errorf("node: NotificationType %s needs a NotificationURL (NotifyNone posts nothing)", c.NotificationType)
 	}
 	if len(c.NotificationURL) > maxReplyURL {
 		return c, errors.New("node: NotificationURL longer than 2,200 characters")
@@ -227,25 +232,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.NotificationTimeout <= 0 {
 		c.NotificationTimeout = DefaultNotificationTimeout
-	}
-	switch c.ConflictStatus {
-	case 0:
-		c.ConflictStatus = http.StatusConflict
-	case http.StatusConflict, http.StatusForbidden:
-	default:
-		return c, fmt.Errorf("node: ConflictStatus must be 409 or 403, not %d", c.ConflictStatus)
-	}
-	if c.Overlap != OverlapLenient && c.Overlap != OverlapStrict {
-		return c, fmt.Errorf("node: invalid Overlap %d", int(c.Overlap))
-	}
-	if c.Commit != CommitOnFinalFragment && c.Commit != CommitOnClose {
-		return c, fmt.Errorf("node: invalid Commit %d", int(c.Commit))
-	}
-	if c.RequestRetention != DeleteAfterAnswer && c.RequestRetention != KeepUntilClose {
-		return c, fmt.Errorf("node: invalid RequestRetention %d", int(c.RequestRetention))
-	}
-	if c.MissingContentLength != ContentLengthReject && c.MissingContentLength != ContentLengthAccept {
-		return c, fmt.Errorf("node: invalid MissingContentLength %d", int(c.MissingContentLength))
 	}
 	if c.Clock == nil {
 		c.Clock = sim.Real{}

@@ -1,74 +1,33 @@
 package node
 
 import (
+	"slices"
+
 	"fmt"
+	"github.com/bitsim/bitsim/faults"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/bitsim/bitsim/sim"
 )
 
 // CrashPoint names an instant in a node's packet processing where a fault
-// can kill it (§17). Arm one with (*Node).Arm.
-type CrashPoint int
+// can kill it (§17); the points and their names are package faults'. Arm
+// one with (*Node).Arm.
+type CrashPoint = faults.Point
 
 // Crash points, in processing order.
 const (
-	NoCrash CrashPoint = iota
-	// AfterCreate: the session is on disk, the Create-Session Ack not sent.
-	AfterCreate
-	// BeforeBody: a valid Fragment's headers were accepted, no body byte
-	// read.
-	BeforeBody
-	// AfterBody: the whole body was read, nothing written (the bytes are
-	// lost with the process).
-	AfterBody
-	// AfterWrite: the body is in the request file, the Ack not sent. On
-	// the final fragment this is before the notification.
-	AfterWrite
-	// AfterNotifySent: the notification POST was written to the app, its
-	// answer not received: the node dies while the app is processing.
-	AfterNotifySent
-	// AfterNotifyAnswer: the app answered (any status), the final Ack not
-	// sent and nothing persisted about the answer.
-	AfterNotifyAnswer
-	// CloseBeforeCommit: a Close-Session for a complete upload, before the
-	// commit step (reached whether or not a commit applies).
-	CloseBeforeCommit
-	// CloseAfterCommit: after the commit step, before the session's files
-	// are deleted and the Ack is sent.
-	CloseAfterCommit
+	NoCrash           = faults.NoPoint
+	AfterCreate       = faults.AfterCreate
+	BeforeBody        = faults.BeforeBody
+	AfterBody         = faults.AfterBody
+	AfterWrite        = faults.AfterWrite
+	AfterNotifySent   = faults.AfterNotifySent
+	AfterNotifyAnswer = faults.AfterNotifyAnswer
+	CloseBeforeCommit = faults.CloseBeforeCommit
+	CloseAfterCommit  = faults.CloseAfterCommit
 )
-
-var crashNames = []string{"", "after-create", "before-body", "after-body", "after-write",
-	"after-notify-sent", "after-notify-answer", "close-before-commit", "close-after-commit"}
-
-func (p CrashPoint) String() string {
-	if p == NoCrash {
-		return "none"
-	}
-	return enumString(crashNames, int(p), "CrashPoint")
-}
-
-// ParseCrashPoint parses the String form of a crash point ("after-write").
-func ParseCrashPoint(s string) (CrashPoint, error) {
-	for i, n := range crashNames {
-		if n != "" && strings.EqualFold(strings.TrimSpace(s), n) {
-			return CrashPoint(i), nil
-		}
-	}
-	return NoCrash, fmt.Errorf("node: invalid crash point %q (want %s)", s, strings.Join(nonEmpty(crashNames), "|"))
-}
-
-// CrashPoints returns every crash point, in processing order.
-func CrashPoints() []CrashPoint {
-	out := make([]CrashPoint, 0, len(crashNames)-1)
-	for i := AfterCreate; int(i) < len(crashNames); i++ {
-		out = append(out, i)
-	}
-	return out
-}
 
 // armTable holds the one-shot crash points armed on a node: point → how
 // many more reaches until it fires.
@@ -116,7 +75,7 @@ func (a *armTable) hit(p CrashPoint) bool {
 // Recover with New on the same configuration (after Kill, which waits
 // for the dead node's handlers to end).
 func (n *Node) Arm(p CrashPoint, nth int) {
-	if p <= NoCrash || int(p) >= len(crashNames) {
+	if !slices.Contains(faults.Points(), p) {
 		panic(fmt.Sprintf("node: Arm: invalid crash point %d", int(p)))
 	}
 	n.arms.arm(p, nth)

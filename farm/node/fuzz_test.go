@@ -46,7 +46,7 @@ func FuzzNodeHandler(f *testing.F) {
 
 	src := payload(fuzzTotal)
 	dir := f.TempDir()
-	n, err := New(Config{Dir: dir, CleanupInterval: -1, Name: "fuzz"})
+	n, err := New(Config{Dir: dir, CleanupInterval: -1, Name: "fuzz", NotificationType: NotifyNone})
 	if err != nil {
 		f.Fatal(err)
 	}

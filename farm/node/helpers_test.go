@@ -35,6 +35,9 @@ func startNode(t testing.TB, cfg Config) (*Node, *sim.History) {
 	if cfg.Name == "" {
 		cfg.Name = "node1"
 	}
+	if cfg.NotificationURL == "" {
+		cfg.NotificationType = NotifyNone // a node with no app to notify
+	}
 	return testutil.Start(t, "", func() (*Node, error) { return New(cfg) }), hist
 }
 

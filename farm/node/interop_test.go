@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"github.com/bitsim/bitsim/knob"
 	"log/slog"
 	"strings"
 	"sync"
@@ -64,7 +65,7 @@ func TestMissingContentLength(t *testing.T) {
 		)
 	})
 	for _, s := range []string{"reject", "accept"} {
-		if m, err := ParseContentLengthMode(s); err != nil || m.String() != s {
+		if m, err := knob.ParseContentLength(s); err != nil || m.String() != s {
 			t.Errorf("ParseContentLengthMode(%q) = %v, %v", s, m, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"github.com/bitsim/bitsim/faults"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -13,9 +14,6 @@ import (
 )
 
 func notifyNode(t *testing.T, a *mockApp, cfg Config) (*Node, *sim.History) {
-	if cfg.NotificationType == NotifyNone {
-		cfg.NotificationType = NotifyReference
-	}
 	if cfg.NotificationURL == "" {
 		cfg.NotificationURL = a.url()
 	}
@@ -294,33 +292,13 @@ func TestCommitKnobs(t *testing.T) {
 	})
 }
 
-func TestEnumsRoundTrip(t *testing.T) {
-	for _, v := range []NotifyType{NotifyNone, NotifyReference, NotifyValue} {
-		if p, err := ParseNotifyType(v.String()); err != nil || p != v {
-			t.Errorf("NotifyType %v", v)
-		}
-	}
-	for _, v := range []OverlapMode{OverlapLenient, OverlapStrict} {
-		if p, err := ParseOverlapMode(v.String()); err != nil || p != v {
-			t.Errorf("OverlapMode %v", v)
-		}
-	}
-	for _, v := range []CommitMode{CommitOnFinalFragment, CommitOnClose} {
-		if p, err := ParseCommitMode(v.String()); err != nil || p != v {
-			t.Errorf("CommitMode %v", v)
-		}
-	}
-	for _, v := range []Retention{DeleteAfterAnswer, KeepUntilClose} {
-		if p, err := ParseRetention(v.String()); err != nil || p != v {
-			t.Errorf("Retention %v", v)
-		}
-	}
-	for _, p := range CrashPoints() {
-		if q, err := ParseCrashPoint(p.String()); err != nil || q != p {
+func TestCrashPointsRoundTrip(t *testing.T) {
+	for _, p := range faults.Points() {
+		if q, err := faults.ParsePoint(p.String()); err != nil || q != p {
 			t.Errorf("CrashPoint %v", p)
 		}
 	}
-	if _, err := ParseNotifyType("bogus"); err == nil || !strings.HasPrefix(err.Error(), "node: ") {
+	if _, err := faults.ParsePoint("bogus"); err == nil || !strings.Contains(err.Error(), "after-notify-sent") {
 		t.Errorf("bad parse error %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"github.com/bitsim/bitsim/knob"
 	"io/fs"
 	"net"
 	"net/http"
@@ -93,7 +94,7 @@ func (n *Node) checkDestination(rel string, ours bool) error {
 	case err == nil && st.IsDir():
 		return wire.ErrBadRequest.WithMsg("%s: %v", rel, errDirectory)
 	case err == nil && !n.cfg.AllowOverwrites && !ours:
-		if n.cfg.ConflictStatus == http.StatusForbidden {
+		if n.cfg.ConflictStatus == knob.Conflict403 {
 			return wire.ErrAccessDenied.WithMsg("%s exists", rel)
 		}
 		return wire.ErrConflict.WithMsg("%s exists", rel)

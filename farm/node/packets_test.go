@@ -1,6 +1,7 @@
 package node
 
 import (
+	"github.com/bitsim/bitsim/knob"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -75,13 +76,14 @@ func TestCommonValidation(t *testing.T) {
 // TestCreateSessionDestination covers the destination rows of §4.2/§5.3:
 // directory → 400, hostile paths → 400, existing file → K3.
 func TestCreateSessionDestination(t *testing.T) {
-	for _, k3 := range []int{409, 403} {
+	for _, c := range []knob.Conflict{knob.Conflict409, knob.Conflict403} {
+		k3 := c.Status()
 		t.Run(http.StatusText(k3), func(t *testing.T) {
 			dir := t.TempDir()
 			os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
 			os.WriteFile(filepath.Join(dir, "exists.bin"), []byte("old"), 0o644)
 			os.WriteFile(filepath.Join(dir, "afile"), []byte("x"), 0o644)
-			n, _ := startNode(t, Config{Dir: dir, ConflictStatus: k3})
+			n, _ := startNode(t, Config{Dir: dir, ConflictStatus: c})
 			x := newExchange(t, n)
 			conflict := map[string]string{wire.HdrErrorCode: "0x80070005", wire.HdrErrorContext: "0x5", wire.HdrSessionID: ""}
 			x.run(

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"github.com/bitsim/bitsim/faults"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -124,7 +125,7 @@ func (u *uploader) upload(data []byte, fragSize int64) {
 // says (a crash after the notification was sent), never a corrupt one.
 func TestRestartAtEveryCrashPoint(t *testing.T) {
 	data := payload(40_000)
-	for _, p := range CrashPoints() {
+	for _, p := range faults.Points() {
 		for _, commit := range []CommitMode{CommitOnFinalFragment, CommitOnClose} {
 			t.Run(p.String()+"/"+commit.String(), func(t *testing.T) {
 				a := newMockApp(t)
