@@ -3,13 +3,13 @@ package scenarios_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/bitsim/bitsim/knob"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bitsim/bitsim/farm"
-	"github.com/bitsim/bitsim/farm/balancer"
 	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
@@ -66,7 +66,7 @@ func TestDeclarativeExpectationsCatchBrokenMechanisms(t *testing.T) {
 			"a strict node answers 416", nil},
 		{"case12-413-shrink", func(c *farm.Config) { c.Node.MaxFragmentSize = 0 }, "the node answers 413",
 			"without a fragment limit nothing is too large", nil},
-		{"case15-shared-storage", func(c *farm.Config) { c.Policy = mustPolicy(t, "pin:1") }, "node2 continues the session",
+		{"case15-shared-storage", func(c *farm.Config) { c.Policy = knob.Policy{Kind: knob.Pin, Node: 1} }, "node2 continues the session",
 			"a balancer pinned to node1 never lets node2 continue", nil},
 		{"case11-lost-tail-rewind", nil, "the client rewinds", "a tail loss of one byte leaves nothing to rewind",
 			func(s *record.Scenario) { s.Faults[0].Action.Bytes = 1 }},
@@ -88,13 +88,4 @@ func TestDeclarativeExpectationsCatchBrokenMechanisms(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustPolicy(t *testing.T, s string) balancer.Policy {
-	t.Helper()
-	p, err := balancer.ParsePolicy(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
