@@ -94,7 +94,7 @@ type Checker interface {
 
 // All returns every checker, in report order.
 func All() []Checker {
-	return []Checker{Integrity{}, AtLeastOnce{}, Duplicates{}, ResumeRestart{}, ExactlyOnceEffect{}, FaultsFired{}, NoOrphans{}}
+	return []Checker{Integrity{}, AtLeastOnce{}, Duplicates{}, ResumeRestart{}, ExactlyOnceEffect{}, FaultsFired{}, NoOrphans{}, HostIDHonoured{}}
 }
 
 // ByName returns the checker with that name.
