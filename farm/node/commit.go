@@ -21,6 +21,9 @@ import (
 // overwrite rule (K3) is re-checked, since the destination may have
 // appeared after Create-Session.
 func (n *Node) commit(s *session) error {
+	if err := n.live(); err != nil {
+		return err
+	}
 	if err := n.checkDestination(s.rec.Path, s.rec.CommitStarted); err != nil {
 		return err
 	}

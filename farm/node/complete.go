@@ -72,6 +72,9 @@ func (n *Node) complete(r *http.Request, s *session) (wire.Ack, error) {
 		if err := n.saveRecord(s); err != nil {
 			return wire.Ack{}, err
 		}
+		if err := n.live(); err != nil {
+			return wire.Ack{}, err
+		}
 		if err := os.Remove(n.lay.requestFile(s.id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return wire.Ack{}, err
 		}

@@ -88,6 +88,9 @@ func (n *Node) Disarm() { n.arms.disarm() }
 // When it fires, the node is already dead on return; the caller aborts
 // (usually through crashHere) without writing anything further.
 func (n *Node) reached(p CrashPoint, session string) bool {
+	if n.Dead() {
+		return true // killed from another trigger: it is as if p fired
+	}
 	fire := n.arms.hit(p)
 	if fire || n.cfg.TraceCrashPoints {
 		d := "reached"
@@ -109,6 +112,7 @@ func (n *Node) reached(p CrashPoint, session string) bool {
 // crashHere is reached for handler goroutines: if p fires, the handler
 // aborts its connection without an Ack.
 func (n *Node) crashHere(p CrashPoint, session string) {
+	n.abortIfDead() // killed meanwhile, from any other trigger
 	if n.reached(p, session) {
 		panic(http.ErrAbortHandler)
 	}

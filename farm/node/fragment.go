@@ -129,6 +129,9 @@ func (n *Node) checkFragment(r *http.Request) (wire.Range, error) {
 // R, the file's length) and returns how many were written. On any error the
 // file is cut back to off+written, so the file length stays exactly R.
 func (n *Node) writeAt(s *session, body io.Reader, off, count int64) (int64, error) {
+	if err := n.live(); err != nil {
+		return 0, err
+	}
 	f, err := os.OpenFile(n.lay.requestFile(s.id), os.O_WRONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return 0, err
@@ -136,7 +139,7 @@ func (n *Node) writeAt(s *session, body io.Reader, off, count int64) (int64, err
 	defer f.Close()
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
-	src := &touchReader{r: io.LimitReader(body, count), clock: n.clock}
+	src := &touchReader{r: io.LimitReader(body, count), clock: n.clock, live: n.live}
 	m, err := io.CopyBuffer(io.NewOffsetWriter(f, off), src, *bp)
 	if err == nil && m < count {
 		err = io.ErrUnexpectedEOF
@@ -156,6 +159,7 @@ func (n *Node) writeAt(s *session, body io.Reader, off, count int64) (int64, err
 // shortBody answers a Fragment whose body ended early or could not be
 // stored. Usually the connection is already gone and the Ack goes nowhere.
 func (n *Node) shortBody(r *http.Request, s *session, got int64, rg wire.Range, err error) (wire.Ack, error) {
+	n.abortIfDead()
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || !isWriteErr(err) {
 		why := fmt.Sprintf("body ended after %d of %d bytes: %v", got, rg.Len(), err)
 		noteReason(r, "%s", why)
@@ -179,11 +183,18 @@ func isWriteErr(err error) bool {
 type touchReader struct {
 	r     io.Reader
 	clock sim.Clock
+	live  func() error // stops the copy once the node is dead
 	err   error
 }
 
 func (t *touchReader) Read(p []byte) (int, error) {
 	sim.Touch(t.clock)
+	if t.live != nil {
+		if err := t.live(); err != nil {
+			t.err = err
+			return 0, err
+		}
+	}
 	m, err := t.r.Read(p)
 	if err != nil && err != io.EOF {
 		t.err = err

@@ -312,6 +312,28 @@ func (n *Node) Alive() bool {
 	return !n.dead && !n.closed
 }
 
+// ErrDead is returned by a dead node's writes: a node killed from any
+// trigger (crash point, event, time, bytes) writes nothing more to disk and
+// answers nothing more, whatever its handlers were doing.
+var ErrDead = errors.New("node: dead")
+
+// live returns ErrDead once the node is dead: every disk write and every
+// answer of a handler passes through it.
+func (n *Node) live() error {
+	if n.Dead() {
+		return ErrDead
+	}
+	return nil
+}
+
+// abortIfDead aborts a handler of a dead node (no answer, connection
+// dropped).
+func (n *Node) abortIfDead() {
+	if n.Dead() {
+		panic(http.ErrAbortHandler)
+	}
+}
+
 // Dead reports whether the node was killed or crashed (a closed node is
 // not dead).
 func (n *Node) Dead() bool {

@@ -44,6 +44,9 @@ type notifyOutcome struct {
 // AfterNotifyAnswer (answer read, nothing acted on) are reached here.
 func (n *Node) notifyApp(s *session) (notifyOutcome, error) {
 	var out notifyOutcome
+	if err := n.live(); err != nil {
+		return out, err
+	}
 	target, err := resolveNotifyURL(n.cfg.NotificationURL, s.rec.URL)
 	if err != nil {
 		return out, errAppUnreachable.WithMsg("notification URL: %v", err)

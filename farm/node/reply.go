@@ -18,6 +18,7 @@ import (
 // exists from the final Ack until Close-Session, Cancel-Session or expiry;
 // anything else is an empty 404.
 func (n *Node) serveReply(w http.ResponseWriter, r *http.Request) {
+	n.abortIfDead()
 	id, ok := n.replySession(r.URL.Path)
 	var f *os.File
 	if ok {
@@ -35,6 +36,7 @@ func (n *Node) serveReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
+	n.abortIfDead()
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	http.ServeContent(sw, r, "", time.Time{}, f)

@@ -84,6 +84,7 @@ func (n *Node) servePacket(w http.ResponseWriter, r *http.Request) {
 
 	note := &reqNote{}
 	ack, err := n.dispatch(w, r.WithContext(context.WithValue(r.Context(), reqNoteKey{}, note)), p)
+	n.abortIfDead() // killed meanwhile: no Ack, no rejection, nothing
 	if err != nil {
 		var we *wire.Error
 		if !errors.As(err, &we) {

@@ -74,6 +74,9 @@ func writeAtomic(path string, data []byte, sync bool) error {
 
 // saveRecord persists s.rec (caller holds s.mu).
 func (n *Node) saveRecord(s *session) error {
+	if err := n.live(); err != nil {
+		return err
+	}
 	b, err := json.Marshal(&s.rec)
 	if err != nil {
 		return err

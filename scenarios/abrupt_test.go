@@ -1,0 +1,130 @@
+package scenarios_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bitsim/bitsim/check"
+	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/record"
+	"github.com/bitsim/bitsim/scenarios"
+	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/sim/bubble"
+)
+
+// dirState is every file under dir with the hash of its content.
+func dirState(dir string) string {
+	var lines []string
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		lines = append(lines, fmt.Sprintf("%s %x", rel, sha256.Sum256(b)))
+		return nil
+	})
+	sort.Strings(lines)
+	return fmt.Sprint(lines)
+}
+
+// TestAbruptKillAtEveryEventKind: a node killed from an event trigger,
+// whatever the event, writes nothing more to disk and answers nothing
+// more, exactly like a crash-point kill: the node's directory when the
+// trigger fired equals its directory when the job ended, and after its
+// node.crashed the node records no Ack and no other work.
+func TestAbruptKillAtEveryEventKind(t *testing.T) {
+	defer bubble.Use(t)()
+	kinds := []sim.Kind{sim.PacketReceived, sim.SessionCreated, sim.CrashPoint, sim.SessionCompleted, sim.NotifySent,
+		sim.NotifyAnswered, sim.AckSent, sim.SessionClosed}
+	for _, kind := range kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			nth := 1
+			if kind == sim.PacketReceived || kind == sim.AckSent || kind == sim.CrashPoint {
+				nth = 3 // in the middle of the upload
+			}
+			sc := record.Scenario{
+				Name: "abrupt-" + string(kind), Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: "naive"},
+				Jobs: []record.JobSpec{{Name: "a.bin", Size: 200 << 10}},
+				Faults: sim.Schedule{{Name: "kill", Trigger: sim.Trigger{Event: kind, Node: "node1", Nth: nth},
+					Action: sim.Action{Kind: sim.ActKill, Node: "node1"}}},
+				Expect: record.Expect{Verdicts: nil},
+			}
+			var mu sync.Mutex
+			var dir, atKill, atEnd string
+			seen := 0
+			snap := sim.SinkFunc(func(e sim.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case atKill == "" && e.Kind == kind && e.Node == "node1":
+					if seen++; seen == nth {
+						atKill = dirState(dir)
+					}
+				case e.Kind == sim.JobDone:
+					atEnd = dirState(dir)
+				}
+			})
+			res, err := scenarios.Run(context.Background(), sc, sim.Seed(7), scenarios.RunOptions{Mutate: func(c *farm.Config) {
+				dir = filepath.Join(c.Dir, "node1")
+				c.Events = sim.Tee(snap, c.Events)
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Tier != record.TierExact {
+				t.Fatalf("tier %s", res.Tier)
+			}
+			if res.Fired["kill"] != 1 {
+				t.Fatalf("the kill did not fire: %v", res.Fired)
+			}
+			if atKill == "" || atKill != atEnd {
+				t.Errorf("the dead node wrote to disk:\n at the trigger: %s\n at the end:     %s", atKill, atEnd)
+			}
+			dead := false
+			for _, e := range res.Events {
+				if e.Source != "node1" {
+					continue
+				}
+				if e.Kind == sim.NodeCrashed {
+					dead = true
+					continue
+				}
+				if dead && e.Kind != sim.NotifyAnswered { // an orphaned notification may still be answered
+					t.Errorf("node1 recorded %s after its death", e)
+				}
+			}
+		})
+	}
+}
+
+// TestKillOnNotifyAnsweredIsACrash: a kill fired by the notify.answered
+// event gives the two deliveries of a kill at crash point
+// after-notify-answer (the restarted node re-forwards, §14 case 5).
+func TestKillOnNotifyAnsweredIsACrash(t *testing.T) {
+	defer bubble.Use(t)()
+	for _, trig := range []sim.Trigger{{Point: "after-notify-answer", Node: "node1"}, {Event: sim.NotifyAnswered, Node: "node1"}} {
+		sc := record.Scenario{
+			Name: "kill-" + trig.String(), Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: "naive"},
+			Jobs: []record.JobSpec{{Name: "a.bin", Size: 100 << 10}},
+			Faults: sim.Schedule{{Name: "kill", Trigger: trig,
+				Action: sim.Action{Kind: sim.ActKill, Node: "node1", RestartAfter: 10 * time.Minute}}},
+			Expect: record.Expect{Deliveries: record.N(2), Effects: record.N(2), Verdicts: map[string]check.Status{"duplicates": check.Fail, "exactly-once-effect": check.Fail}},
+		}
+		res, err := scenarios.Run(context.Background(), sc, sim.Seed(7), scenarios.RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Deliveries != 2 {
+			t.Errorf("%s: %d deliveries, want 2 (failures %q)", trig, res.Deliveries, res.Failures)
+		}
+	}
+}
