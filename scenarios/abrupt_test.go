@@ -14,6 +14,7 @@ import (
 
 	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/knob"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
@@ -52,7 +53,7 @@ func TestAbruptKillAtEveryEventKind(t *testing.T) {
 				nth = 3 // in the middle of the upload
 			}
 			sc := record.Scenario{
-				Name: "abrupt-" + string(kind), Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: "naive"},
+				Name: "abrupt-" + string(kind), Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
 				Jobs: []record.JobSpec{{Name: "a.bin", Size: 200 << 10}},
 				Faults: sim.Schedule{{Name: "kill", Trigger: sim.Trigger{Event: kind, Node: "node1", Nth: nth},
 					Action: sim.Action{Kind: sim.ActKill, Node: "node1"}}},
@@ -113,7 +114,7 @@ func TestKillOnNotifyAnsweredIsACrash(t *testing.T) {
 	defer bubble.Use(t)()
 	for _, trig := range []sim.Trigger{{Point: "after-notify-answer", Node: "node1"}, {Event: sim.NotifyAnswered, Node: "node1"}} {
 		sc := record.Scenario{
-			Name: "kill-" + trig.String(), Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: "naive"},
+			Name: "kill-" + trig.String(), Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
 			Jobs: []record.JobSpec{{Name: "a.bin", Size: 100 << 10}},
 			Faults: sim.Schedule{{Name: "kill", Trigger: trig,
 				Action: sim.Action{Kind: sim.ActKill, Node: "node1", RestartAfter: 10 * time.Minute}}},
