@@ -153,7 +153,7 @@ func TestCase4DuplicateAfterFallback(t *testing.T) {
 }
 
 // Each fault action, driven through the schedule API, fires and has its
-// effect.
+// effect. Long on purpose: one short subtest per action, side by side.
 func TestFaultActions(t *testing.T) {
 	t.Run("link-down by event, link-up by event", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1})

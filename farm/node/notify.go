@@ -76,50 +76,14 @@ func (n *Node) notifyApp(s *session) (notifyOutcome, error) {
 	defer stopCut()
 	ctx, cancel := n.clock.WithTimeout(base, n.cfg.NotificationTimeout)
 	crashSig := make(chan struct{})
-	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
-		if info.Err != nil {
-			return
-		}
-		n.emit(sim.Event{Kind: sim.NotifySent, Session: s.id, URL: target, Bytes: bodyLen(n.cfg.NotificationType, s.rec.Total),
-			Notification: n.cfg.NotificationType.String(), Detail: n.cfg.NotificationType.String()})
-		detached.Store(true)
-		if n.reached(AfterNotifySent, s.id) {
-			crashed.Store(true)
-			close(crashSig)
-			return
-		}
-		detached.Store(false)
-	}}
+	trace := n.sentTrace(s, target, &detached, &crashed, crashSig)
 	req, body, err := n.notifyRequest(httptrace.WithClientTrace(ctx, trace), s, target, reply)
 	if err != nil {
 		cancel()
 		return out, err
 	}
-	type result struct {
-		resp *http.Response
-		err  error
-	}
-	done := make(chan result, 1)
-	n.orphans.Add(1)
-	go func() {
-		defer n.orphans.Done()
-		if body != nil {
-			defer body.Close()
-		}
-		resp, err := n.notify.Do(req)
-		if crashed.Load() { // the handler is gone: drop the answer
-			if resp != nil {
-				_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, n.cfg.MaxReplySize))
-				resp.Body.Close()
-			}
-			cancel()
-			cutBase()
-			n.emit(sim.Event{Kind: sim.NotifyAnswered, Session: s.id, URL: target, Status: statusOf(resp), Reason: sim.ReasonOrphaned, Detail: "orphaned: the node had died"})
-			return
-		}
-		done <- result{resp, err}
-	}()
-	var res result
+	done := n.sendNotify(s, target, req, body, &crashed, func() { cancel(); cutBase() })
+	var res notifyResult
 	select {
 	case res = <-done:
 		defer cancel()
@@ -134,8 +98,70 @@ func (n *Node) notifyApp(s *session) (notifyOutcome, error) {
 		panic(http.ErrAbortHandler)
 	}
 	if err != nil {
-		return out, n.notifyFailed(ctx, s, target, err)
+		return notifyOutcome{}, n.notifyFailed(ctx, s, target, err)
 	}
+	return n.readAnswer(ctx, s, target, resp)
+}
+
+// notifyResult is the app's answer to a notification, or the failure.
+type notifyResult struct {
+	resp *http.Response
+	err  error
+}
+
+// sendNotify sends req (closing body) in a goroutine that outlives the
+// handler if the node dies at AfterNotifySent (crashed set): that orphan
+// drains and drops the answer, records it as orphaned and calls release.
+// Otherwise the answer goes to the returned channel.
+func (n *Node) sendNotify(s *session, target string, req *http.Request, body io.ReadCloser, crashed *atomic.Bool, release func()) <-chan notifyResult {
+	done := make(chan notifyResult, 1)
+	n.orphans.Add(1)
+	go func() {
+		defer n.orphans.Done()
+		if body != nil {
+			defer body.Close()
+		}
+		resp, err := n.notify.Do(req)
+		if crashed.Load() { // the handler is gone: drop the answer
+			if resp != nil {
+				_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, n.cfg.MaxReplySize))
+				resp.Body.Close()
+			}
+			release()
+			n.emit(sim.Event{Kind: sim.NotifyAnswered, Session: s.id, URL: target, Status: statusOf(resp), Reason: sim.ReasonOrphaned, Detail: "orphaned: the node had died"})
+			return
+		}
+		done <- notifyResult{resp, err}
+	}()
+	return done
+}
+
+// sentTrace records the NotifySent event once the notification is written
+// and reaches crash point AfterNotifySent there. The exchange is detached
+// while the crash point is consulted; if the node dies at it, crashed is
+// set and crashSig closed, and the exchange stays the orphan's.
+func (n *Node) sentTrace(s *session, target string, detached, crashed *atomic.Bool, crashSig chan struct{}) *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err != nil {
+			return
+		}
+		n.emit(sim.Event{Kind: sim.NotifySent, Session: s.id, URL: target, Bytes: bodyLen(n.cfg.NotificationType, s.rec.Total),
+			Notification: n.cfg.NotificationType.String(), Detail: n.cfg.NotificationType.String()})
+		detached.Store(true)
+		if n.reached(AfterNotifySent, s.id) {
+			crashed.Store(true)
+			close(crashSig)
+			return
+		}
+		detached.Store(false)
+	}}
+}
+
+// readAnswer reads the app's answer (closing its body), records it, reaches
+// crash point AfterNotifyAnswer and turns it into the outcome or the error
+// Ack of notifyApp.
+func (n *Node) readAnswer(ctx context.Context, s *session, target string, resp *http.Response) (notifyOutcome, error) {
+	var out notifyOutcome
 	data, err := io.ReadAll(io.LimitReader(resp.Body, n.cfg.MaxReplySize+1))
 	resp.Body.Close()
 	if err != nil {

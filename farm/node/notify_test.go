@@ -24,7 +24,8 @@ func appErr(status int, code string) map[string]string {
 	return map[string]string{wire.HdrErrorCode: code, wire.HdrErrorContext: "0x7", wire.HdrReceivedContentRange: ""}
 }
 
-// TestNotifyOutcomes covers §10.4 row by row, and §7.3 steps 2-4.
+// TestNotifyOutcomes covers §10.4 row by row, and §7.3 steps 2-4. It is
+// long because it is the table: one unrolled exchange per row of §10.4.
 func TestNotifyOutcomes(t *testing.T) {
 	data := payload(500)
 	final := func(status int) step { return frag(data, 250, 499, status, 500) }
