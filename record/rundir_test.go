@@ -2,6 +2,7 @@ package record
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -60,5 +61,17 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	back.Recheck()
 	if diff := cmp.Diff(r.Failures, back.Failures); diff != "" || back.Passed != r.Passed {
 		t.Errorf("re-check differs (passed %v → %v) (-saved +loaded):\n%s", r.Passed, back.Passed, diff)
+	}
+}
+
+// TestLoadRunRejectsNewerVersion: a run directory from a newer bitsim is
+// refused with a clear error rather than misread.
+func TestLoadRunRejectsNewerVersion(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteIndex(dir, &RunIndex{Version: IndexVersion + 1, Tool: "bitsim"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadRun(dir); err == nil || !strings.Contains(err.Error(), "newer bitsim") {
+		t.Errorf("LoadRun = %v, want a newer-version error", err)
 	}
 }
