@@ -2,7 +2,6 @@ package knob
 
 import (
 	"encoding/json"
-	"net/http"
 
 	"github.com/bitsim/bitsim/internal/enum"
 )
@@ -95,12 +94,14 @@ func (c *Conflict) UnmarshalText(b []byte) error { return conflictNames.Unmarsha
 // ParseConflict parses "409" or "403".
 func ParseConflict(s string) (Conflict, error) { return conflictNames.Parse(s) }
 
-// Status returns the HTTP status, 409 or 403.
+// Status returns the HTTP status, 409 or 403. (Literals, not net/http's
+// constants: knob is read by record and reports, which need not link
+// net/http.)
 func (c Conflict) Status() int {
 	if c == Conflict403 {
-		return http.StatusForbidden
+		return 403 // http.StatusForbidden
 	}
-	return http.StatusConflict
+	return 409 // http.StatusConflict
 }
 
 // MarshalJSON writes the status as a JSON number.

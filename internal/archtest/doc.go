@@ -8,7 +8,9 @@
 //   - client does not depend on app (they share only txn);
 //   - wire, sim, txn and ledger depend on no bitsim package;
 //   - check depends on neither the farm, the client nor the app;
-//   - reports depends on neither toxiproxy nor the farm packages;
+//   - reports and record (saved runs) depend, of bitsim, only on record,
+//     check, ledger, knob (with internal/enum) and sim: no toxiproxy, farm,
+//     app, client or scenarios;
 //   - no non-test package imports internal/testutil or goleak.
 //
 // The rules are data (rules.go) checked against a graph, so a rule is

@@ -88,9 +88,13 @@ var Rules = []Rule{
 		Forbidden: anyUnder("farm", "client", "app"),
 	},
 	{
-		Name:      "reports depends on neither toxiproxy nor the farm packages",
-		Applies:   is("reports"),
-		Forbidden: func(d string) bool { return toxiproxy(d) || under(d, "farm") },
+		// Rebuilding a report from a saved run links no farm, proxy, app,
+		// client or runner (issue 9).
+		Name:    "reports and record depend, of bitsim, only on record, check, ledger, knob and sim",
+		Applies: is("reports", "record"),
+		Forbidden: func(d string) bool {
+			return toxiproxy(d) || ours(d) && !anyUnder("record", "check", "ledger", "knob", "internal/enum", "sim")(d)
+		},
 	},
 	{
 		Name:    "only test code imports internal/testutil and goleak",
