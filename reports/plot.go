@@ -124,47 +124,68 @@ func plotSVG(b *strings.Builder, ss []*series, title string) {
 	b.WriteString(`</svg>`)
 }
 
-func plotView(b *strings.Builder, ss []*series, byOrder bool, w, h float64) {
-	const (
-		left, right, top   = 78.0, 44.0, 16.0
-		bottomM            = 46.0
-		maxErrMarksPerLine = 60
-	)
-	plotW, plotH := w-left-right, h-top-bottomM
-	var span time.Duration
-	var maxY int64 = 1
-	minOrd, maxOrd := -1, 1
+// plotFrame maps data to the drawing area of one view.
+type plotFrame struct {
+	left, top, plotW, plotH float64
+	byOrder                 bool
+	span                    time.Duration
+	maxY                    int64
+	minOrd, maxOrd          int
+}
+
+func (f *plotFrame) x(p point) float64 {
+	if f.byOrder {
+		return f.left + f.plotW*float64(p.ord-f.minOrd)/float64(f.maxOrd-f.minOrd)
+	}
+	return f.left + f.plotW*float64(p.at)/float64(f.span)
+}
+
+func (f *plotFrame) y(v int64) float64 { return f.top + f.plotH - f.plotH*float64(v)/float64(f.maxY) }
+
+// newPlotFrame sizes a view to hold every point and mark of ss.
+func newPlotFrame(ss []*series, byOrder bool, w, h float64) *plotFrame {
+	const left, right, top, bottom = 78.0, 44.0, 16.0, 46.0
+	f := &plotFrame{left: left, top: top, plotW: w - left - right, plotH: h - top - bottom, byOrder: byOrder, maxY: 1, minOrd: -1, maxOrd: 1}
 	for _, s := range ss {
-		maxY = max(maxY, s.total)
+		f.maxY = max(f.maxY, s.total)
 		for _, p := range s.pts {
-			span, maxY, maxOrd = max(span, p.at), max(maxY, p.bytes), max(maxOrd, p.ord)
-			if minOrd < 0 || p.ord < minOrd {
-				minOrd = p.ord
+			f.span, f.maxY, f.maxOrd = max(f.span, p.at), max(f.maxY, p.bytes), max(f.maxOrd, p.ord)
+			if f.minOrd < 0 || p.ord < f.minOrd {
+				f.minOrd = p.ord
 			}
 		}
 		for _, m := range s.marks {
-			span, maxOrd = max(span, m.at), max(maxOrd, m.ord)
+			f.span, f.maxOrd = max(f.span, m.at), max(f.maxOrd, m.ord)
 		}
 	}
-	minOrd = max(minOrd, 0)
-	if maxOrd <= minOrd {
-		maxOrd = minOrd + 1
+	f.minOrd = max(f.minOrd, 0)
+	if f.maxOrd <= f.minOrd {
+		f.maxOrd = f.minOrd + 1
 	}
-	xOf := func(p point) float64 {
-		if byOrder {
-			return left + plotW*float64(p.ord-minOrd)/float64(maxOrd-minOrd)
-		}
-		return left + plotW*float64(p.at)/float64(span)
-	}
-	yOf := func(v int64) float64 { return top + plotH - plotH*float64(v)/float64(maxY) }
+	return f
+}
+
+func plotView(b *strings.Builder, ss []*series, byOrder bool, w, h float64) {
+	f := newPlotFrame(ss, byOrder, w, h)
 	mode := "mode-time"
 	if byOrder {
 		mode = "mode-order"
 	}
 	fmt.Fprintf(b, `<g class="%s">`, mode)
+	f.axes(b, h)
+	thin := len(ss) > 10
+	for i, s := range ss {
+		f.line(b, s, palette[i%len(palette)], thin)
+	}
+	b.WriteString(`</g>`)
+}
+
+// axes draws the grid, ticks, axis titles and frame.
+func (f *plotFrame) axes(b *strings.Builder, h float64) {
+	left, top, plotW, plotH := f.left, f.top, f.plotW, f.plotH
 	for i := 0; i <= 4; i++ {
-		v := maxY * int64(i) / 4
-		yy := yOf(v)
+		v := f.maxY * int64(i) / 4
+		yy := f.y(v)
 		fmt.Fprintf(b, `<line class="grid" x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f"/><text class="ax" x="%.0f" y="%.1f" text-anchor="end">%s</text>`,
 			left, yy, left+plotW, yy, left-6, yy+4, esc(byteSize(v)))
 	}
@@ -173,14 +194,14 @@ func plotView(b *strings.Builder, ss []*series, byOrder bool, w, h float64) {
 		lbl string
 	}
 	var ticks []tick
-	if byOrder {
+	if f.byOrder {
 		for i := 0; i <= 5; i++ {
-			ticks = append(ticks, tick{left + plotW*float64(i)/5, fmt.Sprintf("#%d", minOrd+1+(maxOrd-minOrd)*i/5)})
+			ticks = append(ticks, tick{left + plotW*float64(i)/5, fmt.Sprintf("#%d", f.minOrd+1+(f.maxOrd-f.minOrd)*i/5)})
 		}
 	} else {
-		step := niceStep(span)
-		for t := time.Duration(0); t <= span; t += step {
-			ticks = append(ticks, tick{left + plotW*float64(t)/float64(span), offset(t)})
+		step := niceStep(f.span)
+		for t := time.Duration(0); t <= f.span; t += step {
+			ticks = append(ticks, tick{left + plotW*float64(t)/float64(f.span), offset(t)})
 		}
 	}
 	for _, t := range ticks {
@@ -188,53 +209,53 @@ func plotView(b *strings.Builder, ss []*series, byOrder bool, w, h float64) {
 			t.x, top+plotH, t.x, top+plotH+4, t.x, top+plotH+16, esc(t.lbl))
 	}
 	xlabel := "protocol time"
-	if byOrder {
+	if f.byOrder {
 		xlabel = "history order (event number)"
 	}
 	fmt.Fprintf(b, `<text class="axt" x="%.0f" y="%.0f" text-anchor="middle">%s</text>`, left+plotW/2, h-8, esc(xlabel))
 	fmt.Fprintf(b, `<text class="axt" transform="translate(14 %.0f) rotate(-90)" text-anchor="middle">bytes acknowledged</text>`, top+plotH/2)
 	fmt.Fprintf(b, `<rect class="frame" x="%.0f" y="%.0f" width="%.0f" height="%.0f"/>`, left, top, plotW, plotH)
-	// Lines: steps (the acknowledged offset holds until the next Ack).
-	thin := len(ss) > 10
-	for i, s := range ss {
-		col := palette[i%len(palette)]
-		var d strings.Builder
-		for k, p := range s.pts {
-			if k == 0 {
-				fmt.Fprintf(&d, "M%.1f %.1f", xOf(p), yOf(p.bytes))
-				continue
-			}
-			fmt.Fprintf(&d, "H%.1fV%.1f", xOf(p), yOf(p.bytes))
+}
+
+// line draws one job's steps (the acknowledged offset holds until the
+// next Ack) and its marks; retry storms are thinned out evenly.
+func (f *plotFrame) line(b *strings.Builder, s *series, col string, thin bool) {
+	const maxErrMarksPerLine = 60
+	var d strings.Builder
+	for k, p := range s.pts {
+		if k == 0 {
+			fmt.Fprintf(&d, "M%.1f %.1f", f.x(p), f.y(p.bytes))
+			continue
 		}
-		cls := "ser"
-		if thin {
-			cls = "ser thin"
-		}
-		fmt.Fprintf(b, `<path class="%s" stroke="%s" d="%s"><title>%s</title></path>`, cls, col, d.String(), esc(s.job))
-		nerr := 0
-		for _, m := range s.marks {
-			if m.kind == "err" {
-				nerr++
-			}
-		}
-		stride := max(1, (nerr+maxErrMarksPerLine-1)/maxErrMarksPerLine) // thin out retry storms evenly
-		errs := 0
-		for _, m := range s.marks {
-			x, y := xOf(m.point), yOf(m.bytes)
-			switch m.kind {
-			case "restart":
-				fmt.Fprintf(b, `<circle class="mk restart" cx="%.1f" cy="%.1f" r="5"><title>%s: %s</title></circle>`, x, y, esc(s.job), esc(m.what))
-			case "resync":
-				fmt.Fprintf(b, `<path class="mk resync" d="M%.1f %.1fl5 9h-10z"><title>%s: %s</title></path>`, x, y-6, esc(s.job), esc(m.what))
-			default:
-				if errs++; (errs-1)%stride != 0 {
-					continue
-				}
-				fmt.Fprintf(b, `<path class="mk err" d="M%.1f %.1fl6 6m0 -6l-6 6"><title>%s: %s</title></path>`, x-3, y-3, esc(s.job), esc(m.what))
-			}
+		fmt.Fprintf(&d, "H%.1fV%.1f", f.x(p), f.y(p.bytes))
+	}
+	cls := "ser"
+	if thin {
+		cls = "ser thin"
+	}
+	fmt.Fprintf(b, `<path class="%s" stroke="%s" d="%s"><title>%s</title></path>`, cls, col, d.String(), esc(s.job))
+	nerr := 0
+	for _, m := range s.marks {
+		if m.kind == "err" {
+			nerr++
 		}
 	}
-	b.WriteString(`</g>`)
+	stride := max(1, (nerr+maxErrMarksPerLine-1)/maxErrMarksPerLine)
+	errs := 0
+	for _, m := range s.marks {
+		x, y := f.x(m.point), f.y(m.bytes)
+		switch m.kind {
+		case "restart":
+			fmt.Fprintf(b, `<circle class="mk restart" cx="%.1f" cy="%.1f" r="5"><title>%s: %s</title></circle>`, x, y, esc(s.job), esc(m.what))
+		case "resync":
+			fmt.Fprintf(b, `<path class="mk resync" d="M%.1f %.1fl5 9h-10z"><title>%s: %s</title></path>`, x, y-6, esc(s.job), esc(m.what))
+		default:
+			if errs++; (errs-1)%stride != 0 {
+				continue
+			}
+			fmt.Fprintf(b, `<path class="mk err" d="M%.1f %.1fl6 6m0 -6l-6 6"><title>%s: %s</title></path>`, x-3, y-3, esc(s.job), esc(m.what))
+		}
+	}
 }
 
 // niceStep picks a round tick step giving at most 6 ticks over span.

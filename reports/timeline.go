@@ -472,31 +472,10 @@ func (tl *timeline) visible() int {
 // identical failures (retry storms). dense also merges any run of two or
 // more successful exchanges to the same node.
 func (tl *timeline) collapse(dense bool) {
-	type run struct {
-		key string
-		exs []*exchange
-	}
-	runs := map[string]*run{}
-	min := 3
-	if dense {
-		min = 2
-	}
+	runs := map[string]*exRun{}
 	flush := func(job string) {
-		r := runs[job]
+		runs[job].fold(dense)
 		delete(runs, job)
-		if r == nil || len(r.exs) < min {
-			return
-		}
-		head := r.exs[0].req
-		for _, ex := range r.exs {
-			ex.req.hidden, ex.resp.hidden = true, true
-		}
-		head.hidden, head.both = false, true
-		head.label, head.class, head.prio = summaryLabel(r.exs, dense), "sum", r.exs[0].resp.prio
-		if r.exs[0].failed {
-			head.class = "sumerr"
-		}
-		head.title = fmt.Sprintf("#%d–#%d: %d exchanges", r.exs[0].req.seq, r.exs[len(r.exs)-1].resp.seq, len(r.exs))
 	}
 	inflight := map[*exchange]bool{}
 	for _, rw := range tl.rows {
@@ -527,7 +506,7 @@ func (tl *timeline) collapse(dense bool) {
 			if r := runs[ex.job]; r == nil || r.key != key || key == "" {
 				flush(ex.job)
 				if key != "" {
-					runs[ex.job] = &run{key: key}
+					runs[ex.job] = &exRun{key: key}
 				}
 			}
 			if r := runs[ex.job]; r != nil {
@@ -555,6 +534,34 @@ func (tl *timeline) collapse(dense bool) {
 	for job := range runs {
 		flush(job)
 	}
+}
+
+// exRun is a run of similar exchanges of one job.
+type exRun struct {
+	key string
+	exs []*exchange
+}
+
+// fold draws the run as one summary row at its first request, if it is
+// long enough (3 exchanges, 2 when dense); r may be nil.
+func (r *exRun) fold(dense bool) {
+	least := 3
+	if dense {
+		least = 2
+	}
+	if r == nil || len(r.exs) < least {
+		return
+	}
+	head := r.exs[0].req
+	for _, ex := range r.exs {
+		ex.req.hidden, ex.resp.hidden = true, true
+	}
+	head.hidden, head.both = false, true
+	head.label, head.class, head.prio = summaryLabel(r.exs, dense), "sum", r.exs[0].resp.prio
+	if r.exs[0].failed {
+		head.class = "sumerr"
+	}
+	head.title = fmt.Sprintf("#%d–#%d: %d exchanges", r.exs[0].req.seq, r.exs[len(r.exs)-1].resp.seq, len(r.exs))
 }
 
 // summarizeRoutineJobs draws each job whose history holds nothing notable
@@ -775,117 +782,141 @@ const (
 	tlRightW = 290
 )
 
+// svgGeom places lanes and rows.
+type svgGeom struct {
+	gap    float64 // between lanes
+	bottom float64 // of the lanes
+}
+
+func (g svgGeom) x(lane int) float64 { return tlTimeW + 70 + float64(lane)*g.gap }
+func (g svgGeom) y(row int) float64  { return float64(tlTop + row*tlRowH + tlRowH/2) }
+
 // svg renders the timeline.
 func (tl *timeline) svg(b *strings.Builder, title string) {
-	gap := 150.0
+	g := svgGeom{gap: 150.0}
 	if n := len(tl.lanes); n > 7 {
-		gap = max(112, 1050/float64(n))
+		g.gap = max(112, 1050/float64(n))
 	}
-	x := func(i int) float64 { return tlTimeW + 70 + float64(i)*gap }
 	var vis []*row
 	for _, r := range tl.rows {
 		if !r.hidden {
 			vis = append(vis, r)
 		}
 	}
-	width := x(len(tl.lanes)-1) + tlRightW
+	width := g.x(len(tl.lanes)-1) + tlRightW
 	height := float64(tlTop + len(vis)*tlRowH + 24)
 	if len(vis) == 0 {
 		height += tlRowH
 	}
+	g.bottom = height - 12
 	fmt.Fprintf(b, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s">`,
 		width, height, width, height, esc(title))
-	y := func(i int) float64 { return float64(tlTop + i*tlRowH + tlRowH/2) }
-	bottom := height - 12
-	// Down periods (node lanes hatched while the node is down).
-	downStart := map[int]float64{}
-	for i, r := range vis {
-		if r.downFrom {
-			downStart[r.lane] = y(i)
-		}
-		if r.downTo {
-			if s, ok := downStart[r.lane]; ok {
-				fmt.Fprintf(b, `<rect class="down" x="%.0f" y="%.0f" width="14" height="%.0f"/>`, x(r.lane)-7, s, y(i)-s)
-				delete(downStart, r.lane)
-			}
-		}
-	}
-	for l, s := range downStart {
-		fmt.Fprintf(b, `<rect class="down" x="%.0f" y="%.0f" width="14" height="%.0f"/>`, x(l)-7, s, bottom-s)
-	}
-	// Lanes.
-	for i, l := range tl.lanes {
-		fmt.Fprintf(b, `<line class="lane" x1="%.0f" y1="40" x2="%.0f" y2="%.0f"/>`, x(i), x(i), bottom)
-		w := max(70, 7.2*float64(len([]rune(l.label)))+14)
-		fmt.Fprintf(b, `<rect class="lanehead k%d" x="%.0f" y="14" width="%.0f" height="24" rx="5"/><text class="lanelbl" x="%.0f" y="30">%s</text>`,
-			l.kind, x(i)-w/2, w, x(i), esc(l.label))
-	}
-	fmt.Fprintf(b, `<text class="tcol" x="6" y="30">protocol time</text>`)
+	tl.svgDown(b, g, vis)
+	tl.svgLanes(b, g)
 	if len(vis) == 0 {
-		fmt.Fprintf(b, `<text class="note" x="%.0f" y="%.0f">no history recorded</text>`, x(0), y(0))
+		fmt.Fprintf(b, `<text class="note" x="%.0f" y="%.0f">no history recorded</text>`, g.x(0), g.y(0))
 	}
 	lastAt := time.Duration(-1)
 	for i, r := range vis {
-		yy := y(i)
 		if r.at != lastAt {
-			fmt.Fprintf(b, `<text class="t" x="6" y="%.0f">%s</text>`, yy+4, esc(offset(r.at)))
+			fmt.Fprintf(b, `<text class="t" x="6" y="%.0f">%s</text>`, g.y(i)+4, esc(offset(r.at)))
 			lastAt = r.at
 		}
 		b.WriteString(`<g><title>`)
 		b.WriteString(esc(r.title))
 		b.WriteString(`</title>`)
-		switch r.kind {
-		case rowArrow:
-			x1, x2 := x(r.from), x(r.to)
-			if r.from == r.to {
-				x2 = x1 + 30
-			}
-			dir := 1.0
-			if x2 < x1 {
-				dir = -1
-			}
-			marker, start := "ah-"+r.class, ""
-			switch r.class {
-			case "sum":
-				start = ` marker-start="url(#as-ack)"`
-			case "sumerr":
-				marker, start = "ah-err", ` marker-start="url(#as-req)"`
-			}
-			fmt.Fprintf(b, `<line class="a %s" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" marker-end="url(#%s)"%s/>`,
-				r.class, x1+dir*3, yy, x2-dir*4, yy, marker, start)
-			if r.viaLB && r.crossLB >= 0 {
-				fmt.Fprintf(b, `<circle class="via" cx="%.0f" cy="%.0f" r="3.5"/>`, x(r.crossLB), yy)
-			}
-			lx, anchor := (x1+x2)/2, "middle"
-			if w := 6.2 * float64(len([]rune(r.label))); w > 0.95*math.Abs(x2-x1) {
-				// Too long to fit between the lanes: start it at the left end.
-				lx, anchor = min(x1, x2)+6, "start"
-			}
-			fmt.Fprintf(b, `<text class="l %s" x="%.0f" y="%.0f" text-anchor="%s">%s</text>`, r.class, lx, yy-4, anchor, esc(r.label))
-		case rowMarker:
-			cx := x(r.lane)
-			switch r.class {
-			case "crash":
-				fmt.Fprintf(b, `<line class="xbar" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f"/><path class="x" d="M%.0f %.0fl10 10m0 -10l-10 10"/>`,
-					cx-gap/3, yy, cx+6, yy, cx-5, yy-5)
-			case "restart":
-				fmt.Fprintf(b, `<line class="rbar" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f"/><circle class="r" cx="%.0f" cy="%.0f" r="5"/>`,
-					cx-gap/3, yy, cx+6, yy, cx, yy)
-			case "dlv", "dup":
-				fmt.Fprintf(b, `<circle class="%s" cx="%.0f" cy="%.0f" r="9"/><text class="dn" x="%.0f" y="%.0f">%d</text>`, r.class, cx, yy, cx, yy+4, r.deliv)
-			default:
-				fmt.Fprintf(b, `<circle class="n" cx="%.0f" cy="%.0f" r="3.5"/>`, cx, yy)
-			}
-			fmt.Fprintf(b, `<text class="l m%s" x="%.0f" y="%.0f">%s</text>`, r.class, cx+12, yy+4, esc(r.label))
-		case rowFault:
-			fmt.Fprintf(b, `<line class="fault" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f"/>`, x(0)-40, yy, x(len(tl.lanes)-1)+40, yy)
-			fmt.Fprintf(b, `<text class="l mfault" x="%.0f" y="%.0f">%s</text>`, x(0)-36, yy-4, esc(r.label))
-		case rowGap:
-			fmt.Fprintf(b, `<text class="l gap" x="%.0f" y="%.0f">%s</text>`, x(0), yy+4, esc(r.label))
-		}
+		tl.svgRow(b, g, r, g.y(i))
 		b.WriteString(`</g>`)
 	}
 	b.WriteString(`</svg>`)
+}
+
+// svgDown hatches node lanes while the node is down.
+func (tl *timeline) svgDown(b *strings.Builder, g svgGeom, vis []*row) {
+	downStart := map[int]float64{}
+	for i, r := range vis {
+		if r.downFrom {
+			downStart[r.lane] = g.y(i)
+		}
+		if r.downTo {
+			if s, ok := downStart[r.lane]; ok {
+				fmt.Fprintf(b, `<rect class="down" x="%.0f" y="%.0f" width="14" height="%.0f"/>`, g.x(r.lane)-7, s, g.y(i)-s)
+				delete(downStart, r.lane)
+			}
+		}
+	}
+	for l, s := range downStart {
+		fmt.Fprintf(b, `<rect class="down" x="%.0f" y="%.0f" width="14" height="%.0f"/>`, g.x(l)-7, s, g.bottom-s)
+	}
+}
+
+// svgLanes draws the lanes and their heads.
+func (tl *timeline) svgLanes(b *strings.Builder, g svgGeom) {
+	for i, l := range tl.lanes {
+		fmt.Fprintf(b, `<line class="lane" x1="%.0f" y1="40" x2="%.0f" y2="%.0f"/>`, g.x(i), g.x(i), g.bottom)
+		w := max(70, 7.2*float64(len([]rune(l.label)))+14)
+		fmt.Fprintf(b, `<rect class="lanehead k%d" x="%.0f" y="14" width="%.0f" height="24" rx="5"/><text class="lanelbl" x="%.0f" y="30">%s</text>`,
+			l.kind, g.x(i)-w/2, w, g.x(i), esc(l.label))
+	}
+	fmt.Fprintf(b, `<text class="tcol" x="6" y="30">protocol time</text>`)
+}
+
+// svgRow draws one visible row at height yy.
+func (tl *timeline) svgRow(b *strings.Builder, g svgGeom, r *row, yy float64) {
+	switch r.kind {
+	case rowArrow:
+		svgArrow(b, g, r, yy)
+	case rowMarker:
+		cx := g.x(r.lane)
+		switch r.class {
+		case "crash":
+			fmt.Fprintf(b, `<line class="xbar" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f"/><path class="x" d="M%.0f %.0fl10 10m0 -10l-10 10"/>`,
+				cx-g.gap/3, yy, cx+6, yy, cx-5, yy-5)
+		case "restart":
+			fmt.Fprintf(b, `<line class="rbar" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f"/><circle class="r" cx="%.0f" cy="%.0f" r="5"/>`,
+				cx-g.gap/3, yy, cx+6, yy, cx, yy)
+		case "dlv", "dup":
+			fmt.Fprintf(b, `<circle class="%s" cx="%.0f" cy="%.0f" r="9"/><text class="dn" x="%.0f" y="%.0f">%d</text>`, r.class, cx, yy, cx, yy+4, r.deliv)
+		default:
+			fmt.Fprintf(b, `<circle class="n" cx="%.0f" cy="%.0f" r="3.5"/>`, cx, yy)
+		}
+		fmt.Fprintf(b, `<text class="l m%s" x="%.0f" y="%.0f">%s</text>`, r.class, cx+12, yy+4, esc(r.label))
+	case rowFault:
+		fmt.Fprintf(b, `<line class="fault" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f"/>`, g.x(0)-40, yy, g.x(len(tl.lanes)-1)+40, yy)
+		fmt.Fprintf(b, `<text class="l mfault" x="%.0f" y="%.0f">%s</text>`, g.x(0)-36, yy-4, esc(r.label))
+	case rowGap:
+		fmt.Fprintf(b, `<text class="l gap" x="%.0f" y="%.0f">%s</text>`, g.x(0), yy+4, esc(r.label))
+	}
+}
+
+// svgArrow draws an exchange arrow with its label.
+func svgArrow(b *strings.Builder, g svgGeom, r *row, yy float64) {
+	x1, x2 := g.x(r.from), g.x(r.to)
+	if r.from == r.to {
+		x2 = x1 + 30
+	}
+	dir := 1.0
+	if x2 < x1 {
+		dir = -1
+	}
+	marker, start := "ah-"+r.class, ""
+	switch r.class {
+	case "sum":
+		start = ` marker-start="url(#as-ack)"`
+	case "sumerr":
+		marker, start = "ah-err", ` marker-start="url(#as-req)"`
+	}
+	fmt.Fprintf(b, `<line class="a %s" x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" marker-end="url(#%s)"%s/>`,
+		r.class, x1+dir*3, yy, x2-dir*4, yy, marker, start)
+	if r.viaLB && r.crossLB >= 0 {
+		fmt.Fprintf(b, `<circle class="via" cx="%.0f" cy="%.0f" r="3.5"/>`, g.x(r.crossLB), yy)
+	}
+	lx, anchor := (x1+x2)/2, "middle"
+	if w := 6.2 * float64(len([]rune(r.label))); w > 0.95*math.Abs(x2-x1) {
+		// Too long to fit between the lanes: start it at the left end.
+		lx, anchor = min(x1, x2)+6, "start"
+	}
+	fmt.Fprintf(b, `<text class="l %s" x="%.0f" y="%.0f" text-anchor="%s">%s</text>`, r.class, lx, yy-4, anchor, esc(r.label))
 }
 
 // packetLabel names a request: "Fragment 0–65535", "Create-Session".

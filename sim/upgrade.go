@@ -88,26 +88,8 @@ func upgradeV1(e *Event) {
 	d := e.Detail
 	switch e.Kind {
 	case ClientSession:
-		if e.Step != "" {
-			return
-		}
-		switch {
-		case strings.HasPrefix(d, "created"):
-			e.Step = StepCreated
-		case strings.HasPrefix(d, "restart"):
-			// "restart: session not found on <packet>"
-			e.Step = StepRestarted
-			why := strings.TrimPrefix(strings.TrimPrefix(d, "restart"), ": ")
-			if p, ok := strings.CutPrefix(why, "session not found"); ok {
-				e.Reason = ReasonSessionNotFound
-				if p, ok := strings.CutPrefix(p, " on "); ok && e.Packet == "" {
-					e.Packet = p
-				}
-			} else {
-				e.Reason = Reason(why)
-			}
-		case strings.Contains(d, "not resent"):
-			e.Step = StepNotResent
+		if e.Step == "" {
+			upgradeSessionV1(e)
 		}
 	case ClientTimerArmed, ClientTimerFired:
 		if e.Timer == "" {
@@ -164,6 +146,30 @@ func upgradeV1(e *Event) {
 		if e.Reason == "" {
 			e.Reason = Reason(d)
 		}
+	}
+}
+
+// upgradeSessionV1 parses the client's schema-1 session details:
+// "created (session N)", "restart: session not found on <packet>",
+// "close-session: session not found; not resent (K4 no-resend)".
+func upgradeSessionV1(e *Event) {
+	d := e.Detail
+	switch {
+	case strings.HasPrefix(d, "created"):
+		e.Step = StepCreated
+	case strings.HasPrefix(d, "restart"):
+		e.Step = StepRestarted
+		why := strings.TrimPrefix(strings.TrimPrefix(d, "restart"), ": ")
+		if p, ok := strings.CutPrefix(why, "session not found"); ok {
+			e.Reason = ReasonSessionNotFound
+			if p, ok := strings.CutPrefix(p, " on "); ok && e.Packet == "" {
+				e.Packet = p
+			}
+		} else {
+			e.Reason = Reason(why)
+		}
+	case strings.Contains(d, "not resent"):
+		e.Step = StepNotResent
 	}
 }
 
