@@ -9,6 +9,11 @@ import (
 // are stable (they are saved in histories); each has String and a Parse
 // that rejects unknown values, so a reader can switch on constants instead
 // of matching prose. Event.Detail stays human text only.
+//
+// Why strings and not internal/enum's integer tables: sim depends on no
+// other bitsim package (internal/archtest), and a string type saves as its
+// own spelling with "" meaning "not set", which keeps schema-1 histories
+// and omitempty working without a names table.
 
 // Step says what a client.session or client.hostid event records.
 type Step string
