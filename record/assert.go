@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bitsim/bitsim/sim"
 )
@@ -66,6 +67,8 @@ type EventMatch struct {
 	Fault  string        `json:"fault,omitempty" yaml:"fault,omitempty"`
 	// Bytes bounds Event.Bytes (bytes moved or written).
 	Bytes *Range `json:"bytes,omitempty" yaml:"bytes,omitempty"`
+	// Duration, if set, must equal Event.Duration (a timer's duration).
+	Duration time.Duration `json:"duration,omitempty" yaml:"duration,omitempty"`
 	// Final: the event's range ends (true) or does not end (false) at the
 	// upload's last byte (Last == Total-1, Total > 0): a final fragment.
 	Final *bool `json:"final,omitempty" yaml:"final,omitempty"`
@@ -194,6 +197,9 @@ func (m EventMatch) Matches(e sim.Event) bool {
 	if !m.Bytes.holds(e.Bytes) {
 		return false
 	}
+	if m.Duration != 0 && m.Duration != e.Duration {
+		return false
+	}
 	final := e.Total > 0 && e.Last == e.Total-1
 	return m.Final == nil || *m.Final == final
 }
@@ -212,6 +218,9 @@ func (m EventMatch) String() string {
 	}
 	if m.Bytes != nil {
 		parts = append(parts, "bytes "+m.Bytes.String())
+	}
+	if m.Duration != 0 {
+		parts = append(parts, "duration="+m.Duration.String())
 	}
 	if m.Final != nil {
 		parts = append(parts, fmt.Sprintf("final=%v", *m.Final))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -127,5 +128,28 @@ func TestKillOnNotifyAnsweredIsACrash(t *testing.T) {
 		if res.Deliveries != 2 {
 			t.Errorf("%s: %d deliveries, want 2 (failures %q)", trig, res.Deliveries, res.Failures)
 		}
+	}
+}
+
+// TestCase4AssertsTheDayByItsTimer: case 4's wait for a day is asserted by
+// the fallback timer that fired, so a farm falling back after one hour
+// misses the expectation whatever the run's total time.
+func TestCase4AssertsTheDayByItsTimer(t *testing.T) {
+	defer bubble.Use(t)()
+	sc, ok := scenarios.Find("case4-fallback-duplicate")
+	if !ok {
+		t.Fatal("no case 4")
+	}
+	res, err := scenarios.Run(context.Background(), sc, sim.Seed(1), scenarios.RunOptions{})
+	if err != nil || !res.Passed || res.ProtocolTime != 24*time.Hour {
+		t.Fatalf("case 4: err %v, passed %v %q, protocol time %s (want 24h0m0s exactly)", err, res.Passed, res.Failures, res.ProtocolTime)
+	}
+	sc.Farm.FallbackTimeout = time.Hour
+	res, err = scenarios.Run(context.Background(), sc, sim.Seed(1), scenarios.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Passed || !strings.Contains(fmt.Sprint(res.Failures), "1-day host-id fallback") {
+		t.Fatalf("a 1-hour fallback passed case 4: %q", res.Failures)
 	}
 }
