@@ -41,6 +41,11 @@ type Config struct {
 	// with app.ReplyFor (conform's own app does), so reply downloads are
 	// checked byte for byte.
 	AppReplies bool
+	// LedgerOptional says the server may not notify that app (conform
+	// started it and printed its URL): one calibration upload decides, and
+	// the channel is dropped (Report.Channels says so) if no notification
+	// arrives.
+	LedgerOptional bool
 	// StoredDir is a directory where the server puts finished uploads:
 	// StoredDir/<file name> must hold the file after Close-Session.
 	StoredDir string
@@ -111,6 +116,7 @@ type Report struct {
 	Started  time.Time `json:"started"`
 	Seconds  float64   `json:"seconds"`
 	Channels []string  `json:"channels"` // how stored files were verified
+	Notes    []string  `json:"notes,omitempty"`
 	Totals   Totals    `json:"totals"`
 	Results  []Result  `json:"results"`
 }
@@ -141,7 +147,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Schema: Schema, Target: cfg.URL, Seed: s.seed, Started: time.Now(), Channels: s.channels()}
+	rep := &Report{Schema: Schema, Target: cfg.URL, Seed: s.seed, Started: time.Now()}
+	if cfg.LedgerOptional {
+		rep.Notes = append(rep.Notes, s.calibrate(ctx))
+	}
+	rep.Channels = s.channels()
 	for _, p := range sel {
 		if err := ctx.Err(); err != nil {
 			return rep, fmt.Errorf("conform: interrupted: %w", context.Cause(ctx))

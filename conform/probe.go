@@ -282,3 +282,39 @@ func printable(s string) bool {
 	}
 	return true
 }
+
+// calibrate uploads one small file to learn whether the server notifies
+// the app behind the ledger; if not, the ledger channel is dropped. It
+// returns what it found, for Report.Notes.
+func (s *suite) calibrate(ctx context.Context) string {
+	l := s.ledger()
+	if l == nil {
+		return ""
+	}
+	notified := false
+	r := s.run(ctx, probe("calibration", "notify", "§10.1", "", func(t *T) {
+		name, data := t.Name(), t.Payload(100)
+		sid := t.upload(name, data, 100)
+		t.closeOK(name, sid)
+		ds, err := l.deliveries(t.ctx, name)
+		if err != nil {
+			t.Failf("%v", err)
+		}
+		notified = len(ds) > 0
+	}))
+	if notified {
+		return "calibration: the server notifies " + l.url
+	}
+	kept := s.store[:0]
+	for _, st := range s.store {
+		if st != store(l) {
+			kept = append(kept, st)
+		}
+	}
+	s.store = kept
+	why := "no notification arrived"
+	if r.Outcome != Pass {
+		why = "the calibration upload failed: " + r.Message
+	}
+	return "calibration: " + why + "; the app ledger is not used (notification probes not applicable)"
+}

@@ -59,7 +59,13 @@ type JUnitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *JUnitFailure `xml:"failure,omitempty"`
 	Error     *JUnitFailure `xml:"error,omitempty"`
+	Skipped   *JUnitSkipped `xml:"skipped,omitempty"`
 	SystemOut *JUnitText    `xml:"system-out,omitempty"`
+}
+
+// JUnitSkipped is a skipped element (bitsim conform's not-applicable probes).
+type JUnitSkipped struct {
+	Message string `xml:"message,attr,omitempty"`
 }
 
 // JUnitText is an element holding text (system-out), written as CDATA.
@@ -196,13 +202,17 @@ func compression(c float64) string {
 }
 
 // WriteJUnit writes junit.xml.
-func (r Report) WriteJUnit(w io.Writer) error {
+func (r Report) WriteJUnit(w io.Writer) error { return WriteJUnitXML(w, r.JUnit()) }
+
+// WriteJUnitXML writes s as a junit.xml document (bitsim conform uses it
+// for its own suites).
+func WriteJUnitXML(w io.Writer, s JUnitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	if err := enc.Encode(r.JUnit()); err != nil {
+	if err := enc.Encode(s); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\n")
