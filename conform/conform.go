@@ -149,7 +149,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep := &Report{Schema: Schema, Target: cfg.URL, Seed: s.seed, Started: time.Now()}
 	if cfg.LedgerOptional {
-		rep.Notes = append(rep.Notes, s.calibrate(ctx))
+		note := s.calibrate(ctx)
+		rep.Notes = append(rep.Notes, note)
+		if cfg.Progress != nil {
+			fmt.Fprintln(cfg.Progress, note)
+		}
 	}
 	rep.Channels = s.channels()
 	for _, p := range sel {

@@ -1,8 +1,12 @@
 package conform
 
 import (
+	"slices"
+	"strings"
+
 	"context"
 	"github.com/bitsim/bitsim/farm/node"
+	"github.com/google/go-cmp/cmp"
 	"testing"
 )
 
@@ -25,5 +29,104 @@ func TestCorrectNodePassesEveryProbe(t *testing.T) {
 	t.Logf("%d probes: %d passed, %d failed, %d not applicable", rep.Totals.Probes, rep.Totals.Passed, rep.Totals.Failed, rep.Totals.NotApplicable)
 	if rep.Totals.Probes < 60 {
 		t.Errorf("catalogue has %d probes, want at least 60", rep.Totals.Probes)
+	}
+}
+
+// TestChannels: a correct node passes through every channel; the
+// corrupting defects are caught through each of them, the notification
+// probes being not applicable without the app.
+func TestChannels(t *testing.T) {
+	noNotify := func(extra func(*node.Config)) func(*node.Config) {
+		return func(c *node.Config) {
+			c.NotificationType, c.NotificationURL = node.NotifyNone, ""
+			if extra != nil {
+				extra(c)
+			}
+		}
+	}
+	channels := []struct {
+		name string
+		cfg  func(r *rig) Config
+	}{
+		{"stored-dir", func(r *rig) Config { return Config{URL: r.url, Seed: 7, StoredDir: r.dir} }},
+		{"verify-cmd", func(r *rig) Config {
+			return Config{URL: r.url, Seed: 7, VerifyCmd: `cat "$DIR/$BITSIM_NAME"`}
+		}},
+	}
+	servers := []struct {
+		name string
+		mod  func(*node.Config)
+		want []string
+	}{
+		{"correct", nil, nil},
+		{"K1 strict", func(c *node.Config) { c.Overlap = node.OverlapStrict }, nil},
+		{"overlap stored twice", func(c *node.Config) { c.Defects.StoreOverlapTwice = true },
+			[]string{"fragments/overlap", "fragments/overlap-keeps-stored-bytes"}},
+		{"gap acknowledged", func(c *node.Config) { c.Defects.AckGap = true },
+			[]string{"fragments/cut-body", "fragments/gap", "fragments/gap-final", "fragments/gap-then-resume"}},
+	}
+	for _, ch := range channels {
+		for _, sv := range servers {
+			t.Run(ch.name+"/"+strings.ReplaceAll(sv.name, " ", "-"), func(t *testing.T) {
+				r := startRig(t, noNotify(sv.mod), nil)
+				t.Setenv("DIR", r.dir)
+				rep, err := Run(context.Background(), ch.cfg(r))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := failed(rep)
+				slices.Sort(got)
+				if diff := cmp.Diff(sv.want, got); diff != "" {
+					t.Errorf("failed probes (-want +got):\n%s", diff)
+					for _, res := range rep.Results {
+						if res.Outcome == Fail {
+							t.Logf("%s: %s", res.ID, res.Message)
+						}
+					}
+				}
+				for _, res := range rep.Results {
+					na := res.Outcome == NotApplicable
+					want := res.Group == GroupNotification || strings.HasPrefix(res.ID, "limits/max-") ||
+						sv.name == "gap acknowledged" && res.ID == "errors/416-code" // no 416 to look at
+					if na != want {
+						t.Errorf("%s: %s (%s), want not applicable = %v", res.ID, res.Outcome, res.Message, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestStoredFileCheckedOnlyWithAChannel: without any channel a corrupting
+// server passes the Ack-level probes, and the probes say the file was not
+// verified.
+func TestStoredFileUnverifiedWithoutAChannel(t *testing.T) {
+	r := startRig(t, func(c *node.Config) { c.Defects.StoreOverlapTwice = true }, nil)
+	rep, err := Run(context.Background(), Config{URL: r.url, Seed: 1, Only: []string{"fragments/overlap-keeps-stored-bytes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := rep.Results[0]
+	if res.Outcome != Pass || len(res.Notes) == 0 || !strings.Contains(strings.Join(res.Notes, " "), "not verified") {
+		t.Errorf("got %s %q notes %q, want a pass noting the file was not verified", res.Outcome, res.Message, res.Notes)
+	}
+}
+
+// TestCalibrationDropsASilentLedger: an app the server does not notify is
+// dropped after the calibration upload.
+func TestCalibrationDropsASilentLedger(t *testing.T) {
+	r := startRig(t, func(c *node.Config) { c.NotificationType, c.NotificationURL = node.NotifyNone, "" }, nil)
+	cfg := r.config()
+	cfg.LedgerOptional = true
+	cfg.Only = []string{"notification/once", "fragments/single"}
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Channels) != 0 || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "not used") {
+		t.Errorf("channels %q notes %q, want no channel and a calibration note", rep.Channels, rep.Notes)
+	}
+	if got := []Outcome{rep.Results[0].Outcome, rep.Results[1].Outcome}; got[0] != Pass || got[1] != NotApplicable {
+		t.Errorf("outcomes %v, want [pass n/a]", got)
 	}
 }

@@ -128,6 +128,34 @@ func newTarget(base string, insecure bool, timeout time.Duration, dial func(ctx 
 	return t, nil
 }
 
+// withHost returns the target with its host replaced by a BITS-Host-Id
+// (§12.4: host only, the URL's port is kept; a host:port is used as is),
+// or t itself for "".
+func (t *target) withHost(h string) *target {
+	if h == "" {
+		return t
+	}
+	c := *t
+	if _, _, err := net.SplitHostPort(h); err == nil {
+		c.addr, c.host = h, h
+	} else {
+		port := t.base.Port()
+		if port == "" {
+			_, port, _ = net.SplitHostPort(t.addr)
+			c.host = h
+		} else {
+			c.host = net.JoinHostPort(h, port)
+		}
+		c.addr = net.JoinHostPort(h, port)
+	}
+	if t.tls != nil {
+		tc := t.tls.Clone()
+		tc.ServerName, _, _ = strings.Cut(h, ":")
+		c.tls = tc
+	}
+	return &c
+}
+
 // Conn is one TCP (or TLS) connection to the target, carrying requests one
 // at a time. A Conn whose server closed it (Connection: close, an error)
 // reports Closed; the probe helpers then dial a new one, and probes that

@@ -61,7 +61,34 @@ func (t *T) create(name string) string {
 	if !ok || strings.TrimSpace(sid) == "" {
 		t.Failf("set-up: Create-Session Ack has no %s", wire.HdrSessionID)
 	}
-	return strings.TrimSpace(sid)
+	sid = strings.TrimSpace(sid)
+	t.followHostID(sid, resp)
+	return sid
+}
+
+// sessionOf returns the session id of a Create-Session Ack (following its
+// BITS-Host-Id), "" if it has none.
+func (t *T) sessionOf(resp *Response) string {
+	sid, _ := wire.Header(resp.Header, wire.HdrSessionID)
+	sid = strings.TrimSpace(sid)
+	if sid != "" {
+		t.followHostID(sid, resp)
+	}
+	return sid
+}
+
+// followHostID sends the session's later packets to the host a
+// Create-Session Ack names in BITS-Host-Id (§12.4), as clients do.
+func (t *T) followHostID(sid string, resp *Response) {
+	h, ok := wire.Header(resp.Header, wire.HdrHostID)
+	if h = strings.TrimSpace(h); !ok || h == "" {
+		return
+	}
+	if t.hostIDs == nil {
+		t.hostIDs = map[string]string{}
+	}
+	t.hostIDs[strings.ToUpper(sid)] = h
+	t.host = h
 }
 
 // frag sends data[first:last+1] and returns the Ack.

@@ -147,7 +147,9 @@ type T struct {
 	p        Probe
 	rand     *sim.Rand
 	conns    []*Conn
-	cur      *Conn
+	cur      map[string]*Conn  // current connection per host ("": the URL's)
+	host     string            // BITS-Host-Id of the last session created, if any
+	hostIDs  map[string]string // upper-case session id -> its BITS-Host-Id
 	ex       []Exchange
 	notes    []string
 	outcome  Outcome
@@ -194,30 +196,49 @@ func (t *T) Payload(n int) []byte {
 	return b
 }
 
-// Dial opens a new connection and makes it the current one.
-func (t *T) Dial() *Conn {
-	c, err := t.s.tg.dialConn(t.ctx, len(t.conns)+1)
+// Dial opens a new connection to the current host (the BITS-Host-Id of
+// the probe's last session, else the URL's host) and makes it that host's
+// current connection.
+func (t *T) Dial() *Conn { return t.dialTo(t.host) }
+
+func (t *T) dialTo(host string) *Conn {
+	tg := t.s.tg.withHost(host)
+	c, err := tg.dialConn(t.ctx, len(t.conns)+1)
 	if err != nil {
 		t.ex = append(t.ex, Exchange{Conn: len(t.conns) + 1, Err: err.Error()})
 		t.Failf("cannot connect: %v", err)
 	}
 	t.conns = append(t.conns, c)
-	t.cur = c
+	if t.cur == nil {
+		t.cur = map[string]*Conn{}
+	}
+	t.cur[host] = c
 	return c
 }
 
-// conn returns the current connection, dialling a new one if the server
-// closed it.
-func (t *T) conn() *Conn {
-	if t.cur == nil || t.cur.Closed() {
-		return t.Dial()
+// conn returns the current host's current connection, dialling a new one
+// if there is none or the server closed it.
+func (t *T) conn() *Conn { return t.connTo(t.host) }
+
+func (t *T) connTo(host string) *Conn {
+	if c := t.cur[host]; c != nil && !c.Closed() {
+		return c
 	}
-	return t.cur
+	return t.dialTo(host)
 }
 
-// Send sends req on the current connection (see Conn) and returns the
-// response; a transport error fails the probe.
-func (t *T) Send(req Request) *Response { return t.SendOn(t.conn(), req) }
+// Send sends req on the current connection to the host of its session (a
+// BITS-Host-Id the session's Create-Session Ack named, §12.4), or to the
+// URL's host; a transport error fails the probe.
+func (t *T) Send(req Request) *Response {
+	host := ""
+	for _, h := range req.Headers {
+		if strings.EqualFold(h.Name, wire.HdrSessionID) {
+			host = t.hostIDs[strings.ToUpper(h.Value)]
+		}
+	}
+	return t.SendOn(t.connTo(host), req)
+}
 
 // SendOn sends req on c.
 func (t *T) SendOn(c *Conn, req Request) *Response {

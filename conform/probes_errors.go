@@ -127,7 +127,7 @@ func errorProbes() []Probe {
 			check("Ping", t.Send(t.pkt(name, tPing, "")))
 			resp := t.Send(t.createReq(name))
 			check("Create-Session", resp)
-			sid, _ := wire.Header(resp.Header, wire.HdrSessionID)
+			sid := t.sessionOf(resp)
 			check("Fragment", t.frag(name, sid, data, 0, 999))
 			check("Close-Session", t.Send(t.pkt(name, tClose, sid)))
 			other := t.Name()

@@ -208,7 +208,7 @@ func (t *T) overlapAck(r *Response, what string, lenient, strict int64) int64 {
 // that the server is done with the cut request before the probe goes on.
 func (t *T) cut(req Request, n int) {
 	c := t.conn()
-	w := req.wire(t.s.tg.host)
+	w := req.wire(c.t.host)
 	part := w[:len(w)-len(req.Body)+n]
 	e := Exchange{Conn: c.ID, Request: abbreviate(part)}
 	if _, err := c.nc.Write(part); err != nil {

@@ -49,7 +49,7 @@ func notificationProbes() []Probe {
 		}),
 		probe(g, "reply-download", "§11", "the reply named by BITS-Reply-URL downloads with GET before Close-Session", func(t *T) {
 			name, data, u := t.replyUpload()
-			resp := t.Send(Request{Method: http.MethodGet, Target: u.RequestURI()})
+			resp := t.sendReply(Request{Method: http.MethodGet, Target: u.RequestURI()})
 			if resp.Status != http.StatusOK {
 				t.Failf("GET %s: want 200, got %s", u, statusOf(resp))
 			}
@@ -60,11 +60,11 @@ func notificationProbes() []Probe {
 		}),
 		probe(g, "reply-range", "§11", "the reply supports a single byte range (206 with Content-Range) and HEAD with Content-Length", func(t *T) {
 			name, data, u := t.replyUpload()
-			head := t.Send(Request{Method: http.MethodHead, Target: u.RequestURI()})
+			head := t.sendReply(Request{Method: http.MethodHead, Target: u.RequestURI()})
 			if head.Status != http.StatusOK || head.Header.Get("Content-Length") == "" {
 				t.Failf("HEAD %s: want 200 with Content-Length, got %s (Content-Length %q)", u, statusOf(head), head.Header.Get("Content-Length"))
 			}
-			resp := t.Send(Request{Method: http.MethodGet, Target: u.RequestURI(), Headers: []Header{{"Range", "bytes=0-9"}}})
+			resp := t.sendReply(Request{Method: http.MethodGet, Target: u.RequestURI(), Headers: []Header{{"Range", "bytes=0-9"}}})
 			if resp.Status != http.StatusPartialContent || len(resp.Body) != 10 || resp.Header.Get("Content-Range") == "" {
 				t.Failf("GET %s with Range: bytes=0-9: want 206 with Content-Range and 10 bytes, got %s with %d bytes", u, statusOf(resp), len(resp.Body))
 			}
@@ -76,7 +76,7 @@ func notificationProbes() []Probe {
 		probe(g, "reply-gone-after-close", "§4.4", "after Close-Session the reply is gone (404)", func(t *T) {
 			name, _, u := t.replyUpload()
 			t.closeOK(name, t.replySID)
-			resp := t.Send(Request{Method: http.MethodGet, Target: u.RequestURI()})
+			resp := t.sendReply(Request{Method: http.MethodGet, Target: u.RequestURI()})
 			if resp.Status != http.StatusNotFound {
 				t.Failf("GET %s after Close-Session: want 404, got %s", u, statusOf(resp))
 			}
@@ -122,12 +122,15 @@ func (t *T) replyUpload() (string, []byte, *url.URL) {
 	if !ok || strings.TrimSpace(ru) == "" {
 		t.NA("the final Ack has no %s: the server offers no reply", wire.HdrReplyURL)
 	}
-	u, err := resolveReply(t.URL(name), ru)
+	tg := t.s.tg.withHost(t.hostIDs[strings.ToUpper(sid)])
+	base := *tg.base
+	base.Host = tg.host
+	u, err := resolveReply(base.String()+name, ru)
 	if err != nil {
 		t.Failf("%s %q: %v", wire.HdrReplyURL, ru, err)
 	}
-	if !strings.EqualFold(u.Host, t.s.tg.base.Host) || u.Scheme != t.s.tg.base.Scheme {
-		t.NA("the reply is served by another host (%s); conform only talks to %s", u.Host, t.s.tg.base.Host)
+	if !strings.EqualFold(u.Host, tg.host) || u.Scheme != tg.base.Scheme {
+		t.NA("the reply is served by another host (%s); conform only talks to %s", u.Host, tg.host)
 	}
 	return name, data, u
 }
@@ -163,4 +166,9 @@ func sameURL(a, b string) bool {
 		return a == b
 	}
 	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host) && ua.EscapedPath() == ub.EscapedPath() && ua.RawQuery == ub.RawQuery
+}
+
+// sendReply sends a reply download to the host of the reply session.
+func (t *T) sendReply(req Request) *Response {
+	return t.SendOn(t.connTo(t.hostIDs[strings.ToUpper(t.replySID)]), req)
 }

@@ -16,7 +16,7 @@ func packetProbes() []Probe {
 			name, data := t.Name(), t.Payload(3000)
 			resp := t.Send(t.pkt(name, create, "", Header{wire.HdrSupportedProtocols, guid}))
 			t.wantOK(resp, "Create-Session as "+create)
-			sid, _ := wire.Header(resp.Header, wire.HdrSessionID)
+			sid := t.sessionOf(resp)
 			for off := int64(0); off < 3000; off += 1000 {
 				r := t.fragReq(name, sid, data, off, off+999)
 				r.Headers[0].Value = frag
@@ -102,7 +102,7 @@ func packetProbes() []Probe {
 			}
 			resp := t.Send(lower(t.createReq(name)))
 			t.wantOK(resp, "Create-Session")
-			sid, _ := wire.Header(resp.Header, wire.HdrSessionID)
+			sid := t.sessionOf(resp)
 			t.wantReceived(t.Send(lower(t.fragReq(name, sid, data, 0, 999))), "Fragment 0-999", 200, 1000)
 			t.wantReceived(t.Send(lower(t.fragReq(name, sid, data, 1000, 1999))), "Fragment 1000-1999", 200, 2000)
 			t.wantOK(t.Send(lower(t.pkt(name, tClose, sid))), "Close-Session")
@@ -113,7 +113,7 @@ func packetProbes() []Probe {
 			x := Header{"X-Conform-Probe", "unknown header"}
 			resp := t.Send(t.createReq(name, x))
 			t.wantOK(resp, "Create-Session")
-			sid, _ := wire.Header(resp.Header, wire.HdrSessionID)
+			sid := t.sessionOf(resp)
 			r := t.fragReq(name, sid, data, 0, 1999)
 			r.Headers = append(r.Headers, x)
 			t.wantReceived(t.Send(r), "Fragment 0-1999", 200, 2000)

@@ -1,6 +1,7 @@
 package conform
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -60,10 +61,10 @@ func sessionProbes() []Probe {
 			sid := t.create(name)
 			_ = c1.Close()
 			t.Dial()
-			t.wantReceived(t.frag(name, sid, data, 0, 1499), "Fragment 0-1499 on a new connection", 200, 1500)
-			_ = t.cur.Close()
+			t.wantSessionHere(t.frag(name, sid, data, 0, 1499), "Fragment 0-1499 on a new connection", 1500)
+			_ = t.conn().Close()
 			t.Dial()
-			t.wantReceived(t.frag(name, sid, data, 1500, 2999), "Fragment 1500-2999 on a third connection", 200, 3000)
+			t.wantSessionHere(t.frag(name, sid, data, 1500, 2999), "Fragment 1500-2999 on a third connection", 3000)
 			t.closeOK(name, sid)
 			t.expectStored(name, data)
 		}),
@@ -72,11 +73,11 @@ func sessionProbes() []Probe {
 			c1 := t.conn()
 			sid := t.create(name)
 			c2 := t.Dial()
-			t.wantReceived(t.SendOn(c2, t.fragReq(name, sid, data, 0, 999)), "Fragment 0-999 on connection 2", 200, 1000)
+			t.wantSessionHere(t.SendOn(c2, t.fragReq(name, sid, data, 0, 999)), "Fragment 0-999 on connection 2", 1000)
 			if c1.Closed() {
 				c1 = t.Dial()
 			}
-			t.wantReceived(t.SendOn(c1, t.fragReq(name, sid, data, 1000, 1999)), "Fragment 1000-1999 back on connection 1", 200, 2000)
+			t.wantSessionHere(t.SendOn(c1, t.fragReq(name, sid, data, 1000, 1999)), "Fragment 1000-1999 back on connection 1", 2000)
 			t.wantReceived(t.SendOn(t.conn(), t.fragReq(name, sid, data, 2000, 2999)), "Fragment 2000-2999", 200, 3000)
 			t.closeOK(name, sid)
 			t.expectStored(name, data)
@@ -87,7 +88,7 @@ func sessionProbes() []Probe {
 			sid := t.create(name)
 			for off := int64(0); off < 4000; off += 1000 {
 				fresh()
-				t.wantReceived(t.frag(name, sid, data, off, off+999), "Fragment", 200, off+1000)
+				t.wantSessionHere(t.frag(name, sid, data, off, off+999), fmt.Sprintf("Fragment %d-%d on connection %d", off, off+999, len(t.conns)), off+1000)
 			}
 			fresh()
 			t.closeOK(name, sid)
@@ -146,6 +147,18 @@ func sessionProbes() []Probe {
 			t.wantNotFound(t.frag(name, sid, data, 1000, 1999), "Fragment after the early Close-Session")
 		}),
 	}
+}
+
+// wantSessionHere is wantReceived for a packet sent on another connection
+// than the one that created the session; an unknown-session answer gets a
+// hint, since that is what a farm of local-storage nodes without BITSHostId
+// answers when the connection lands on another node.
+func (t *T) wantSessionHere(r *Response, what string, off int64) {
+	if c, _ := errorCode(r); r.Status == 500 && c == wire.BGESessionNotFound {
+		t.Failf("%s: the session is unknown here (500 0x8020001F): the server ties sessions to TCP connections, "+
+			"or it is a farm whose nodes keep sessions on local disks without BITSHostId or shared storage (§1, §12.4)", what)
+	}
+	t.wantReceived(r, what, 200, off)
 }
 
 // flipCase swaps the case of every letter (a GUID's hex digits).
