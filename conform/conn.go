@@ -252,8 +252,9 @@ func (r *recorder) reset()        { r.b = r.b[:0] }
 func (r *recorder) bytes() []byte { return append([]byte(nil), r.b...) }
 
 // ParseHeader parses a "Name: value" flag (--header) into a Header. The
-// name must be an HTTP token; the value may be empty; CR and LF are
-// refused anywhere, so a header can never split the request.
+// name must be an HTTP token; the value may be empty and must not hold
+// control characters (CR and LF included, so a header can never split the
+// request).
 func ParseHeader(s string) (Header, error) {
 	name, value, ok := strings.Cut(s, ":")
 	if !ok {
@@ -269,8 +270,10 @@ func ParseHeader(s string) (Header, error) {
 		}
 	}
 	value = strings.TrimSpace(value)
-	if strings.ContainsAny(value, "\r\n") {
-		return Header{}, fmt.Errorf("conform: header %q: line break in value", s)
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return Header{}, fmt.Errorf("conform: header %q: control character %q in value", s, c)
+		}
 	}
 	return Header{Name: name, Value: value}, nil
 }

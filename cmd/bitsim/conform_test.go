@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bitsim/bitsim/conform"
+)
+
+// runConformCmd runs `bitsim conform args...` in-process and returns its
+// output and exit status.
+func runConformCmd(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	cmd := newRootCmd()
+	cmd.SetArgs(append([]string{"conform"}, args...))
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	err := cmd.ExecuteContext(t.Context())
+	return out.String(), exitStatus(err)
+}
+
+func readConformReport(t *testing.T, dir string) conform.Report {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep conform.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// TestConformPassesAgainstServe: `bitsim conform` against `bitsim serve`
+// (a host-id farm of three nodes with replies, observed through its app's
+// ledger) passes every probe, and writes every report.
+func TestConformPassesAgainstServe(t *testing.T) {
+	info := startServe(t, "--host-id", "--reply", "--max-upload-size", "33554432")
+	dir := t.TempDir()
+	out, code := runConformCmd(t, "--ledger-url", info.LedgerURL, "--max-upload-size", "33554432",
+		"--out", dir, "--seed", "42", info.UploadURL)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	rep := readConformReport(t, dir)
+	t.Logf("%d probes: %d passed, %d not applicable", rep.Totals.Probes, rep.Totals.Passed, rep.Totals.NotApplicable)
+	if rep.Totals.Probes < 60 || rep.Totals.Failed != 0 {
+		t.Errorf("totals %+v, want at least 60 probes and no failure", rep.Totals)
+	}
+	for _, r := range rep.Results {
+		// Only the fragment limit is unknown: serve has no such flag.
+		if r.Outcome != conform.Pass && r.ID != "limits/max-fragment-size" {
+			t.Errorf("%s: %s %s", r.ID, r.Outcome, r.Message)
+		}
+	}
+	for _, f := range []string{"report.json", "junit.xml", "summary.md", "report.html"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestConformFailsOnALocalStorageFarm: without BITS-Host-Id or shared
+// storage a packet on a new connection lands on another node, which does
+// not know the session: exit 1, the failure explained in every report.
+func TestConformFailsOnALocalStorageFarm(t *testing.T) {
+	info := startServe(t, "--nodes", "3", "--lb", "round-robin")
+	dir := t.TempDir()
+	out, code := runConformCmd(t, "--ledger-url", info.LedgerURL, "--probe", "sessions/new-connection", "--out", dir, info.UploadURL)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	rep := readConformReport(t, dir)
+	if rep.Totals.Failed != 1 || len(rep.Results[0].Exchanges) < 2 || !strings.Contains(rep.Results[0].Message, "BITSHostId") {
+		t.Errorf("report %+v, want one failure with its exchanges and the BITSHostId hint", rep.Results)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
+	junit, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	for name, b := range map[string][]byte{"summary.md": md, "junit.xml": junit} {
+		if !strings.Contains(string(b), "BITS-Packet-Type: Fragment") || !strings.Contains(string(b), "0x8020001F") {
+			t.Errorf("%s lacks the failing exchange:\n%s", name, b)
+		}
+	}
+}
+
+// TestConformOwnApp: with no channel given, conform starts its mock app,
+// prints its notification URL, and its calibration finds that `bitsim
+// serve` (which notifies its own app) does not notify it.
+func TestConformOwnApp(t *testing.T) {
+	info := startServe(t, "--nodes", "1")
+	out, code := runConformCmd(t, "--probe", "fragments/single", "--probe", "notification/once", "--out", t.TempDir(), info.UploadURL)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"mock app: notification URL http://127.0.0.1:", "calibration: no notification arrived", "2 probes: 1 passed, 0 failed, 1 not applicable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestConformUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},                                    // no URL
+		{"a", "b"},                            // two URLs
+		{"--bogus", "http://127.0.0.1:1/"},    // unknown flag
+		{"ftp://127.0.0.1/upload/"},           // not http(s)
+		{"--format", "pdf", "http://h/"},      // unknown format
+		{"--probe", "no-such/*", "http://h/"}, // matches nothing
+		{"--header", "bad header", "http://h/"},
+	} {
+		out, code := runConformCmd(t, append([]string{"--app", "", "--out", t.TempDir()}, args...)...)
+		if code != 2 {
+			t.Errorf("%q: exit %d, want 2 (%s)", args, code, out)
+		}
+	}
+	out, code := runConformCmd(t, "--list")
+	if code != 0 || len(strings.Split(strings.TrimSpace(out), "\n")) < 60 {
+		t.Errorf("--list: exit %d, %d lines", code, strings.Count(out, "\n"))
+	}
+}
