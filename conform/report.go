@@ -1,56 +1,12 @@
 package conform
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
-
-	"github.com/bitsim/bitsim/reports"
 )
-
-// Write writes the report into dir (created) in the given formats
-// (reports.FormatJSON, FormatJUnit, FormatMarkdown, FormatHTML; none: all),
-// under the file names of package reports (report.json, junit.xml,
-// summary.md, report.html), and returns the paths.
-func (r *Report) Write(dir string, formats []string) ([]string, error) {
-	if len(formats) == 0 {
-		formats = reports.AllFormats
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("conform: %w", err)
-	}
-	var paths []string
-	for _, f := range formats {
-		var buf bytes.Buffer
-		var err error
-		switch f {
-		case reports.FormatJSON:
-			err = r.WriteJSON(&buf)
-		case reports.FormatJUnit:
-			err = reports.WriteJUnitXML(&buf, r.JUnit())
-		case reports.FormatMarkdown:
-			err = r.WriteMarkdown(&buf)
-		case reports.FormatHTML:
-			err = r.WriteHTML(&buf)
-		default:
-			err = fmt.Errorf("unknown format %q", f)
-		}
-		if err != nil {
-			return paths, fmt.Errorf("conform: %s: %w", f, err)
-		}
-		p := filepath.Join(dir, reports.FileName(f))
-		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-			return paths, fmt.Errorf("conform: %w", err)
-		}
-		paths = append(paths, p)
-	}
-	return paths, nil
-}
 
 // WriteJSON writes the report as indented JSON (schema Schema).
 func (r *Report) WriteJSON(w io.Writer) error {
@@ -60,8 +16,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// groups returns the results by group, in catalogue order.
-func (r *Report) groups() (names []string, by map[string][]Result) {
+// Groups returns the results by group, in catalogue order.
+func (r *Report) Groups() (names []string, by map[string][]Result) {
 	by = map[string][]Result{}
 	for _, res := range r.Results {
 		if _, ok := by[res.Group]; !ok {
@@ -72,47 +28,9 @@ func (r *Report) groups() (names []string, by map[string][]Result) {
 	return names, by
 }
 
-// JUnit returns one testsuite per group and one testcase per probe: a
-// failure carries the message and the exchanges, a not-applicable probe
-// is skipped.
-func (r *Report) JUnit() reports.JUnitSuites {
-	out := reports.JUnitSuites{Name: "bitsim conform " + r.Target, Time: secs(r.Seconds)}
-	names, by := r.groups()
-	for _, g := range names {
-		s := reports.JUnitSuite{Name: "conform." + g, Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
-			Properties: []reports.JUnitProperty{{Name: "target", Value: r.Target}, {Name: "seed", Value: fmt.Sprint(r.Seed)}}}
-		var total float64
-		for _, res := range by[g] {
-			c := reports.JUnitCase{Name: res.ID + " (" + res.Section + ")", Classname: "conform." + g, Time: secs(res.Seconds)}
-			switch res.Outcome {
-			case Fail:
-				c.Failure = &reports.JUnitFailure{Message: firstLine(res.Message), Type: res.Section, Text: failureText(res)}
-				s.Failures++
-			case NotApplicable:
-				c.Skipped = &reports.JUnitSkipped{Message: res.Message}
-				s.Skipped++
-			}
-			if len(res.Notes) > 0 {
-				c.SystemOut = &reports.JUnitText{Text: strings.Join(res.Notes, "\n")}
-			}
-			s.Tests++
-			total += res.Seconds
-			s.Cases = append(s.Cases, c)
-		}
-		s.Time = secs(total)
-		out.Tests += s.Tests
-		out.Failures += s.Failures
-		out.Skipped += s.Skipped
-		out.Suites = append(out.Suites, s)
-	}
-	return out
-}
-
-func secs(s float64) string { return fmt.Sprintf("%.3f", s) }
-
-// failureText is a failed probe's explanation: what a conforming server
+// FailureText is a failed probe's explanation: what a conforming server
 // does, what happened, and every exchange.
-func failureText(res Result) string {
+func FailureText(res Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (docs/protocol.md %s)\n%s\n", res.Title, res.Section, res.Message)
 	for i, e := range res.Exchanges {
@@ -148,7 +66,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "Stored files verified through: %s.\n\n", strings.Join(r.Channels, "; "))
 	}
-	names, by := r.groups()
+	names, by := r.Groups()
 	for _, g := range names {
 		fmt.Fprintf(&b, "## %s\n\n| probe | spec | outcome | detail |\n|---|---|---|---|\n", g)
 		for _, res := range by[g] {
@@ -162,7 +80,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	for _, res := range r.Results {
 		if res.Outcome == Fail {
-			fmt.Fprintf(&b, "### FAIL %s (%s)\n\n```\n%s```\n\n", res.ID, res.Section, strings.ReplaceAll(failureText(res), "```", "'''"))
+			fmt.Fprintf(&b, "### FAIL %s (%s)\n\n```\n%s```\n\n", res.ID, res.Section, strings.ReplaceAll(FailureText(res), "```", "'''"))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -184,7 +102,7 @@ func mdCell(s string) string {
 	return strings.ReplaceAll(s, "`", "'")
 }
 
-var page = template.Must(template.New("page").Funcs(template.FuncMap{"failureText": failureText}).Parse(`<!doctype html>
+var page = template.Must(template.New("page").Funcs(template.FuncMap{"failureText": FailureText}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>bitsim conform {{.R.Target}}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}
@@ -214,7 +132,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Name    string
 		Results []Result
 	}
-	names, by := r.groups()
+	names, by := r.Groups()
 	var gs []group
 	for _, g := range names {
 		gs = append(gs, group{g, by[g]})

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -142,7 +145,7 @@ func runConform(ctx context.Context, out io.Writer, f conformFlags, url string) 
 	if dir == "" {
 		dir = filepath.Join("bitsim-out", "conform-"+rep.Started.UTC().Format("20060102-150405"))
 	}
-	if _, werr := rep.Write(dir, formats); werr != nil {
+	if _, werr := writeConformReports(dir, rep, formats); werr != nil {
 		return werr
 	}
 	t := rep.Totals
@@ -154,4 +157,79 @@ func runConform(ctx context.Context, out io.Writer, f conformFlags, url string) 
 		return exitCode(1)
 	}
 	return nil
+}
+
+// conformJUnit returns one testsuite per group and one testcase per probe: a
+// failure carries the message and the exchanges, a not-applicable probe
+// is skipped.
+func conformJUnit(r *conform.Report) reports.JUnitSuites {
+	out := reports.JUnitSuites{Name: "bitsim conform " + r.Target, Time: secs(r.Seconds)}
+	names, by := r.Groups()
+	for _, g := range names {
+		s := reports.JUnitSuite{Name: "conform." + g, Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
+			Properties: []reports.JUnitProperty{{Name: "target", Value: r.Target}, {Name: "seed", Value: fmt.Sprint(r.Seed)}}}
+		var total float64
+		for _, res := range by[g] {
+			c := reports.JUnitCase{Name: res.ID + " (" + res.Section + ")", Classname: "conform." + g, Time: secs(res.Seconds)}
+			switch res.Outcome {
+			case conform.Fail:
+				c.Failure = &reports.JUnitFailure{Message: firstLine(res.Message), Type: res.Section, Text: conform.FailureText(res)}
+				s.Failures++
+			case conform.NotApplicable:
+				c.Skipped = &reports.JUnitSkipped{Message: res.Message}
+				s.Skipped++
+			}
+			if len(res.Notes) > 0 {
+				c.SystemOut = &reports.JUnitText{Text: strings.Join(res.Notes, "\n")}
+			}
+			s.Tests++
+			total += res.Seconds
+			s.Cases = append(s.Cases, c)
+		}
+		s.Time = secs(total)
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Skipped += s.Skipped
+		out.Suites = append(out.Suites, s)
+	}
+	return out
+}
+
+func secs(s float64) string { return fmt.Sprintf("%.3f", s) }
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// writeConformReports writes the report into dir in the given formats,
+// under the file names of package reports, and returns the paths.
+func writeConformReports(dir string, rep *conform.Report, formats []string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range formats {
+		var buf bytes.Buffer
+		var err error
+		switch f {
+		case reports.FormatJSON:
+			err = rep.WriteJSON(&buf)
+		case reports.FormatJUnit:
+			err = reports.WriteJUnitXML(&buf, conformJUnit(rep))
+		case reports.FormatMarkdown:
+			err = rep.WriteMarkdown(&buf)
+		case reports.FormatHTML:
+			err = rep.WriteHTML(&buf)
+		}
+		if err != nil {
+			return paths, fmt.Errorf("conform: %s: %w", f, err)
+		}
+		p := filepath.Join(dir, reports.FileName(f))
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
 }
