@@ -63,9 +63,18 @@ var defects = []defect{
 	{name: "gap acknowledged", mod: func(c *node.Config) { c.Defects.AckGap = true },
 		want:   []string{"fragments/cut-body", "fragments/gap", "fragments/gap-final", "fragments/gap-then-resume"},
 		reason: "a fragment beyond the received offset is stored with a hole and acknowledged"},
-	{name: "unknown-session answers keep cancelled sessions", wrap: cancelIgnored,
+	{name: "cancelled sessions kept", wrap: ignored(wire.CancelSession),
 		want:   []string{"sessions/close-after-cancel", "sessions/fragment-after-cancel"},
 		reason: "Cancel-Session is acknowledged but the session lives on"},
+	{name: "closed sessions kept", wrap: ignored(wire.CloseSession),
+		want: []string{"notification/reply-gone-after-close", "sessions/close-twice", "sessions/early-close",
+			"sessions/fragment-after-close"},
+		reason: "Close-Session is acknowledged but the session (and its reply) lives on"},
+	{name: "unknown session answered 404", wrap: notFound404,
+		want: []string{"sessions/close-after-cancel", "sessions/close-twice", "sessions/early-close",
+			"sessions/fragment-after-cancel", "sessions/fragment-after-close", "sessions/malformed-id", "sessions/missing-id",
+			"sessions/unknown-cancel", "sessions/unknown-close", "sessions/unknown-fragment"},
+		reason: "a plain 404 instead of 500 with 0x8020001F: clients cannot tell they must start a new session"},
 	{name: "case-sensitive session ids", wrap: exactSessionID,
 		want:   []string{"sessions/id-case"},
 		reason: "a GUID session id is compared byte for byte"},
@@ -277,26 +286,44 @@ func rangeFromLength(next http.Handler) http.Handler {
 	})
 }
 
-func cancelIgnored(next http.Handler) http.Handler {
-	var mu sync.Mutex
-	created := map[string]bool{}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		typ, _ := packetType(r)
-		mu.Lock()
-		known := created[sessionOf(r)]
-		mu.Unlock()
-		if r.Method == wire.Method && typ == wire.CancelSession && known && r.ContentLength == 0 {
-			ackOf(w, wire.Ack{Status: http.StatusOK})
-			return
-		}
-		rewrite(next, func(_ *http.Request, status int, h http.Header) int {
-			if sid, ok := wire.Header(h, wire.HdrSessionID); ok && typ == wire.CreateSession {
-				mu.Lock()
-				created[sid] = true
-				mu.Unlock()
+// ignored acknowledges packets of type typ (Close- or Cancel-Session) for
+// live sessions without passing them on.
+func ignored(typ wire.PacketType) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		var mu sync.Mutex
+		created := map[string]bool{}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t, _ := packetType(r)
+			mu.Lock()
+			known := created[sessionOf(r)]
+			mu.Unlock()
+			if r.Method == wire.Method && t == typ && known && r.ContentLength == 0 {
+				ackOf(w, wire.Ack{Status: http.StatusOK})
+				return
 			}
-			return status
-		}).ServeHTTP(w, r)
+			rewrite(next, func(_ *http.Request, status int, h http.Header) int {
+				mu.Lock()
+				defer mu.Unlock()
+				if sid, ok := wire.Header(h, wire.HdrSessionID); ok && t == wire.CreateSession {
+					created[sid] = true
+				}
+				if (t == wire.CloseSession || t == wire.CancelSession) && status == http.StatusOK {
+					delete(created, sessionOf(r)) // ended by the other packet: really gone
+				}
+				return status
+			}).ServeHTTP(w, r)
+		})
+	}
+}
+
+func notFound404(next http.Handler) http.Handler {
+	return rewrite(next, func(_ *http.Request, status int, h http.Header) int {
+		if c, _ := wire.Header(h, wire.HdrErrorCode); status == 500 && c == wire.BGESessionNotFound.Hex() {
+			delete(h, wire.HdrErrorCode)
+			delete(h, wire.HdrErrorContext)
+			return http.StatusNotFound
+		}
+		return status
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -123,5 +124,26 @@ func TestConformUsageErrors(t *testing.T) {
 	out, code := runConformCmd(t, "--list")
 	if code != 0 || len(strings.Split(strings.TrimSpace(out), "\n")) < 60 {
 		t.Errorf("--list: exit %d, %d lines", code, strings.Count(out, "\n"))
+	}
+}
+
+// TestConformFlagsALenientServe: `serve --missing-content-length accept`
+// (issue 12 defect 1) takes body-less packets without Content-Length;
+// conform reports exactly that, as IIS would reject them.
+func TestConformFlagsALenientServe(t *testing.T) {
+	info := startServe(t, "--nodes", "1", "--missing-content-length", "accept")
+	dir := t.TempDir()
+	out, code := runConformCmd(t, "--ledger-url", info.LedgerURL, "--probe", "packets", "--out", dir, info.UploadURL)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	var got []string
+	for _, r := range readConformReport(t, dir).Results {
+		if r.Outcome == conform.Fail {
+			got = append(got, r.ID)
+		}
+	}
+	if want := []string{"packets/missing-length-ping", "packets/missing-length-create"}; !slices.Equal(got, want) {
+		t.Errorf("failed %q, want %q", got, want)
 	}
 }
