@@ -147,7 +147,7 @@ func TestServerLinks(t *testing.T) {
 	}
 
 	evs := hist.OfKind(sim.LinkChanged)
-	if len(evs) != 4 || evs[3].Node != "node2" || evs[3].Detail != "removed" {
+	if len(evs) != 4 || evs[3].Node != "node2" || evs[3].Link != sim.LinkRemoved {
 		t.Errorf("events = %v", evs)
 	}
 }
