@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/bitsim/bitsim/faults"
 	"strings"
 
 	"github.com/bitsim/bitsim/ledger"
@@ -65,7 +66,7 @@ func (v Verdict) String() string {
 type Input struct {
 	Events   []sim.Event       `json:"events"`
 	Ledger   []ledger.Delivery `json:"ledger"`
-	Schedule sim.Schedule      `json:"schedule,omitempty"`
+	Schedule faults.Schedule   `json:"schedule,omitempty"`
 	// External is set when the farm notified the user's own application
 	// instead of the mock: the Ledger was then recorded on the node side
 	// (its Effect flags mean nothing) and effects come from the app's probe.

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"github.com/bitsim/bitsim/faults"
 	"strings"
 	"testing"
 	"time"
@@ -164,9 +165,9 @@ func TestResumeRestartCountsRestartAndResent(t *testing.T) {
 }
 
 func TestFaultsFired(t *testing.T) {
-	sched := sim.Schedule{
-		{Name: "crash", Action: sim.Action{Kind: sim.ActKill, Node: "node1"}, Trigger: sim.Trigger{Point: "after-write"}},
-		{Name: "maybe", Optional: true, Action: sim.Action{Kind: sim.ActLinkDown, Link: "node2"}},
+	sched := faults.Schedule{
+		{Name: "crash", Action: &faults.Kill{Node: "node1"}, Trigger: faults.AtPoint{Point: faults.AfterWrite}},
+		{Name: "maybe", Optional: true, Action: &faults.LinkDown{Link: "node2"}},
 	}
 	h := &hist{}
 	h.add(sim.Event{Kind: sim.FaultFired, Fault: "crash"})

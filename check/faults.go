@@ -35,8 +35,8 @@ func (FaultsFired) Check(in Input) Verdict {
 		if f.Optional {
 			st = Unknown
 		}
-		fs = append(fs, Finding{Status: st, Node: f.Action.Node,
-			Message: fmt.Sprintf("fault %s (%s → %s) never fired", name, f.Trigger, f.Action)})
+		fs = append(fs, Finding{Status: st, Node: f.Node(),
+			Message: fmt.Sprintf("fault %s (%s → %s) never fired", name, f.When(), f.What())})
 	}
 	summary := fmt.Sprintf("%d of %d faults fired", n, len(in.Schedule))
 	return verdict(FaultsFired{}.Name(), fs, summary, map[string]int64{"faults": int64(len(in.Schedule)), "fired": n})

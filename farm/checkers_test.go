@@ -2,6 +2,7 @@ package farm_test
 
 import (
 	"github.com/bitsim/bitsim/farm/node"
+	"github.com/bitsim/bitsim/faults"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,8 +83,8 @@ func TestCheckerAtLeastOnceFires(t *testing.T) {
 // partial session until the session time-out's cleanup removes it.
 func TestCheckersRestartAndOrphan(t *testing.T) {
 	r := newRig(t, farm.Config{Nodes: 2})
-	r.inject(sim.Schedule{{Name: "cut", Trigger: sim.Trigger{Event: sim.AckSent, Packet: "Fragment", Node: "node1", Nth: 2},
-		Action: sim.Action{Kind: sim.ActKill, Node: "node1", RestartAfter: time.Minute}}})
+	r.inject(faults.Schedule{{Name: "cut", Trigger: faults.OnEvent{Kind: sim.AckSent, Packet: "Fragment", Node: "node1", Nth: 2},
+		Action: &faults.Kill{Node: "node1", RestartAfter: time.Minute}}})
 	res, data := r.upload("o.bin", 300_000, client.Options{}, "")
 	if res.State != client.Acknowledged || res.Restarts != 1 {
 		r.dump()
@@ -112,8 +113,8 @@ func TestCheckersRestartAndOrphan(t *testing.T) {
 // case 15).
 func TestSharedStorageResumesOnAnotherNode(t *testing.T) {
 	r := newRig(t, farm.Config{Nodes: 2, Storage: farm.SharedStorage})
-	r.inject(sim.Schedule{{Name: "cut", Trigger: sim.Trigger{Event: sim.AckSent, Packet: "Fragment", Node: "node1", Nth: 2},
-		Action: sim.Action{Kind: sim.ActKill, Node: "node1"}}})
+	r.inject(faults.Schedule{{Name: "cut", Trigger: faults.OnEvent{Kind: sim.AckSent, Packet: "Fragment", Node: "node1", Nth: 2},
+		Action: &faults.Kill{Node: "node1"}}})
 	res, data := r.upload("s.bin", 300_000, client.Options{}, "")
 	if res.State != client.Acknowledged || res.Restarts != 0 || res.Sessions != 1 {
 		r.dump()

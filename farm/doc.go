@@ -4,12 +4,13 @@
 // (package balancer) on the shared address, with a mock application
 // (package app) and a toxiproxy link on every path (package proxy); it
 // kills, restarts, takes down and brings up nodes; and the fault Injector
-// applies a sim.Schedule at exact protocol points.
+// applies a faults.Schedule at exact protocol points, through the
+// faults.Target the farm offers its fault actions (target.go).
 //
 //	f, _ := farm.New(ctx, farm.Config{Nodes: 3, HostID: true, Clock: clock, Events: hist})
 //	defer f.Close()
-//	f.Inject(sim.Schedule{{Trigger: sim.Trigger{Point: "after-notify-sent", Node: "node1"},
-//		Action: sim.Action{Kind: sim.ActKill}}})
+//	f.Inject(faults.Schedule{{Trigger: faults.AtPoint{Point: faults.AfterNotifySent, Node: "node1"},
+//		Action: &faults.Kill{}}})
 //	job, _ := client.NewJob(client.Options{Clock: clock, Events: f.Events()},
 //		client.JobSpec{LocalFile: path, RemoteURL: f.UploadURL("a.bin")})
 //	res, _ := job.Run(ctx)

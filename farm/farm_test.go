@@ -84,8 +84,8 @@ func TestKillAtEveryCrashPoint(t *testing.T) {
 	for _, p := range faults.Points() {
 		t.Run(p.String(), func(t *testing.T) {
 			r := newRig(t, farm.Config{Nodes: 1})
-			r.inject(sim.Schedule{{Name: "crash", Trigger: sim.Trigger{Point: p.String(), Node: "node1"},
-				Action: sim.Action{Kind: sim.ActKill, RestartAfter: 10 * time.Minute}}})
+			r.inject(faults.Schedule{{Name: "crash", Trigger: faults.AtPoint{Point: p, Node: "node1"},
+				Action: &faults.Kill{RestartAfter: 10 * time.Minute}}})
 			res, data := r.upload("f.bin", 200_000, client.Options{}, "")
 			if res.State != client.Acknowledged {
 				r.dump()
@@ -119,8 +119,8 @@ func TestCase4DuplicateAfterFallback(t *testing.T) {
 	for _, mode := range []app.Mode{app.Naive, app.Idempotent} {
 		t.Run(mode.String(), func(t *testing.T) {
 			r := newRig(t, farm.Config{Nodes: 3, HostID: true, App: app.Config{Mode: mode}})
-			r.inject(sim.Schedule{{Name: "kill-after-notify", Trigger: sim.Trigger{Point: "after-notify-sent", Node: "node1"},
-				Action: sim.Action{Kind: sim.ActKill}}})
+			r.inject(faults.Schedule{{Name: "kill-after-notify", Trigger: faults.AtPoint{Point: faults.AfterNotifySent, Node: "node1"},
+				Action: &faults.Kill{}}})
 			start := time.Now()
 			res, data := r.upload("c4.bin", 150_000, client.Options{}, "")
 			wall := time.Since(start)
@@ -157,9 +157,9 @@ func TestCase4DuplicateAfterFallback(t *testing.T) {
 func TestFaultActions(t *testing.T) {
 	t.Run("link-down by event, link-up by event", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1})
-		r.inject(sim.Schedule{
-			{Name: "down", Trigger: sim.Trigger{Event: sim.AckSent, Packet: "Fragment", Nth: 1}, Action: sim.Action{Kind: sim.ActLinkDown, Link: "shared"}},
-			{Name: "up", Trigger: sim.Trigger{Event: sim.ClientTimerFired, Nth: 3}, Action: sim.Action{Kind: sim.ActLinkUp, Link: "shared"}},
+		r.inject(faults.Schedule{
+			{Name: "down", Trigger: faults.OnEvent{Kind: sim.AckSent, Packet: "Fragment", Nth: 1}, Action: &faults.LinkDown{Link: "shared"}},
+			{Name: "up", Trigger: faults.OnEvent{Kind: sim.ClientTimerFired, Nth: 3}, Action: &faults.LinkUp{Link: "shared"}},
 		})
 		res, data := r.upload("l.bin", 200_000, client.Options{}, "")
 		if res.State != client.Acknowledged || res.Retries < 3 {
@@ -177,7 +177,7 @@ func TestFaultActions(t *testing.T) {
 			t.Fatal(err)
 		}
 		l.Disable() // down from the start: nothing can happen before the timer
-		r.inject(sim.Schedule{{Name: "up", Trigger: sim.Trigger{At: 2 * time.Hour}, Action: sim.Action{Kind: sim.ActLinkUp, Link: "shared"}}})
+		r.inject(faults.Schedule{{Name: "up", Trigger: faults.After{D: 2 * time.Hour}, Action: &faults.LinkUp{Link: "shared"}}})
 		res, data := r.upload("t.bin", 100_000, client.Options{}, "")
 		if res.State != client.Acknowledged || res.Retries < 12 {
 			t.Fatalf("result %+v", res)
@@ -189,8 +189,8 @@ func TestFaultActions(t *testing.T) {
 	})
 	t.Run("add-toxic drops the final ack then remove-toxic", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1})
-		r.inject(sim.Schedule{
-			{Name: "drop", Action: sim.Action{Kind: sim.ActAddToxic, Link: "shared", Toxic: &sim.Toxic{Name: "drop", Type: "bits_drop_ack",
+		r.inject(faults.Schedule{
+			{Name: "drop", Action: &faults.AddToxic{Link: "shared", Toxic: &sim.Toxic{Name: "drop", Type: "bits_drop_ack",
 				Attributes: map[string]any{"pattern": "BITS-Received-Content-Range: 100000", "times": 1}}}},
 		})
 		res, data := r.upload("d.bin", 100_000, client.Options{}, "")
@@ -205,7 +205,7 @@ func TestFaultActions(t *testing.T) {
 	})
 	t.Run("app-status then recovery", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1})
-		r.inject(sim.Schedule{{Name: "503", Action: sim.Action{Kind: sim.ActAppStatus, Status: 503, Times: 1}}})
+		r.inject(faults.Schedule{{Name: "503", Action: &faults.AppStatus{Status: 503, Times: 1}}})
 		res, data := r.upload("s.bin", 50_000, client.Options{}, "")
 		if res.State != client.Acknowledged || res.Retries != 1 {
 			t.Fatalf("result %+v", res)
@@ -217,9 +217,9 @@ func TestFaultActions(t *testing.T) {
 	})
 	t.Run("app-latency beyond the notification timeout", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1, Node: node.Config{NotificationTimeout: time.Minute}})
-		r.inject(sim.Schedule{
-			{Name: "slow", Action: sim.Action{Kind: sim.ActAppLatency, Latency: 2 * time.Minute}},
-			{Name: "fast", Trigger: sim.Trigger{Event: sim.AckSent, Status: 408}, Action: sim.Action{Kind: sim.ActAppLatency}},
+		r.inject(faults.Schedule{
+			{Name: "slow", Action: &faults.AppLatency{Latency: 2 * time.Minute}},
+			{Name: "fast", Trigger: faults.OnEvent{Kind: sim.AckSent, Status: 408}, Action: &faults.AppLatency{}},
 		})
 		res, data := r.upload("t.bin", 50_000, client.Options{}, "")
 		if res.State != client.Acknowledged {
@@ -233,7 +233,7 @@ func TestFaultActions(t *testing.T) {
 	})
 	t.Run("app-crash then app-restart", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1, App: app.Config{Mode: app.Idempotent}})
-		r.inject(sim.Schedule{{Name: "crash", Action: sim.Action{Kind: sim.ActAppCrash, Point: "after-processing"}}})
+		r.inject(faults.Schedule{{Name: "crash", Action: &faults.AppCrash{Point: faults.AppAfterProcessing}}})
 		res, data := r.upload("a.bin", 50_000, client.Options{}, "")
 		if res.State != client.Acknowledged {
 			t.Fatalf("result %+v", res)
@@ -245,9 +245,9 @@ func TestFaultActions(t *testing.T) {
 	})
 	t.Run("app stays down after a crash until app-restart", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1, App: app.Config{Mode: app.Idempotent, StayDown: true}})
-		r.inject(sim.Schedule{
-			{Name: "crash", Action: sim.Action{Kind: sim.ActAppCrash, Point: "after-processing"}},
-			{Name: "back", Trigger: sim.Trigger{Event: sim.ClientTimerFired, Nth: 3}, Action: sim.Action{Kind: sim.ActAppRestart}},
+		r.inject(faults.Schedule{
+			{Name: "crash", Action: &faults.AppCrash{Point: faults.AppAfterProcessing}},
+			{Name: "back", Trigger: faults.OnEvent{Kind: sim.ClientTimerFired, Nth: 3}, Action: &faults.AppRestart{}},
 		})
 		res, data := r.upload("r.bin", 50_000, client.Options{}, "")
 		if res.State != client.Acknowledged || res.Retries < 3 {
@@ -261,8 +261,8 @@ func TestFaultActions(t *testing.T) {
 	})
 	t.Run("drop-sessions answers 0x8020001F and the client restarts", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1})
-		r.inject(sim.Schedule{{Name: "drop", Trigger: sim.Trigger{Event: sim.AckSent, Packet: "Fragment", Nth: 2},
-			Action: sim.Action{Kind: sim.ActDropSessions, Node: "node1"}}})
+		r.inject(faults.Schedule{{Name: "drop", Trigger: faults.OnEvent{Kind: sim.AckSent, Packet: "Fragment", Nth: 2},
+			Action: &faults.DropSessions{Node: "node1"}}})
 		res, data := r.upload("d2.bin", 300_000, client.Options{}, "")
 		if res.State != client.Acknowledged || res.Restarts != 1 {
 			r.dump()
@@ -272,9 +272,9 @@ func TestFaultActions(t *testing.T) {
 	})
 	t.Run("lose-tail rewinds the client", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1})
-		r.inject(sim.Schedule{
-			{Name: "tail", Trigger: sim.Trigger{Event: sim.AckSent, Packet: "Fragment", Nth: 2}, Action: sim.Action{Kind: sim.ActLoseTail, Node: "node1", Bytes: 100_000}},
-			{Name: "back", Trigger: sim.Trigger{Event: sim.NodeCrashed}, Action: sim.Action{Kind: sim.ActRestart, Node: "node1"}},
+		r.inject(faults.Schedule{
+			{Name: "tail", Trigger: faults.OnEvent{Kind: sim.AckSent, Packet: "Fragment", Nth: 2}, Action: &faults.LoseTail{Node: "node1", Bytes: 100_000}},
+			{Name: "back", Trigger: faults.OnEvent{Kind: sim.NodeCrashed}, Action: &faults.Restart{Node: "node1"}},
 		})
 		res, data := r.upload("t.bin", 300_000, client.Options{}, "")
 		if res.State != client.Acknowledged {
@@ -288,10 +288,10 @@ func TestFaultActions(t *testing.T) {
 	})
 	t.Run("bytes trigger cuts the node link", func(t *testing.T) {
 		r := newRig(t, farm.Config{Nodes: 1})
-		r.inject(sim.Schedule{
-			{Name: "cut", Trigger: sim.Trigger{Bytes: 100_000, Link: "shared"}, Action: sim.Action{Kind: sim.ActAddToxic, Link: "shared",
+		r.inject(faults.Schedule{
+			{Name: "cut", Trigger: faults.OnBytes{Bytes: 100_000, Link: "shared"}, Action: &faults.AddToxic{Link: "shared",
 				Toxic: &sim.Toxic{Name: "reset", Type: "bits_limit_data_safe", Stream: sim.Upstream, Attributes: map[string]any{"bytes": 0}}}},
-			{Name: "heal", Trigger: sim.Trigger{Event: sim.ClientError}, Action: sim.Action{Kind: sim.ActRemoveToxic, Link: "shared", ToxicName: "reset"}},
+			{Name: "heal", Trigger: faults.OnEvent{Kind: sim.ClientError}, Action: &faults.RemoveToxic{Link: "shared", ToxicName: "reset"}},
 		})
 		res, data := r.upload("b.bin", 400_000, client.Options{}, "")
 		if res.State != client.Acknowledged || res.Retries == 0 {
@@ -305,7 +305,7 @@ func TestFaultActions(t *testing.T) {
 // A fault that never fires is reported.
 func TestUnfiredFaultIsReported(t *testing.T) {
 	r := newRig(t, farm.Config{Nodes: 1})
-	r.inject(sim.Schedule{{Name: "never", Trigger: sim.Trigger{Point: "close-after-commit", Nth: 5}, Action: sim.Action{Kind: sim.ActKill, Node: "node1"}}})
+	r.inject(faults.Schedule{{Name: "never", Trigger: faults.AtPoint{Point: faults.CloseAfterCommit, Nth: 5}, Action: &faults.Kill{Node: "node1"}}})
 	res, _ := r.upload("n.bin", 10_000, client.Options{}, "")
 	if res.State != client.Acknowledged {
 		t.Fatal(res)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/bitsim/bitsim/faults"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ type rig struct {
 	f     *farm.Farm
 	clock *sim.Virtual
 	hist  *sim.History
-	sched sim.Schedule
+	sched faults.Schedule
 	jobs  int
 }
 
@@ -49,7 +50,7 @@ func newRig(t testing.TB, cfg farm.Config) *rig {
 	return r
 }
 
-func (r *rig) inject(s sim.Schedule) *farm.Injector {
+func (r *rig) inject(s faults.Schedule) *farm.Injector {
 	r.t.Helper()
 	in, err := r.f.Inject(s)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/bitsim/bitsim/faults"
 	"io"
 	"os"
 	"path/filepath"
@@ -48,8 +49,8 @@ type Result struct {
 	Compression float64       `json:"compression"`
 	// Schedule is the schedule applied (random draws included); Fired how
 	// often each fault fired.
-	Schedule sim.Schedule   `json:"schedule,omitempty"`
-	Fired    map[string]int `json:"fired,omitempty"`
+	Schedule faults.Schedule `json:"schedule,omitempty"`
+	Fired    map[string]int  `json:"fired,omitempty"`
 	// Error is set when the run itself could not be carried out.
 	Error string `json:"error,omitempty"`
 

@@ -3,13 +3,13 @@ package record
 import (
 	"bytes"
 	"fmt"
+	"github.com/bitsim/bitsim/faults"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/knob"
-	"github.com/bitsim/bitsim/sim"
 )
 
 // Scenario is one reproducible situation, as data: the farm's shape, the
@@ -23,11 +23,11 @@ type Scenario struct {
 	Spec        string   `json:"spec,omitempty" yaml:"spec,omitempty"` // e.g. "§14 case 4"
 	Labels      []string `json:"labels,omitempty" yaml:"labels,omitempty"`
 
-	Farm   FarmSpec     `json:"farm" yaml:"farm"`
-	App    AppSpec      `json:"app" yaml:"app"`
-	Client ClientSpec   `json:"client" yaml:"client"`
-	Jobs   []JobSpec    `json:"jobs" yaml:"jobs"`
-	Faults sim.Schedule `json:"faults,omitempty" yaml:"faults,omitempty"`
+	Farm   FarmSpec        `json:"farm" yaml:"farm"`
+	App    AppSpec         `json:"app" yaml:"app"`
+	Client ClientSpec      `json:"client" yaml:"client"`
+	Jobs   []JobSpec       `json:"jobs" yaml:"jobs"`
+	Faults faults.Schedule `json:"faults,omitempty" yaml:"faults,omitempty"`
 	// Random, if set, draws extra faults from the run's seed.
 	Random *RandomSpec `json:"random,omitempty" yaml:"random,omitempty"`
 	Expect Expect      `json:"expect" yaml:"expect"`
@@ -195,7 +195,7 @@ func (s Scenario) Validate() error {
 	if err := s.Expect.Validate(); err != nil {
 		return fmt.Errorf("record: %s: %w", s.Name, err)
 	}
-	return s.Faults.Validate()
+	return s.Faults.Validate(nil)
 }
 
 // Parse reads scenarios from YAML: either one scenario or a list under

@@ -345,7 +345,7 @@ func faults(r *record.Result) []Fault {
 	for i, f := range r.Schedule {
 		name := r.Schedule.FaultName(i)
 		seen[name] = true
-		out = append(out, Fault{Name: name, Trigger: f.Trigger.String(), Action: f.Action.String(), Optional: f.Optional,
+		out = append(out, Fault{Name: name, Trigger: f.When(), Action: f.What(), Optional: f.Optional,
 			Fired: r.Fired[name], Firings: firings[name]})
 	}
 	var extra []string

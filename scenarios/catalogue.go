@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"github.com/bitsim/bitsim/faults"
 	"github.com/bitsim/bitsim/knob"
 	"strings"
 	"time"
@@ -69,8 +70,8 @@ next:
 
 // cut is a fault that cuts one request on link after n bytes of its
 // connection's upstream stream, once.
-func cut(name, link string, n int) sim.Fault {
-	return sim.Fault{Name: name, Action: sim.Action{Kind: sim.ActAddToxic, Link: link, Toxic: &sim.Toxic{Name: name,
+func cut(name, link string, n int) faults.Fault {
+	return faults.Fault{Name: name, Action: &faults.AddToxic{Link: link, Toxic: &sim.Toxic{Name: name,
 		Type: "bits_cut_request", Stream: sim.Upstream, Attributes: map[string]any{"bytes": n, "times": 1}}}}
 }
 
@@ -99,7 +100,7 @@ func case1() record.Scenario {
 		Description: "The connection breaks mid-upload; the balancer (sticky) sends the reconnect to the same node, which still has the session: the upload resumes, at most one fragment is re-sent, one delivery.",
 		Farm:        record.FarmSpec{Nodes: 3, Balancer: knob.Policy{Kind: knob.Sticky}},
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
-		Faults:      sim.Schedule{cut("cut-mid-upload", "shared", 150_000)},
+		Faults:      faults.Schedule{cut("cut-mid-upload", "shared", 150_000)},
 		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
 			Events: []string{string(sim.ClientError)}},
 	}
@@ -111,7 +112,7 @@ func case2() record.Scenario {
 		Description: "No BITSHostId: after a break the round-robin balancer sends the reconnect to another node, which answers 0x8020001F; the client opens a new session and re-sends the whole file; one delivery; the first node's orphaned partial session is removed by the cleanup after the (compressed) 14-day session time-out.",
 		Farm:        record.FarmSpec{Nodes: 2},
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
-		Faults:      sim.Schedule{cut("cut-mid-upload", "shared", 150_000)},
+		Faults:      faults.Schedule{cut("cut-mid-upload", "shared", 150_000)},
 		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(1), Sessions: record.N(2), MinBytesResent: record.N64(2 * frag),
 			Events: []string{"session.expired:timeout"}},
 	}
@@ -123,7 +124,7 @@ func case3() record.Scenario {
 		Description: "With BITSHostId every node returns its own address; after Create-Session every packet goes to that node, so a break resumes there: no second Create-Session, no restart.",
 		Farm:        record.FarmSpec{Nodes: 3, HostID: true},
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
-		Faults:      sim.Schedule{cut("cut-mid-upload", "node1", 150_000)},
+		Faults:      faults.Schedule{cut("cut-mid-upload", "node1", 150_000)},
 		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
 			EventCounts: []record.EventCount{{Why: "packets after Create-Session reach one node", Kind: sim.PacketReceived,
 				Except: &record.EventMatch{Packet: "Create-Session"}, Distinct: "node", Min: record.N(1), Max: record.N(1)}}},
@@ -138,8 +139,8 @@ func case4() []record.Scenario {
 			Farm:        record.FarmSpec{Nodes: 3, HostID: true},
 			App:         record.AppSpec{Mode: mode},
 			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 200 * kib, Txn: "auto"}},
-			Faults: sim.Schedule{{Name: "kill-after-notify", Trigger: sim.Trigger{Point: "after-notify-sent", Node: "node1"},
-				Action: sim.Action{Kind: sim.ActKill}}},
+			Faults: faults.Schedule{{Name: "kill-after-notify", Trigger: faults.AtPoint{Point: faults.AfterNotifySent, Node: "node1"},
+				Action: &faults.Kill{}}},
 			Expect: record.Expect{Deliveries: record.N(2), Effects: record.N(effects), Restarts: record.N(1), Verdicts: dupVerdicts(effects == 1),
 				Explain: []string{"case 4", "kill-after-notify", "fallback", "node1", "node2"},
 				// The wait for a day is asserted by the timer that made it,
@@ -152,21 +153,21 @@ func case4() []record.Scenario {
 }
 
 func case5() []record.Scenario {
-	mk := func(name string, mode knob.AppMode, effects int, fault sim.Fault, what string) record.Scenario {
+	mk := func(name string, mode knob.AppMode, effects int, fault faults.Fault, what string) record.Scenario {
 		return record.Scenario{
 			Name: name, Spec: "§14 case 5", Labels: []string{record.LabelSeedDoc},
 			Description: "Single node: " + what + "; the retried final fragment is forwarded to the app again, without a re-upload (" + mode.String() + " app).",
 			Farm:        record.FarmSpec{Nodes: 1},
 			App:         record.AppSpec{Mode: mode},
 			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 200 * kib, Txn: "auto"}},
-			Faults:      sim.Schedule{fault},
+			Faults:      faults.Schedule{fault},
 			Expect: record.Expect{Deliveries: record.N(2), Effects: record.N(effects), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(0),
 				Verdicts: dupVerdicts(effects == 1), Explain: []string{"case 5"}},
 		}
 	}
-	nodeCrash := sim.Fault{Name: "crash-before-ack", Trigger: sim.Trigger{Point: "after-notify-answer", Node: "node1"},
-		Action: sim.Action{Kind: sim.ActKill, RestartAfter: 10 * time.Minute}}
-	appCrash := sim.Fault{Name: "app-crash-before-reply", Action: sim.Action{Kind: sim.ActAppCrash, Point: "after-processing", Times: 1}}
+	nodeCrash := faults.Fault{Name: "crash-before-ack", Trigger: faults.AtPoint{Point: faults.AfterNotifyAnswer, Node: "node1"},
+		Action: &faults.Kill{RestartAfter: 10 * time.Minute}}
+	appCrash := faults.Fault{Name: "app-crash-before-reply", Action: &faults.AppCrash{Point: faults.AppAfterProcessing, Times: 1}}
 	return []record.Scenario{
 		mk("case5-reforward-after-crash", knob.Naive, 2, nodeCrash, "the node crashes after the app processed the final fragment, before the Ack, and restarts on the same storage"),
 		mk("case6-txn-dedup-case5", knob.Idempotent, 1, nodeCrash, "the node crashes after the app processed the final fragment, before the Ack, and restarts on the same storage"),
@@ -183,9 +184,9 @@ func case7() []record.Scenario {
 			Farm:        record.FarmSpec{Nodes: 1, NotificationTimeout: time.Minute},
 			App:         record.AppSpec{Mode: mode},
 			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100 * kib, Txn: "auto"}},
-			Faults: sim.Schedule{
-				{Name: "slow-app", Action: sim.Action{Kind: sim.ActAppReplyDelay, Latency: 2 * time.Minute}},
-				{Name: "app-recovers", Trigger: sim.Trigger{Event: sim.AckSent, Status: 408}, Action: sim.Action{Kind: sim.ActAppReplyDelay}},
+			Faults: faults.Schedule{
+				{Name: "slow-app", Action: &faults.AppReplyDelay{Latency: 2 * time.Minute}},
+				{Name: "app-recovers", Trigger: faults.OnEvent{Kind: sim.AckSent, Status: 408}, Action: &faults.AppReplyDelay{}},
 			},
 			Expect: record.Expect{Deliveries: record.N(2), Effects: record.N(effects), Restarts: record.N(0), Verdicts: dupVerdicts(effects == 1),
 				Explain: []string{"case 7"}, Events: []string{string(sim.AckSent)}},
@@ -200,7 +201,7 @@ func case8() record.Scenario {
 		Description: "The Ack of the final fragment is lost on the wire; the node survives, so the retried final fragment gets the cached Ack (NotifyCache) and the app is not notified again.",
 		Farm:        record.FarmSpec{Nodes: 1},
 		Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100_000}},
-		Faults: sim.Schedule{{Name: "drop-final-ack", Action: sim.Action{Kind: sim.ActAddToxic, Link: "shared", Toxic: &sim.Toxic{
+		Faults: faults.Schedule{{Name: "drop-final-ack", Action: &faults.AddToxic{Link: "shared", Toxic: &sim.Toxic{
 			Name: "drop-final-ack", Type: "bits_drop_ack", Attributes: map[string]any{"pattern": "BITS-Received-Content-Range: 100000", "times": 1}}}}},
 		Expect: record.Expect{Deliveries: record.N(1), Effects: record.N(1), Restarts: record.N(0), Events: []string{string(sim.NotifyCached)}},
 	}
@@ -219,8 +220,8 @@ func case9() []record.Scenario {
 			Farm:        record.FarmSpec{Nodes: 1},
 			Client:      record.ClientSpec{CloseNotFound: k4},
 			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100 * kib}},
-			Faults: sim.Schedule{{Name: "drop-before-close", Trigger: sim.Trigger{Event: sim.ClientResponse, Packet: "Fragment", Nth: 2},
-				Action: sim.Action{Kind: sim.ActDropSessions, Node: "node1"}}},
+			Faults: faults.Schedule{{Name: "drop-before-close", Trigger: faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: 2},
+				Action: &faults.DropSessions{Node: "node1"}}},
 			Expect: e,
 		}
 	}
@@ -247,7 +248,7 @@ func case10() []record.Scenario {
 				map[bool]string{false: "writes only the new bytes", true: "answers 416 and the client jumps"}[want416] + "; the file is byte-identical.",
 			Farm:   record.FarmSpec{Nodes: 1, Overlap: overlap},
 			Jobs:   []record.JobSpec{{Name: "data.bin", Size: 300 * kib}},
-			Faults: sim.Schedule{cut("cut-in-body", "shared", 2*frag+40_000)},
+			Faults: faults.Schedule{cut("cut-in-body", "shared", 2*frag+40_000)},
 			Expect: e,
 		}
 	}
@@ -260,9 +261,9 @@ func case11() record.Scenario {
 		Description: "The node crashes after the third fragment's Ack and loses its unflushed tail (100 KB); restarted, it reports a lower offset (416) and the client rewinds; the file is intact.",
 		Farm:        record.FarmSpec{Nodes: 1},
 		Jobs:        []record.JobSpec{{Name: "data.bin", Size: 400 * kib}},
-		Faults: sim.Schedule{
-			{Name: "lose-tail", Trigger: sim.Trigger{Event: sim.AckSent, Packet: "Fragment", Nth: 3}, Action: sim.Action{Kind: sim.ActLoseTail, Node: "node1", Bytes: 100_000}},
-			{Name: "restart", Trigger: sim.Trigger{Event: sim.NodeCrashed}, Action: sim.Action{Kind: sim.ActRestart, Node: "node1"}},
+		Faults: faults.Schedule{
+			{Name: "lose-tail", Trigger: faults.OnEvent{Kind: sim.AckSent, Packet: "Fragment", Nth: 3}, Action: &faults.LoseTail{Node: "node1", Bytes: 100_000}},
+			{Name: "restart", Trigger: faults.OnEvent{Kind: sim.NodeCrashed}, Action: &faults.Restart{Node: "node1"}},
 		},
 		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1),
 			Jobs: []record.JobExpect{{Why: "the client rewinds (a 416 resync)", Resyncs: record.AtLeast(1)}}},
@@ -301,7 +302,7 @@ func case13() []record.Scenario {
 			Description: fmt.Sprintf("The app answers %d to the first notification; the node relays it with context 0x7; %s.", status, what),
 			Farm:        record.FarmSpec{Nodes: 1},
 			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 80 * kib}},
-			Faults:      sim.Schedule{{Name: fmt.Sprintf("app-%d", status), Action: sim.Action{Kind: sim.ActAppStatus, Status: status, Times: 1}}},
+			Faults:      faults.Schedule{{Name: fmt.Sprintf("app-%d", status), Action: &faults.AppStatus{Status: status, Times: 1}}},
 			Expect:      e,
 		}
 	}
@@ -315,9 +316,9 @@ func case14() record.Scenario {
 		Farm:        record.FarmSpec{Nodes: 1, SessionTimeout: time.Hour},
 		App:         record.AppSpec{Reply: true},
 		Jobs:        []record.JobSpec{{Name: "query.dat", Size: 100 * kib, Reply: true}},
-		Faults: sim.Schedule{
-			{Name: "link-down", Trigger: sim.Trigger{Event: sim.ClientResponse, Packet: "Fragment", Nth: 2}, Action: sim.Action{Kind: sim.ActLinkDown, Link: "shared"}},
-			{Name: "link-up", Trigger: sim.Trigger{Event: sim.CleanupRan}, Action: sim.Action{Kind: sim.ActLinkUp, Link: "shared"}},
+		Faults: faults.Schedule{
+			{Name: "link-down", Trigger: faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: 2}, Action: &faults.LinkDown{Link: "shared"}},
+			{Name: "link-up", Trigger: faults.OnEvent{Kind: sim.CleanupRan}, Action: &faults.LinkUp{Link: "shared"}},
 		},
 		Expect: record.Expect{Deliveries: record.N(1), JobState: "ERROR", Events: []string{"session.expired:timeout"},
 			Verdicts: map[string]check.Status{"at-least-once": record.Any}},
@@ -330,7 +331,7 @@ func case15() record.Scenario {
 		Description: "Farm with shared storage and no host id: after a break the reconnect lands on another node, which finds the session on the shared disk and continues it: no restart.",
 		Farm:        record.FarmSpec{Nodes: 2, Storage: knob.SharedStorage},
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
-		Faults:      sim.Schedule{cut("cut-mid-upload", "shared", 150_000)},
+		Faults:      faults.Schedule{cut("cut-mid-upload", "shared", 150_000)},
 		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
 			EventCounts: []record.EventCount{{Why: "node2 continues the session", Kind: sim.PacketReceived,
 				Match: record.EventMatch{Node: "node2", Packet: "Fragment"}, Min: record.N(1)}}},
@@ -362,15 +363,15 @@ func toxicsMatrix() []record.Scenario {
 	for _, l := range links {
 		for _, t := range toxics {
 			name := "toxic-" + t.typ
-			faults := sim.Schedule{{Name: name, Action: sim.Action{Kind: sim.ActAddToxic, Link: l.link,
+			sched := faults.Schedule{{Name: name, Action: &faults.AddToxic{Link: l.link,
 				Toxic: &sim.Toxic{Name: name, Type: t.typ, Stream: t.stream, Attributes: t.attrs}}}}
 			if t.heals {
-				heal := sim.Trigger{Event: sim.ClientError}
+				var heal faults.Trigger = faults.OnEvent{Kind: sim.ClientError}
 				if l.class == "node-app" {
-					heal = sim.Trigger{Event: sim.NotifyAnswered}
+					heal = faults.OnEvent{Kind: sim.NotifyAnswered}
 				}
-				faults = append(faults, sim.Fault{Name: "heal", Trigger: heal, Optional: true,
-					Action: sim.Action{Kind: sim.ActRemoveToxic, Link: l.link, ToxicName: name}})
+				sched = append(sched, faults.Fault{Name: "heal", Trigger: heal, Optional: true,
+					Action: &faults.RemoveToxic{Link: l.link, ToxicName: name}})
 			}
 			out = append(out, record.Scenario{
 				Name: fmt.Sprintf("toxics/%s/%s-%s", l.class, t.typ, t.stream), Labels: []string{record.LabelToxics},
@@ -378,7 +379,7 @@ func toxicsMatrix() []record.Scenario {
 				Farm:        record.FarmSpec{Nodes: 2, HostID: true},
 				App:         record.AppSpec{Mode: knob.Idempotent},
 				Jobs:        []record.JobSpec{{Name: "data.bin", Size: 200 * kib, Txn: "auto"}},
-				Faults:      faults,
+				Faults:      sched,
 				Expect: record.Expect{MinDeliveries: record.N(1), MaxDeliveries: record.N(2), Effects: record.N(1),
 					Verdicts: map[string]check.Status{"duplicates": record.Any, "faults-fired": record.Any, "no-orphans": record.Any}},
 			})

@@ -3,7 +3,7 @@
 //
 // A Scenario (package record) is data: the farm's shape (nodes, host ids,
 // balancer, storage, knobs), the app's mode, the client's knobs, the jobs,
-// a fault schedule (sim.Schedule) and the expected outcome. Run plays it:
+// a fault schedule (faults.Schedule) and the expected outcome. Run plays it:
 //
 //  1. a farm (package farm) starts on a virtual clock, every link through
 //     toxiproxy, seeded from the run's seed;

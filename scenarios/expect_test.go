@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/bitsim/bitsim/faults"
 	"github.com/bitsim/bitsim/knob"
 	"strings"
 	"testing"
@@ -59,7 +60,11 @@ func TestDeclarativeExpectationsCatchBrokenMechanisms(t *testing.T) {
 	}{
 		{"case3-hostid-pins", func(c *farm.Config) { c.HostID = false }, "packets after Create-Session reach one node",
 			"without host ids the reconnect (the cut moved to the shared link) reaches another node",
-			func(s *record.Scenario) { s.Faults[0].Action.Link = "shared" }},
+			func(s *record.Scenario) {
+				a := *s.Faults[0].Action.(*faults.AddToxic)
+				a.Link = "shared"
+				s.Faults[0].Action = &a
+			}},
 		{"case10-overlap-strict", func(c *farm.Config) { c.Node.Overlap = node.OverlapLenient }, "strict overlap answers 416",
 			"a lenient node never answers 416", nil},
 		{"case10-overlap-lenient", func(c *farm.Config) { c.Node.Overlap = node.OverlapStrict }, "lenient overlap never answers 416",
@@ -69,7 +74,11 @@ func TestDeclarativeExpectationsCatchBrokenMechanisms(t *testing.T) {
 		{"case15-shared-storage", func(c *farm.Config) { c.Policy = knob.Policy{Kind: knob.Pin, Node: 1} }, "node2 continues the session",
 			"a balancer pinned to node1 never lets node2 continue", nil},
 		{"case11-lost-tail-rewind", nil, "the client rewinds", "a tail loss of one byte leaves nothing to rewind",
-			func(s *record.Scenario) { s.Faults[0].Action.Bytes = 1 }},
+			func(s *record.Scenario) {
+				a := *s.Faults[0].Action.(*faults.LoseTail)
+				a.Bytes = 1
+				s.Faults[0].Action = &a
+			}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			sc, ok := scenarios.Find(tc.scenario)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/bitsim/bitsim/faults"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -85,7 +86,7 @@ func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 // on the wire tier.
 func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions, s *memnet.Scheduler) (*record.Result, error) {
 	res := &record.Result{Scenario: sc.Name, Description: sc.Description, Spec: sc.Spec, Labels: sc.Labels, Seed: seed, Source: &sc, Dir: opts.Dir}
-	sched := append(sim.Schedule(nil), sc.Faults...)
+	sched := append(faults.Schedule(nil), sc.Faults...)
 	if sc.Random != nil {
 		sched = append(sched, randomSchedule(sc, seed)...)
 	}

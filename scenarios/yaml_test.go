@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"context"
+	"github.com/bitsim/bitsim/faults"
 	"github.com/bitsim/bitsim/knob"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ func TestYAMLExampleRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc := ss[0]
-	if sc.Farm.FallbackTimeout != 6*time.Hour || sc.Faults[0].Trigger.Point != "after-notify-sent" || *sc.Expect.Effects != 1 ||
+	if sc.Farm.FallbackTimeout != 6*time.Hour || sc.Faults[0].Trigger != (faults.AtPoint{Point: faults.AfterNotifySent, Node: "node1"}) || *sc.Expect.Effects != 1 ||
 		sc.Expect.Verdicts["duplicates"] != check.Fail {
 		t.Fatalf("parsed %+v", sc)
 	}
@@ -78,5 +79,24 @@ func TestYAMLInteropKnobs(t *testing.T) {
 	_, err = scenarios.Parse([]byte("name: x\njobs: [{name: a, size: 10000}]\nfarm: {missing_content_length: maybe}\n"))
 	if err == nil || !strings.Contains(err.Error(), "want reject|accept") {
 		t.Errorf("missing_content_length: maybe: %v", err)
+	}
+}
+
+// The slow-disk example: a fault action added through the registry, used
+// from YAML, with the effect the example describes.
+func TestYAMLSlowDisk(t *testing.T) {
+	ss, err := scenarios.LoadFile(filepath.Join("..", "examples", "slow-disk.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scenarios.Run(context.Background(), ss[0], sim.Seed(5), scenarios.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Passed {
+		t.Fatalf("failures: %v", res.Failures)
+	}
+	if res.Fired["stall"] != 1 {
+		t.Errorf("stall fired %d times", res.Fired["stall"])
 	}
 }

@@ -48,8 +48,10 @@ type serveFlags struct {
 	history      string
 }
 
-func newServeCmd() *cobra.Command {
-	var fl serveFlags
+func newServeCmd() *cobra.Command { return serveCmd(new(serveFlags)) }
+
+// serveCmd is the serve command, parsing its flags into *fl.
+func serveCmd(fl *serveFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a web farm of BITS upload servers and a mock application until interrupted",
@@ -71,7 +73,7 @@ session, status, code, context, the reason and a request id (the Ack carries
 it in X-Bitsim-Request-Id). --history FILE writes the farm's event history
 on exit (bitsim judge FILE checks it).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, fl, cmd.OutOrStdout()) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, *fl, cmd.OutOrStdout()) },
 	}
 	fl.farm.Nodes = 3 // serve's one departure from the spec defaults: a farm worth the name
 	f := cmd.Flags()

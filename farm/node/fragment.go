@@ -81,6 +81,7 @@ func (n *Node) fragment(w http.ResponseWriter, r *http.Request, s *session) (wir
 			return n.shortBody(r, s, m, rg, err)
 		}
 	}
+	n.disk.wait(n.ctx, n.cfg.Clock)
 	m, err := n.writeAt(s, body, R, rg.Last+1-R)
 	s.received += m
 	if err != nil {

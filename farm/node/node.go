@@ -43,6 +43,7 @@ type Node struct {
 	sessions map[string]*session
 
 	arms armTable
+	disk slowDisk // SlowDisk's extra write time
 
 	reqSeq atomic.Int64 // request ids of logged error Acks
 
