@@ -160,8 +160,8 @@ type JobStats struct {
 // Fault is one schedule entry and its firings.
 type Fault struct {
 	Name     string `json:"name"`
-	Trigger  string `json:"trigger"` // sim.Trigger in words
-	Action   string `json:"action"`  // sim.Action in words
+	Trigger  string `json:"trigger"` // faults.Trigger in words
+	Action   string `json:"action"`  // faults.Action in words
 	Optional bool   `json:"optional,omitempty"`
 	// Fired is the injector's count (result.json "fired"); Firings are the
 	// fault.fired events of the history.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"github.com/bitsim/bitsim/faults"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -56,8 +57,8 @@ func TestAbruptKillAtEveryEventKind(t *testing.T) {
 			sc := record.Scenario{
 				Name: "abrupt-" + string(kind), Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
 				Jobs: []record.JobSpec{{Name: "a.bin", Size: 200 << 10}},
-				Faults: sim.Schedule{{Name: "kill", Trigger: sim.Trigger{Event: kind, Node: "node1", Nth: nth},
-					Action: sim.Action{Kind: sim.ActKill, Node: "node1"}}},
+				Faults: faults.Schedule{{Name: "kill", Trigger: faults.OnEvent{Kind: kind, Node: "node1", Nth: nth},
+					Action: &faults.Kill{Node: "node1"}}},
 				Expect: record.Expect{Verdicts: nil},
 			}
 			var mu sync.Mutex
@@ -113,12 +114,12 @@ func TestAbruptKillAtEveryEventKind(t *testing.T) {
 // after-notify-answer (the restarted node re-forwards, §14 case 5).
 func TestKillOnNotifyAnsweredIsACrash(t *testing.T) {
 	defer bubble.Use(t)()
-	for _, trig := range []sim.Trigger{{Point: "after-notify-answer", Node: "node1"}, {Event: sim.NotifyAnswered, Node: "node1"}} {
+	for _, trig := range []faults.Trigger{faults.AtPoint{Point: faults.AfterNotifyAnswer, Node: "node1"}, faults.OnEvent{Kind: sim.NotifyAnswered, Node: "node1"}} {
 		sc := record.Scenario{
 			Name: "kill-" + trig.String(), Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
 			Jobs: []record.JobSpec{{Name: "a.bin", Size: 100 << 10}},
-			Faults: sim.Schedule{{Name: "kill", Trigger: trig,
-				Action: sim.Action{Kind: sim.ActKill, Node: "node1", RestartAfter: 10 * time.Minute}}},
+			Faults: faults.Schedule{{Name: "kill", Trigger: trig,
+				Action: &faults.Kill{Node: "node1", RestartAfter: 10 * time.Minute}}},
 			Expect: record.Expect{Deliveries: record.N(2), Effects: record.N(2), Verdicts: map[string]check.Status{"duplicates": check.Fail, "exactly-once-effect": check.Fail}},
 		}
 		res, err := scenarios.Run(context.Background(), sc, sim.Seed(7), scenarios.RunOptions{})
