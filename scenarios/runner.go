@@ -159,8 +159,10 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 		runCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
 	}
 	defer cancel()
+	var guard *wireGuard // wire tier only
 	wallStart := time.Now()
 	if virtual != nil {
+		guard = newWireGuard(virtual, len(jobs))
 		virtual.AutoAdvance(0, 0)
 	}
 	ends := make([]time.Time, len(jobs))
@@ -168,6 +170,9 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	for i := range jobs {
 		o := copts
 		o.Clock, o.Events = clock, f.Events()
+		if guard != nil {
+			o.Events = sim.Tee(f.Events(), guard)
+		}
 		if mem != nil {
 			o.Net = mem.Named(specs[i].ID)
 		}
@@ -194,6 +199,9 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 			r, _ := job.Run(runCtx)
 			res.Jobs[i].Result = clientResult(r)
 			ends[i] = clock.Now()
+			if guard != nil {
+				guard.jobEnded()
+			}
 		}(i)
 	}
 	wg.Wait()
@@ -296,4 +304,49 @@ func clientResult(r client.Result) record.ClientResult {
 	return record.ClientResult{Job: r.Job, State: r.State.String(), BytesSent: r.BytesSent, BytesTotal: r.BytesTotal,
 		BytesAcked: r.BytesAcked, Sessions: r.Sessions, Restarts: r.Restarts, Retries: r.Retries, Resyncs: r.Resyncs,
 		ReplySize: r.ReplySize, Error: r.Error, Code: r.Code}
+}
+
+// wireGuard makes the wire tier's clock jumps safe: none before the first
+// client request, none after the last job ended, and while a request is
+// in flight on a bitsim connection a jump needs the guard silence (see
+// sim.Virtual.InFlight). The exact tier needs none of it.
+type wireGuard struct {
+	v        *sim.Virtual
+	mu       sync.Mutex
+	start    func() // releases the hold before the first request
+	left     int    // jobs still running
+	inFlight map[string]bool
+}
+
+func newWireGuard(v *sim.Virtual, jobs int) *wireGuard {
+	return &wireGuard{v: v, start: v.Hold(), left: jobs, inFlight: map[string]bool{}}
+}
+
+// Record implements sim.Sink for the clients' events.
+func (g *wireGuard) Record(e sim.Event) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch e.Kind {
+	case sim.ClientRequest:
+		g.start()
+		if !g.inFlight[e.Job] {
+			g.inFlight[e.Job] = true
+			g.v.InFlight(1)
+		}
+	case sim.ClientResponse, sim.ClientError, sim.JobDone:
+		if g.inFlight[e.Job] {
+			g.inFlight[e.Job] = false
+			g.v.InFlight(-1)
+		}
+	}
+}
+
+// jobEnded holds the clock for good once the last job ended.
+func (g *wireGuard) jobEnded() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.left--; g.left == 0 {
+		g.start()
+		g.v.Hold()
+	}
 }

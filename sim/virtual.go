@@ -33,6 +33,15 @@ type Virtual struct {
 	autoStop chan struct{}
 	autoDone chan struct{}
 	jumps    atomic.Uint64
+
+	// running counts fired callbacks that have not returned; idle is
+	// closed and replaced when it drops to zero.
+	running atomic.Int64
+	idleMu  sync.Mutex
+	idle    chan struct{}
+	// holds forbid every jump; inFlight makes waits need guardQuiet too.
+	holds    atomic.Int64
+	inFlight atomic.Int64
 }
 
 var _ Clock = (*Virtual)(nil)
@@ -152,9 +161,64 @@ func (v *Virtual) fireLocked(t *vtimer) {
 		}
 	}
 	if t.fn != nil {
-		go t.fn()
+		v.running.Add(1)
+		go func() {
+			defer v.callbackDone()
+			t.fn()
+		}()
 	}
 }
+
+func (v *Virtual) callbackDone() {
+	if v.running.Add(-1) == 0 {
+		v.idleMu.Lock()
+		if v.idle != nil {
+			close(v.idle)
+			v.idle = nil
+		}
+		v.idleMu.Unlock()
+	}
+}
+
+// CallbackWait bounds how long (real time) AdvanceTo waits for a fired
+// callback to return before firing the next due timer.
+const CallbackWait = 100 * time.Millisecond
+
+// waitCallbacks waits until no fired callback runs, for at most
+// CallbackWait: a callback blocked on something that needs time to move
+// would otherwise stop the clock.
+func (v *Virtual) waitCallbacks() {
+	v.idleMu.Lock()
+	if v.running.Load() == 0 {
+		v.idleMu.Unlock()
+		return
+	}
+	if v.idle == nil {
+		v.idle = make(chan struct{})
+	}
+	ch := v.idle
+	v.idleMu.Unlock()
+	t := time.NewTimer(CallbackWait)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	}
+}
+
+// Hold forbids every jump of the idle detector until the returned release
+// is called (releasing twice is harmless). The wire tier holds the clock
+// before the first request and after the last job.
+func (v *Virtual) Hold() (release func()) {
+	v.holds.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { v.holds.Add(-1) }) }
+}
+
+// InFlight adds delta to the number of requests in flight on bitsim's
+// connections: while any is, the idle detector jumps to a wait only after
+// guardQuiet of silence, as it does for guards.
+func (v *Virtual) InFlight(delta int) { v.inFlight.Add(int64(delta)) }
 
 // NewTimer implements Clock.
 func (v *Virtual) NewTimer(d time.Duration) Timer {
@@ -233,22 +297,33 @@ func (v *Virtual) Advance(d time.Duration) {
 	v.AdvanceTo(target)
 }
 
-// AdvanceTo moves time forward to t (never backwards), firing due timers.
+// AdvanceTo moves time forward to t (never backwards), firing due timers
+// one at a time at their own deadlines. A timer's callback gets to run
+// (up to CallbackWait of real time) before time moves past its deadline,
+// so a later timer never overtakes it.
 func (v *Virtual) AdvanceTo(t time.Time) {
 	v.touch()
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	for len(v.timers) > 0 && !v.timers[0].deadline.After(t) {
+	for {
+		v.mu.Lock()
+		if len(v.timers) == 0 || v.timers[0].deadline.After(t) {
+			if t.After(v.now) {
+				v.now = t
+			}
+			v.signalLocked()
+			v.mu.Unlock()
+			return
+		}
 		next := heap.Pop(&v.timers).(*vtimer)
 		if next.deadline.After(v.now) {
 			v.now = next.deadline
 		}
 		v.fireLocked(next)
+		v.signalLocked()
+		v.mu.Unlock()
+		if next.fn != nil {
+			v.waitCallbacks()
+		}
 	}
-	if t.After(v.now) {
-		v.now = t
-	}
-	v.signalLocked()
 }
 
 // Pending returns the number of timers waiting to fire.
@@ -351,6 +426,9 @@ func (v *Virtual) autoLoop(quiet, guardQuiet time.Duration, stop, done chan stru
 		if silent < quiet || jumped && silent < settle {
 			continue
 		}
+		if v.holds.Load() > 0 {
+			continue
+		}
 		v.mu.Lock()
 		if len(v.timers) == 0 {
 			v.mu.Unlock()
@@ -358,7 +436,9 @@ func (v *Virtual) autoLoop(quiet, guardQuiet time.Duration, stop, done chan stru
 		}
 		first := v.timers[0]
 		need := quiet
-		if first.kind == kindGuard {
+		// A guard, a request in flight or a fired callback still running
+		// (it would see a time later than its deadline) need guardQuiet.
+		if first.kind == kindGuard || v.inFlight.Load() > 0 || v.running.Load() > 0 {
 			need = guardQuiet
 		}
 		if silent < need {

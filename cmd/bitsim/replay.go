@@ -141,7 +141,8 @@ func replayOne(ctx context.Context, w io.Writer, saved *record.Result, f replayF
 		if err := ctx.Err(); err != nil {
 			return false, err
 		}
-		got, err := scenarios.Run(ctx, sc, saved.Seed, scenarios.RunOptions{Dir: filepath.Join(base, fmt.Sprintf("try-%d", i)), Timeout: f.timeout})
+		got, err := scenarios.Run(ctx, sc, saved.Seed, scenarios.RunOptions{Dir: filepath.Join(base, fmt.Sprintf("try-%d", i)), Timeout: f.timeout,
+			Wire: saved.Tier == record.TierWire}) // a run saved before tiers existed was a wire run, but replays on the exact tier
 		if err != nil && got == nil {
 			return false, fmt.Errorf("replay: %s: %w", id, err)
 		}

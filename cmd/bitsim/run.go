@@ -35,6 +35,7 @@ type runFlags struct {
 	formats     []string
 	timeout     time.Duration
 	noProgress  bool
+	wire        bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -43,9 +44,17 @@ func newRunCmd() *cobra.Command {
 		Use:   "run",
 		Short: "Run the scenario catalogue (or chosen scenarios) on the embedded in-process farm",
 		Long: `run plays scenarios on a fresh in-process web farm each: BITS upload nodes
-behind a balancer, a mock application, toxiproxy on every link, BITS clients,
-on a virtual clock that jumps over retry delays and time-outs. Each run is
-judged by the checkers and compared with the scenario's expectations.
+behind a balancer, a mock application, toxiproxy on every link, BITS clients.
+Each run is judged by the checkers and compared with the scenario's
+expectations.
+
+By default every run plays on the exact tier: inside a testing/synctest
+bubble, on an in-memory network whose connects, writes and closes one
+scheduler delivers in a canonical order, with a clock that moves only when
+every goroutine of the run is blocked. The same seed gives the same run
+(result.json's history_digest). --wire plays on real loopback TCP instead,
+with a virtual clock whose idle detector jumps over waits: same verdicts,
+but histories differ from run to run.
 
 Without selection flags it runs the whole catalogue except scenarios labelled
 slow. The run's seed is printed first; pass it back with --seed to replay the
@@ -66,7 +75,8 @@ and exits non-zero if any scenario missed its expectations.`,
 	f.StringVar(&fl.out, "out", "", "output directory (default ./bitsim-out/<timestamp>)")
 	f.IntVar(&fl.randomSeeds, "random-seeds", 3, "seeds drawn per randomized scenario")
 	f.StringSliceVar(&fl.formats, "format", reportFormats, "reports to write: "+strings.Join(reportFormats, ","))
-	f.DurationVar(&fl.timeout, "timeout", 2*time.Minute, "wall-time limit per scenario")
+	f.DurationVar(&fl.timeout, "timeout", 2*time.Minute, "wall-time limit per scenario (wire tier; the exact tier detects a run that cannot end)")
+	f.BoolVar(&fl.wire, "wire", false, "play on the wire tier (real loopback TCP, heuristic clock) instead of the exact tier")
 	f.BoolVar(&fl.noProgress, "no-progress", false, "no progress bar even on a terminal")
 	return cmd
 }
@@ -130,7 +140,7 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	var mu sync.Mutex
 	idx, results, err := scenarios.RunCatalogue(cmd.Context(), plans, scenarios.BatchOptions{
 		Out: out, Seed: seed, Command: os.Args, Parallel: fl.parallel,
-		Run: scenarios.RunOptions{Timeout: fl.timeout},
+		Run: scenarios.RunOptions{Timeout: fl.timeout, Wire: fl.wire},
 		OnDone: func(done, total int, r *record.Result) {
 			mu.Lock()
 			defer mu.Unlock()
