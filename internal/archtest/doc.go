@@ -9,8 +9,8 @@
 //   - wire, sim, txn and ledger depend on no bitsim package;
 //   - check depends on neither the farm, the client nor the app;
 //   - reports and record (saved runs) depend, of bitsim, only on record,
-//     check, ledger, knob (with internal/enum) and sim: no toxiproxy, farm,
-//     app, client or scenarios;
+//     check, ledger, knob (with internal/enum), faults (the schedule's
+//     data) and sim: no toxiproxy, farm, app, client or scenarios;
 //   - no non-test package imports internal/testutil or goleak.
 //
 // The rules are data (rules.go) checked against a graph, so a rule is

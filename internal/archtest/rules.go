@@ -90,10 +90,10 @@ var Rules = []Rule{
 	{
 		// Rebuilding a report from a saved run links no farm, proxy, app,
 		// client or runner (issue 9).
-		Name:    "reports and record depend, of bitsim, only on record, check, ledger, knob and sim",
+		Name:    "reports and record depend, of bitsim, only on record, check, ledger, knob, faults and sim",
 		Applies: is("reports", "record"),
 		Forbidden: func(d string) bool {
-			return toxiproxy(d) || ours(d) && !anyUnder("record", "check", "ledger", "knob", "internal/enum", "sim")(d)
+			return toxiproxy(d) || ours(d) && !anyUnder("record", "check", "ledger", "knob", "faults", "internal/enum", "sim")(d)
 		},
 	},
 	{
