@@ -25,6 +25,20 @@ func runConformCmd(t *testing.T, args ...string) (string, int) {
 	return out.String(), exitStatus(err)
 }
 
+// conformServe runs `bitsim conform` with args against a `bitsim serve`
+// started with serveArgs (observed through its ledger), requires exit
+// status code, and returns the report.
+func conformServe(t *testing.T, serveArgs []string, code int, args ...string) conform.Report {
+	t.Helper()
+	info := startServe(t, serveArgs...)
+	dir := t.TempDir()
+	out, got := runConformCmd(t, append(args, "--ledger-url", info.LedgerURL, "--out", dir, info.UploadURL)...)
+	if got != code {
+		t.Fatalf("exit %d, want %d:\n%s", got, code, out)
+	}
+	return readConformReport(t, dir)
+}
+
 func readConformReport(t *testing.T, dir string) conform.Report {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
@@ -71,13 +85,11 @@ func TestConformPassesAgainstServe(t *testing.T) {
 // storage a packet on a new connection lands on another node, which does
 // not know the session: exit 1, the failure explained in every report.
 func TestConformFailsOnALocalStorageFarm(t *testing.T) {
-	info := startServe(t, "--nodes", "3", "--lb", "round-robin")
-	dir := t.TempDir()
-	out, code := runConformCmd(t, "--ledger-url", info.LedgerURL, "--probe", "sessions/new-connection", "--out", dir, info.UploadURL)
-	if code != 1 {
-		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	rep := conformServe(t, []string{"--nodes", "3", "--lb", "round-robin"}, 1, "--probe", "sessions/new-connection")
+	dir := t.TempDir() // the reports again, to read them
+	if _, err := writeConformReports(dir, &rep, []string{"markdown", "junit"}); err != nil {
+		t.Fatal(err)
 	}
-	rep := readConformReport(t, dir)
 	if rep.Totals.Failed != 1 || len(rep.Results[0].Exchanges) < 2 || !strings.Contains(rep.Results[0].Message, "BITSHostId") {
 		t.Errorf("report %+v, want one failure with its exchanges and the BITSHostId hint", rep.Results)
 	}
@@ -131,14 +143,9 @@ func TestConformUsageErrors(t *testing.T) {
 // (issue 12 defect 1) takes body-less packets without Content-Length;
 // conform reports exactly that, as IIS would reject them.
 func TestConformFlagsALenientServe(t *testing.T) {
-	info := startServe(t, "--nodes", "1", "--missing-content-length", "accept")
-	dir := t.TempDir()
-	out, code := runConformCmd(t, "--ledger-url", info.LedgerURL, "--probe", "packets", "--out", dir, info.UploadURL)
-	if code != 1 {
-		t.Fatalf("exit %d, want 1:\n%s", code, out)
-	}
+	rep := conformServe(t, []string{"--nodes", "1", "--missing-content-length", "accept"}, 1, "--probe", "packets")
 	var got []string
-	for _, r := range readConformReport(t, dir).Results {
+	for _, r := range rep.Results {
 		if r.Outcome == conform.Fail {
 			got = append(got, r.ID)
 		}
