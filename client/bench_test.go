@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/farm/node"
+	"github.com/bitsim/bitsim/internal/testutil"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -78,14 +79,8 @@ func BenchmarkUpload(b *testing.B) {
 	})
 
 	b.Run("bits-job-1MiB", func(b *testing.B) {
-		n, err := node.New(node.Config{Name: "bench", Dir: b.TempDir(), AllowOverwrites: true, NotificationType: node.NotifyNone})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer n.Close()
-		if err := n.Start(context.Background(), "127.0.0.1:0"); err != nil {
-			b.Fatal(err)
-		}
+		cfg := node.Config{Name: "bench", Dir: b.TempDir(), AllowOverwrites: true, NotificationType: node.NotifyNone}
+		n := testutil.Start(b, "", func() (*node.Node, error) { return node.New(cfg) })
 		b.SetBytes(benchSize)
 		b.ResetTimer()
 		for range b.N {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -32,7 +31,7 @@ func startServe(t *testing.T, args ...string) serveInfo {
 // stops it if the test did not.
 type serveRun struct {
 	info   serveInfo
-	stderr *lockedBuffer
+	stderr *testutil.Buffer
 	stop   func() error
 }
 
@@ -43,7 +42,7 @@ func startServeRun(t *testing.T, args ...string) *serveRun {
 	cmd := newRootCmd()
 	cmd.SetArgs(append([]string{"serve"}, args...))
 	cmd.SetOut(pw)
-	errBuf := &lockedBuffer{}
+	errBuf := &testutil.Buffer{}
 	cmd.SetErr(errBuf)
 	done := make(chan error, 1)
 	go func() {
@@ -76,24 +75,6 @@ func startServeRun(t *testing.T, args ...string) *serveRun {
 		t.Fatalf("first line %q: %v", line, err)
 	}
 	return &serveRun{info: info, stderr: errBuf, stop: stop}
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func TestServePrintsFarmJSON(t *testing.T) {

@@ -1,40 +1,22 @@
 package node
 
 import (
-	"bytes"
-	"github.com/bitsim/bitsim/knob"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/bitsim/bitsim/internal/testutil"
+	"github.com/bitsim/bitsim/knob"
 
 	"github.com/bitsim/bitsim/wire"
 )
-
-// syncBuffer is a bytes.Buffer safe for the node's handler goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // A body-less packet without Content-Length: rejected as IIS does, with a
 // logged reason, unless MissingContentLength is ContentLengthAccept.
 func TestMissingContentLength(t *testing.T) {
 	const create = "Create-Session"
 	t.Run("reject", func(t *testing.T) {
-		var log syncBuffer
+		var log testutil.Buffer
 		n, _ := startNode(t, Config{Logger: slog.New(slog.NewTextHandler(&log, nil))})
 		x := newExchange(t, n)
 		x.run(step{name: "create without Content-Length", pkt: create, noCL: true, status: 400, want: badRequest(),
@@ -74,7 +56,7 @@ func TestMissingContentLength(t *testing.T) {
 // Every error Ack is logged once with its reason and a request id that
 // the Ack carries too; successful Acks are not logged.
 func TestErrorAcksAreLogged(t *testing.T) {
-	var log syncBuffer
+	var log testutil.Buffer
 	n, _ := startNode(t, Config{Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	x := newExchange(t, n)
 	resp := x.do(step{pkt: "Bogus"})
