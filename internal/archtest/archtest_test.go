@@ -63,7 +63,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{ImportPath: m("wire"), Deps: []string{m("sim")}},
 		{ImportPath: m("check"), Deps: []string{m("farm/node")}},
 		{ImportPath: m("reports"), Deps: []string{tp + "/toxics", m("farm/proxy"), m("app"), m("record")}},
-		{ImportPath: m("record"), Deps: []string{m("client"), m("check")}},
+		{ImportPath: m("record"), Deps: []string{m("client"), m("check"), m("faults")}},
+		{ImportPath: m("faults"), Deps: []string{m("farm/node")}},
 		{ImportPath: m("scenarios"), Deps: []string{"go.uber.org/goleak"}},
 		{ImportPath: m("farm/proxy"), Imports: []string{tp}, Deps: []string{tp}},
 	}

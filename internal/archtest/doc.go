@@ -11,6 +11,8 @@
 //   - reports and record (saved runs) depend, of bitsim, only on record,
 //     check, ledger, knob (with internal/enum), faults (the schedule's
 //     data) and sim: no toxiproxy, farm, app, client or scenarios;
+//   - faults (schedules and the fault-action registry) depends on neither
+//     the farm, the client nor the app: the farm implements faults.Target;
 //   - no non-test package imports internal/testutil or goleak.
 //
 // The rules are data (rules.go) checked against a graph, so a rule is

@@ -83,6 +83,12 @@ var Rules = []Rule{
 		Forbidden: ours,
 	},
 	{
+		// Saved runs hold schedules, so record and reports link faults.
+		Name:      "faults depends on neither the farm, the client nor the app",
+		Applies:   is("faults"),
+		Forbidden: anyUnder("farm", "client", "app"),
+	},
+	{
 		Name:      "check depends on neither the farm, the client nor the app",
 		Applies:   is("check"),
 		Forbidden: anyUnder("farm", "client", "app"),
