@@ -1,6 +1,10 @@
 package conform
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 
@@ -128,5 +132,92 @@ func TestCalibrationDropsASilentLedger(t *testing.T) {
 	}
 	if got := []Outcome{rep.Results[0].Outcome, rep.Results[1].Outcome}; got[0] != Pass || got[1] != NotApplicable {
 		t.Errorf("outcomes %v, want [pass n/a]", got)
+	}
+}
+
+// TestIdleCloseRetried: a server that closes every connection after its
+// response without saying so costs a resend on a new connection, noted,
+// not a failure.
+func TestIdleCloseRetried(t *testing.T) {
+	r := startRig(t, nil, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			next.ServeHTTP(w, req)
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					c.Close() // after the response was flushed by Hijack
+				}
+			}
+		})
+	})
+	cfg := r.config()
+	cfg.Only = []string{"fragments/contiguous"}
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := rep.Results[0]
+	if res.Outcome != Pass || !strings.Contains(strings.Join(res.Notes, "\n"), "resent on a new connection") {
+		t.Errorf("%s %q notes %q, want a pass with resends noted", res.Outcome, res.Message, res.Notes)
+	}
+}
+
+// TestTLS: https targets work (with --insecure for a self-signed
+// certificate).
+func TestTLS(t *testing.T) {
+	n, err := node.New(node.Config{Dir: t.TempDir(), NotificationType: node.NotifyNone, CleanupInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(n)
+	t.Cleanup(func() { srv.Close(); n.Close() })
+	rep, err := Run(context.Background(), Config{URL: srv.URL + "/upload/", Insecure: true, Only: []string{"fragments/*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed() {
+		t.Errorf("failed over TLS: %v", failed(rep))
+	}
+	rep, err = Run(context.Background(), Config{URL: srv.URL + "/upload/", Only: []string{"packets/ping"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := rep.Results[0]; res.Outcome != Fail || !strings.Contains(res.Message, "certificate") {
+		t.Errorf("without --insecure: %s %q, want a certificate failure", res.Outcome, res.Message)
+	}
+}
+
+// TestReportWriters: a failure's exchange reaches summary.md and
+// report.html (escaped), and report.json reads back.
+func TestReportWriters(t *testing.T) {
+	r := startRig(t, nil, caseSensitiveTypes)
+	cfg := r.config()
+	cfg.Only = []string{"packets/ping*"}
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js, md, html bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteHTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || !cmp.Equal(back.Totals, rep.Totals) || back.Schema != Schema {
+		t.Errorf("report.json reads back as %+v, %v", back.Totals, err)
+	}
+	if rep.Totals.Failed != 1 {
+		t.Fatalf("totals %+v, want packets/ping-mixed-case failed", rep.Totals)
+	}
+	for name, b := range map[string]string{"summary.md": md.String(), "report.html": html.String()} {
+		for _, want := range []string{"packets/ping-mixed-case", "BITS-Packet-Type: pInG", "HTTP/1.1 400 Bad Request"} {
+			if !strings.Contains(b, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
 	}
 }

@@ -167,6 +167,7 @@ type Conn struct {
 	rec    recorder
 	ID     int // 1, 2, ... per probe, in dial order
 	closed bool
+	served int // responses read
 }
 
 func (t *target) dialConn(ctx context.Context, id int) (*Conn, error) {
@@ -232,6 +233,7 @@ func (c *Conn) roundTrip(ctx context.Context, req Request) (wire []byte, resp *R
 		c.Close()
 		return wire, resp, fmt.Errorf("conform: read response body: %w", err)
 	}
+	c.served++
 	if hr.Close || int64(len(body)) == maxBody {
 		c.Close()
 	}

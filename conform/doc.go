@@ -7,7 +7,7 @@
 //	negotiation   Create-Session, the GUID list, GUID case, missing/unknown protocol  §2, §3.1, §4.2, §5.2
 //	packets       packet types and their case, bodies, missing headers               §2, §4
 //	fragments     contiguous, overlap, duplicate, gap, bad ranges, cut bodies          §7
-//	sessions      new TCP connections, unknown/cancelled/closed sessions, id case      §4.4, §4.5, §6.3, §12
+//	sessions      new TCP connections, unknown/cancelled/closed sessions, id case      §4.4, §4.5, §6.3, §14
 //	errors        the form of every Ack: Content-Length, BITS-Packet-Type, code, context §5, §6
 //	limits        4 KB headers, 100 GUIDs, session id length, size limits if known    §2, §3.1, §7.5, §9
 //	notification  notified once, not early, not again; reply download, ranges, removal §7.3, §10, §11

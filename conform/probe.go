@@ -237,7 +237,18 @@ func (t *T) Send(req Request) *Response {
 			host = t.hostIDs[strings.ToUpper(h.Value)]
 		}
 	}
-	return t.SendOn(t.connTo(host), req)
+	c := t.connTo(host)
+	resp, err := t.try(c, req)
+	if err != nil && c.served > 0 && (resp == nil || len(resp.Raw) == 0) {
+		// A kept-alive connection the server closed while idle: what an
+		// HTTP client retries on a fresh connection.
+		t.Notef("%s: resent on a new connection (the server had closed connection %d: %v)", describe(req), c.ID, err)
+		resp, err = t.try(t.dialTo(host), req)
+	}
+	if err != nil {
+		t.Failf("%s: %v", describe(req), err)
+	}
+	return resp
 }
 
 // SendOn sends req on c.

@@ -55,7 +55,7 @@ func sessionProbes() []Probe {
 		}
 	}
 	return []Probe{
-		probe(g, "new-connection", "§12.1", "a session survives its TCP connection: Fragments and Close-Session on new connections", func(t *T) {
+		probe(g, "new-connection", "§14", "a session survives its TCP connection: Fragments and Close-Session on new connections", func(t *T) {
 			name, data := t.Name(), t.Payload(3000)
 			c1 := t.conn()
 			sid := t.create(name)
@@ -68,7 +68,7 @@ func sessionProbes() []Probe {
 			t.closeOK(name, sid)
 			t.expectStored(name, data)
 		}),
-		probe(g, "parallel-connection", "§12.1", "a session can be used from a second connection while the first stays open", func(t *T) {
+		probe(g, "parallel-connection", "§14", "a session can be used from a second connection while the first stays open", func(t *T) {
 			name, data := t.Name(), t.Payload(3000)
 			c1 := t.conn()
 			sid := t.create(name)
@@ -82,7 +82,7 @@ func sessionProbes() []Probe {
 			t.closeOK(name, sid)
 			t.expectStored(name, data)
 		}),
-		probe(g, "connection-per-packet", "§12.1", "every packet on its own connection works end to end", func(t *T) {
+		probe(g, "connection-per-packet", "§14", "every packet on its own connection works end to end", func(t *T) {
 			name, data := t.Name(), t.Payload(4000)
 			fresh := func() { _ = t.conn().Close(); t.Dial() }
 			sid := t.create(name)
