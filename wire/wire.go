@@ -2,7 +2,7 @@ package wire
 
 import (
 	"fmt"
-	"strings"
+	"github.com/bitsim/bitsim/internal/enum"
 )
 
 // Method is the HTTP extension method of every BITS upload packet.
@@ -75,27 +75,15 @@ const (
 	AckPacket // the server's answer; the struct Ack models its headers
 )
 
-var packetNames = [...]string{"", "Ping", "Create-Session", "Fragment", "Close-Session", "Cancel-Session", "Ack"}
+var packetNames = enum.New[PacketType]("wire", "packet type", "", "Ping", "Create-Session", "Fragment", "Close-Session",
+	"Cancel-Session", "Ack")
 
 // String returns the wire spelling used by the Windows client ("Create-Session").
-func (p PacketType) String() string {
-	if p <= Unknown || int(p) >= len(packetNames) {
-		return fmt.Sprintf("PacketType(%d)", int(p))
-	}
-	return packetNames[p]
-}
+func (p PacketType) String() string { return packetNames.String(p) }
 
 // ParsePacketType matches s case-insensitively and ignoring surrounding
 // white space. It returns Unknown and an error for anything else.
-func ParsePacketType(s string) (PacketType, error) {
-	s = strings.TrimSpace(s)
-	for i := Ping; i <= AckPacket; i++ {
-		if strings.EqualFold(s, packetNames[i]) {
-			return i, nil
-		}
-	}
-	return Unknown, fmt.Errorf("wire: unknown packet type %q", s)
-}
+func ParsePacketType(s string) (PacketType, error) { return packetNames.Parse(s) }
 
 // Context is a BG_ERROR_CONTEXT value, sent in BITS-Error-Context.
 type Context uint32
