@@ -3,6 +3,7 @@ package conform
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -57,6 +58,12 @@ var defects = []defect{
 	{name: "Content-Range trusted over Content-Length", wrap: rangeFromLength,
 		want:   []string{"fragments/length-long", "fragments/length-short"},
 		reason: "the range is cut to the body's length instead of a 400"},
+	{name: "empty fragments acknowledged", wrap: emptyFragmentOK,
+		want:   []string{"fragments/zero-length"},
+		reason: "a Fragment with no body is taken as a keep-alive"},
+	{name: "ranges clamped to the total", wrap: clampToTotal,
+		want:   []string{"fragments/beyond-total", "fragments/last-equals-total"},
+		reason: "a range ending beyond the total is cut to it, body included"},
 	{name: "overlap stored twice", mod: func(c *node.Config) { c.Defects.StoreOverlapTwice = true },
 		want:   []string{"fragments/overlap", "fragments/overlap-keeps-stored-bytes"},
 		reason: "the overlapping part of a retried fragment is appended again; Acks look right, the file is corrupt"},
@@ -400,6 +407,34 @@ func replyIgnoresRange(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			r.Header.Del("Range")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func emptyFragmentOK(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if typ, _ := packetType(r); r.Method == wire.Method && typ == wire.Fragment && r.ContentLength == 0 {
+			ackOf(w, wire.Ack{Status: http.StatusOK})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func clampToTotal(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cr, _ := wire.Header(r.Header, wire.HdrContentRange)
+		var f, l, total int64
+		if _, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &f, &l, &total); err == nil && f < total && l >= total {
+			n := total - f
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.LimitReader(r.Body, n), r.Body}
+			r.ContentLength = n
+			r.Header.Set("Content-Length", strconv.FormatInt(n, 10))
+			r.Header.Set(wire.HdrContentRange, wire.Range{First: f, Last: total - 1, Total: total}.String())
 		}
 		next.ServeHTTP(w, r)
 	})
