@@ -74,8 +74,7 @@ func externalEffects(in Input) Verdict {
 		return Verdict{Checker: name, Status: Unknown, Summary: "no effect probe: " + HowToProbe}
 	}
 	if p.Err != "" {
-		return verdict(name, []Finding{{Status: Fail, Message: fmt.Sprintf("effect probe %s: %s", p.Probe, p.Err)}},
-			"the effect probe could not be read", nil)
+		return verdict(name, []Finding{{Status: Fail, Message: p.Err}}, "the effect probe could not be read: "+p.Err, nil)
 	}
 	ix := buildIndex(in)
 	var fs []Finding

@@ -27,7 +27,7 @@ func TestExternalEffects(t *testing.T) {
 		text  []string
 	}{
 		{"no probe - unknown with how-to", AppProbe{App: "http://app"}, twice, Unknown, []string{"--effects-url"}},
-		{"probe error - fail naming the probe", AppProbe{Probe: "http://app/effects", Err: "not JSON"}, twice, Fail, []string{"http://app/effects", "not JSON"}},
+		{"probe error - fail naming the probe", AppProbe{Probe: "http://app/effects", Err: "effect probe http://app/effects: not JSON"}, twice, Fail, []string{"http://app/effects", "not JSON"}},
 		{"one effect for two deliveries - pass", AppProbe{Probe: "p", Effects: map[string]int{"t1": 1}}, twice, Pass, nil},
 		{"two effects - fail with txn and chain", AppProbe{Probe: "p", Effects: map[string]int{"t1": 2}}, twice, Fail,
 			[]string{"txn t1", "2 deliveries applied 2 effects", "case 5", "died at crash point after-notify-sent"}},

@@ -24,7 +24,7 @@ const MaxProbeSize = 16 << 20
 
 // ErrNotJSON is wrapped by ParseEffects for an answer that is not the
 // probe's JSON document.
-var ErrNotJSON = errors.New("extapp: effect probe answer is not {\"effects\": {\"<txn>\": <count>}}")
+var ErrNotJSON = errors.New("the answer is not {\"effects\": {\"<txn>\": <count>}}")
 
 // ParseEffects parses a probe's answer: a JSON object with an "effects"
 // object mapping transaction ids to non-negative integer counts. Other

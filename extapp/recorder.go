@@ -172,7 +172,7 @@ func (r *Recorder) delivered(d ledger.Delivery) int {
 	i := len(r.deliv) - 1
 	r.mu.Unlock()
 	r.cfg.Events.Record(sim.Event{At: d.Time, Kind: sim.AppDelivery, Source: Source, Node: d.Node, URL: d.RemoteURL,
-		Txn: d.Txn, Bytes: d.Size, Detail: d.SHA256})
+		Txn: d.Txn, Bytes: d.Size, SHA256: d.SHA256, Detail: "sha256:" + d.SHA256})
 	return i
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"github.com/bitsim/bitsim/knob"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,9 +17,11 @@ import (
 	"time"
 
 	"github.com/bitsim/bitsim/app"
+	"github.com/bitsim/bitsim/extapp"
 	"github.com/bitsim/bitsim/farm/balancer"
 	"github.com/bitsim/bitsim/farm/node"
 	"github.com/bitsim/bitsim/farm/proxy"
+	"github.com/bitsim/bitsim/ledger"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -59,6 +63,13 @@ type Config struct {
 	// App configures the mock application (mode, reply, latency ...);
 	// Clock, Events and Net are set by the farm.
 	App app.Config
+	// AppURL, if set, is the user's own application (an "external app"):
+	// no mock app is started; every node notifies this URL (http only,
+	// like IIS), through its app-from-nodeK link, so link faults between
+	// node and app still apply. The app's own faults (app-latency,
+	// app-status, app-crash ...) are not available. Deliveries are counted
+	// on the node side (see Ledger).
+	AppURL string
 	// Seed is the run's seed: the balancer's random choices and the nodes'
 	// session ids derive from it.
 	Seed sim.Seed
@@ -103,9 +114,13 @@ type Farm struct {
 	px     *proxy.Server
 	lb     *balancer.Balancer
 	app    *app.App
-	port   int
-	api    string
-	prefix string
+	// ext records the notifications to an external app (AppURL).
+	ext     *extapp.Recorder
+	appHost string // host:port the app-from-nodeK links forward to
+	appPath string // the notification URL's path and query
+	port    int
+	api     string
+	prefix  string
 
 	mu    sync.Mutex
 	slots []*slot
@@ -173,10 +188,7 @@ func New(ctx context.Context, cfg Config) (f *Farm, err error) {
 	}
 	f.px = proxy.New(opts...)
 
-	acfg := cfg.App
-	acfg.Clock, acfg.Events, acfg.Net = cfg.Clock, f.events, sim.Named(cfg.Net, "app")
-	f.app = app.New(acfg)
-	if err := f.app.Start(ctx, "127.0.0.1:0"); err != nil {
+	if err := f.startApp(ctx); err != nil {
 		return nil, err
 	}
 	for i := 0; i < cfg.Nodes; i++ {
@@ -212,7 +224,7 @@ func (f *Farm) newSlot(ctx context.Context, i int) (*slot, error) {
 	if err != nil {
 		return nil, err
 	}
-	link, err := f.px.Add("app-from-"+name, "127.0.0.1:0", addrOf(f.app.URL()))
+	link, err := f.px.Add("app-from-"+name, "127.0.0.1:0", f.appHost)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +239,10 @@ func (f *Farm) newSlot(ctx context.Context, i int) (*slot, error) {
 		return nil, fmt.Errorf("farm: %w", err)
 	}
 	if nc.NotificationType != node.NotifyNone {
-		nc.NotificationURL = "http://" + link.Addr() + app.NotifyPath
+		nc.NotificationURL = "http://" + link.Addr() + f.appPath
+		if f.ext != nil {
+			nc.NotifyClient = &http.Client{Transport: f.ext}
+		}
 	}
 	if f.cfg.HostID {
 		nc.HostID = host
@@ -336,6 +351,9 @@ func (f *Farm) Close() error {
 		if f.app != nil {
 			_ = f.app.Close()
 		}
+		if f.ext != nil {
+			f.ext.CloseIdleConnections()
+		}
 		if f.tmp {
 			_ = os.RemoveAll(f.cfg.Dir)
 		}
@@ -402,8 +420,55 @@ func (f *Farm) slot(name string) *slot {
 	return nil
 }
 
-// App returns the farm's application.
+// App returns the farm's mock application, nil for an external app.
 func (f *Farm) App() *app.App { return f.app }
+
+// External reports whether the farm notifies an external app (AppURL).
+func (f *Farm) External() bool { return f.ext != nil }
+
+// Ledger returns the deliveries: the mock app's ledger, or for an external
+// app the notifications the nodes wrote to it and its answers, recorded on
+// the node side (Effect is never set: see extapp.Probe).
+func (f *Farm) Ledger() []ledger.Delivery {
+	if f.ext != nil {
+		return f.ext.Ledger()
+	}
+	return f.app.Ledger()
+}
+
+// startApp starts the mock app, or prepares the recorder for an external
+// one.
+func (f *Farm) startApp(ctx context.Context) error {
+	if f.cfg.AppURL == "" {
+		acfg := f.cfg.App
+		acfg.Clock, acfg.Events, acfg.Net = f.cfg.Clock, f.events, sim.Named(f.cfg.Net, "app")
+		f.app = app.New(acfg)
+		if err := f.app.Start(ctx, "127.0.0.1:0"); err != nil {
+			return err
+		}
+		f.appHost, f.appPath = addrOf(f.app.URL()), app.NotifyPath
+		return nil
+	}
+	u, err := url.Parse(f.cfg.AppURL)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return fmt.Errorf("farm: app URL %q: want http://HOST:PORT/PATH (IIS notifies over plain http only)", f.cfg.AppURL)
+	}
+	f.appHost, f.appPath = u.Host, u.RequestURI()
+	if u.Port() == "" {
+		f.appHost = net.JoinHostPort(u.Hostname(), "80")
+	}
+	// Keep-alive, as IIS's back-end client ([X]: Connection: Keep-Alive):
+	// an app slower than the notification time-out then holds an open
+	// connection, as it would, rather than a closed one.
+	if err := os.MkdirAll(f.cfg.Dir, 0o755); err != nil {
+		return fmt.Errorf("farm: %w", err)
+	}
+	f.ext = extapp.NewRecorder(extapp.RecorderConfig{
+		Next:  &http.Transport{DialContext: f.cfg.Net.DialContext, Proxy: nil},
+		Clock: f.cfg.Clock, Events: f.events, ReadCheck: extapp.ReadCheckWorks(f.cfg.Dir),
+	})
+	return nil
+}
 
 // Balancer returns the balancer behind the shared address.
 func (f *Farm) Balancer() *balancer.Balancer { return f.lb }

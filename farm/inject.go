@@ -2,6 +2,7 @@ package farm
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -55,6 +56,13 @@ type armsPoint interface{ ArmsPoint() }
 func (f *Farm) Inject(s faults.Schedule) (*Injector, error) {
 	if err := s.Validate(target{f}); err != nil {
 		return nil, err
+	}
+	if f.app == nil {
+		for i, ft := range s {
+			if ft.Action != nil && faults.NeedsMockApp(ft.Action) {
+				return nil, fmt.Errorf("farm: fault %s: %s needs the mock app (the farm notifies an external app)", s.FaultName(i), ft.Action.Kind())
+			}
+		}
 	}
 	in := &Injector{f: f, sched: s, clock: f.cfg.Clock, counts: make([]int, len(s)), fired: make([]int, len(s))}
 	in.ctx, in.cancel = context.WithCancel(context.Background())

@@ -16,6 +16,10 @@ const Any check.Status = "any"
 // outcome with sc's expectations, setting Verdicts, Stats, the figures,
 // Failures and Passed.
 func (r *Result) Evaluate(sc Scenario) {
+	if r.Skipped != "" {
+		r.Passed, r.Failures = true, nil
+		return
+	}
 	in := r.Input()
 	r.Verdicts = check.Run(in, check.All()...)
 	r.Stats = check.Stats(in)
@@ -50,6 +54,9 @@ func (r *Result) figures() {
 	}
 	if v, ok := r.Verdict("duplicates"); ok {
 		r.Duplicates = int(v.Figures["duplicates"])
+	}
+	if v, ok := r.Verdict("exactly-once-effect"); ok && r.External != nil {
+		r.Effects = int(v.Figures["effects"]) // the app's probe, not the node-side ledger
 	}
 	if r.Wall > 0 {
 		r.Compression = float64(r.ProtocolTime) / float64(r.Wall)

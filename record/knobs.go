@@ -69,6 +69,8 @@ func describe(t reflect.Type) (values, zero string) {
 		return "duration", "0"
 	case t.Kind() == reflect.Bool:
 		return "bool", "false"
+	case t.Kind() == reflect.String:
+		return "string", ""
 	case t.Kind() == reflect.Int64:
 		return "bytes", "0"
 	}

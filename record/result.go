@@ -53,6 +53,14 @@ type Result struct {
 	Fired    map[string]int  `json:"fired,omitempty"`
 	// Error is set when the run itself could not be carried out.
 	Error string `json:"error,omitempty"`
+	// Skipped, if set, is why the scenario was not run (e.g. it needs a
+	// mock-app fault and the farm notified an external app). A skipped run
+	// is neither passed nor failed: Passed stays true so that it does not
+	// fail the batch, and every report shows it as skipped.
+	Skipped string `json:"skipped,omitempty"`
+	// External is the external app's account of its effects (nil for the
+	// mock app).
+	External *check.AppProbe `json:"external,omitempty"`
 
 	// Events and Ledger are the run's history and the app's ledger (saved
 	// in their own files).
@@ -113,7 +121,7 @@ func (r *Result) Verdict(name string) (check.Verdict, bool) {
 
 // Input returns the checkers' input for this run.
 func (r *Result) Input() check.Input {
-	return check.Input{Events: r.Events, Ledger: r.Ledger, Schedule: r.Schedule}
+	return check.Input{Events: r.Events, Ledger: r.Ledger, Schedule: r.Schedule, External: r.External}
 }
 
 // Save writes the run's files into dir.

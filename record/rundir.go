@@ -48,6 +48,8 @@ type RunEntry struct {
 	Passed bool     `json:"passed"`
 	Labels []string `json:"labels,omitempty"`
 	Error  string   `json:"error,omitempty"`
+	// Skipped is why the scenario was not run ("" if it ran).
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // DirName is the directory of a scenario run inside a run directory: the

@@ -75,7 +75,21 @@ type AppSpec struct {
 	Reply                 bool         `json:"reply,omitempty" yaml:"reply,omitempty" doc:"the app produces a reply (upload-reply jobs)"`
 	ReplyBodyByReference  bool         `json:"reply_body_by_reference,omitempty" yaml:"reply_body_by_reference,omitempty" doc:"K9: by reference, the reply is also sent as the body"`
 	CopyFileToDestination bool         `json:"copy_file_to_destination,omitempty" yaml:"copy_file_to_destination,omitempty" doc:"the app answers BITS-Copy-File-To-Destination: true"`
+	// URL, if set, is the user's own application: the nodes notify it
+	// instead of the mock (Mode, Reply and the other mock settings do not
+	// apply), and the scenario is judged by the app's contract (see README
+	// "Testing your application").
+	URL string `json:"url,omitempty" yaml:"url,omitempty" flag:"app-url" doc:"notify your own application at this http URL instead of the mock"`
+	// EffectsURL is the external app's effect probe: GET answering
+	// {"effects": {"<txn>": <count>}}, read before and after the jobs.
+	EffectsURL string `json:"effects_url,omitempty" yaml:"effects_url,omitempty" flag:"-" doc:"your application's effect probe: GET answering {\"effects\": {\"<txn>\": <count>}}"`
+	// EffectsCmd is a shell command printing the same JSON (e.g. a query on
+	// the app's database), used when EffectsURL is empty.
+	EffectsCmd string `json:"effects_cmd,omitempty" yaml:"effects_cmd,omitempty" flag:"-" doc:"a shell command printing the effect probe's JSON"`
 }
+
+// External reports whether the scenario targets the user's own app.
+func (a AppSpec) External() bool { return a.URL != "" }
 
 // ClientSpec configures every job's client.
 type ClientSpec struct {
@@ -104,6 +118,11 @@ type JobSpec struct {
 	Txn string `json:"txn,omitempty" yaml:"txn,omitempty"`
 	// Count runs that many copies (name-1, name-2, ...), concurrently.
 	Count int `json:"count,omitempty" yaml:"count,omitempty"`
+	// Payload takes the job's bytes from a file, or from a directory's
+	// files in turn, with {{txn}}, {{job}} and {{seed}} replaced (package
+	// payload); Size is then ignored and no envelope is added. A relative
+	// path is relative to the YAML file.
+	Payload string `json:"payload,omitempty" yaml:"payload,omitempty"`
 }
 
 // RandomSpec draws a random fault schedule from the run's seed.
@@ -184,8 +203,8 @@ func (s Scenario) Validate() error {
 	}
 	seen := map[string]bool{}
 	for _, j := range s.Jobs {
-		if j.Name == "" || j.Size <= 0 {
-			return fmt.Errorf("record: %s: each job needs a name and a positive size", s.Name)
+		if j.Name == "" || j.Size <= 0 && j.Payload == "" {
+			return fmt.Errorf("record: %s: each job needs a name and a positive size (or a payload)", s.Name)
 		}
 		if seen[j.Name] {
 			return fmt.Errorf("record: %s: duplicate job name %q", s.Name, j.Name)

@@ -53,7 +53,10 @@ func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) er
 		}
 		s := rep.Scenarios[i]
 		hs := htmlScenario{ScenarioReport: s, Index: i, Open: !s.Passed, Class: "pass"}
-		if !s.Passed {
+		switch {
+		case s.Skipped != "":
+			hs.Class = "skip"
+		case !s.Passed:
 			hs.Class = "fail"
 		}
 		var b strings.Builder
@@ -110,7 +113,7 @@ header code { color: #fff; }
 main { padding: 18px 28px 60px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; }
 .dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; } .dot.pass { background: var(--pass); } .dot.fail { background: var(--fail); }
-.badge.fail { background: var(--fail); } .badge.pass { background: var(--pass); } .badge.unknown { background: var(--unk); }
+.badge.fail { background: var(--fail); } .badge.pass { background: var(--pass); } .badge.unknown { background: var(--unk); } .badge.skip { background: #9ca3af; } .dot.skip { background: #9ca3af; }
 .totals { margin: 4px 0 14px; font-size: 15px; }
 .controls { margin: 10px 0 16px; }
 .controls button, .controls label { font: inherit; margin-right: 10px; }
@@ -203,19 +206,21 @@ svg .mk.err { stroke: #334155; stroke-width: 1.6; fill: none; }
 <div class="meta">seed <code>{{.Run.Seed}}</code>{{with .Run.Command}} · <code>{{join . " "}}</code>{{end}} · run directory <code>{{.Run.Dir}}</code>{{if not .Run.Started.IsZero}} · started {{.Run.Started.UTC.Format "2006-01-02 15:04:05Z"}} · {{printf "%.1f" .Run.WallSeconds}} s wall{{end}} · schema {{.Schema}}</div>
 </header>
 <main>
-<div class="totals"><b>{{.Totals.Runs}}</b> scenario runs: <b style="color:var(--pass)">{{.Totals.Passed}} passed</b>, <b style="color:var(--fail)">{{.Totals.Failed}} failed</b>{{if .Totals.Errors}} ({{.Totals.Errors}} could not run){{end}}.</div>
+<div class="totals"><b>{{.Totals.Runs}}</b> scenario runs: <b style="color:var(--pass)">{{.Totals.Passed}} passed</b>, <b style="color:var(--fail)">{{.Totals.Failed}} failed</b>{{if .Totals.Errors}} ({{.Totals.Errors}} could not run){{end}}{{if .Totals.Skipped}}, <b>{{.Totals.Skipped}} skipped</b>{{end}}.</div>
 <div class="controls"><button type="button" id="expand">Expand all</button><button type="button" id="collapse">Collapse all</button><label><input type="checkbox" id="onlyfail"> failures only</label></div>
 <table id="summary">
 <thead><tr><th></th><th>Scenario</th><th>Spec</th><th>Seed</th><th>Deliveries</th><th>Effects</th><th>Dups</th><th>Restarts</th><th>Bytes re-sent</th><th>Protocol / wall time (×)</th><th>Verdict</th></tr></thead>
 <tbody>
-{{range .Order}}<tr class="{{.Class}}"><td><span class="dot {{.Class}}"></span></td><td><a href="#s{{.Index}}">{{.ID}}</a></td><td>{{.Spec}}</td><td class="num">{{.Seed}}</td><td class="num">{{.Figures.Deliveries}}</td><td class="num">{{.Figures.Effects}}</td><td class="num">{{.Figures.Duplicates}}</td><td class="num">{{.Figures.Restarts}}</td><td class="num">{{bytes .Figures.BytesResent}}</td><td>{{timec .Time}}</td><td>{{if .Passed}}<span class="badge pass">pass</span>{{else}}<span class="badge fail">FAIL</span>{{end}}</td></tr>
+{{range .Order}}<tr class="{{.Class}}"><td><span class="dot {{.Class}}"></span></td><td><a href="#s{{.Index}}">{{.ID}}</a></td><td>{{.Spec}}</td><td class="num">{{.Seed}}</td><td class="num">{{.Figures.Deliveries}}</td><td class="num">{{.Figures.Effects}}</td><td class="num">{{.Figures.Duplicates}}</td><td class="num">{{.Figures.Restarts}}</td><td class="num">{{bytes .Figures.BytesResent}}</td><td>{{timec .Time}}</td><td>{{if .Skipped}}<span class="badge skip">skipped</span>{{else if .Passed}}<span class="badge pass">pass</span>{{else}}<span class="badge fail">FAIL</span>{{end}}</td></tr>
 {{end}}</tbody>
 </table>
 {{range .Scenarios}}
 <details class="scenario {{.Class}}" id="s{{.Index}}"{{if .Open}} open{{end}}>
-<summary>{{if .Passed}}<span class="badge pass">pass</span>{{else}}<span class="badge fail">FAIL</span>{{end}} <b>{{.ID}}</b><span class="sub">{{with .Spec}}{{.}} · {{end}}seed {{.Seed}} · {{.Figures.Deliveries}} deliveries, {{.Figures.Effects}} effects, {{.Figures.Restarts}} restarts · {{timec .Time}}</span></summary>
+<summary>{{if .Skipped}}<span class="badge skip">skipped</span>{{else if .Passed}}<span class="badge pass">pass</span>{{else}}<span class="badge fail">FAIL</span>{{end}} <b>{{.ID}}</b><span class="sub">{{with .Spec}}{{.}} · {{end}}seed {{.Seed}} · {{.Figures.Deliveries}} deliveries, {{.Figures.Effects}} effects, {{.Figures.Restarts}} restarts · {{timec .Time}}</span></summary>
 <div class="body">
 <p class="desc">{{.Description}}</p>
+{{with .Skipped}}<p class="skipped"><b>Skipped:</b> {{.}}</p>{{end}}
+{{with .App}}<p class="app">Your application: <code>{{.App}}</code> · effect probe: {{if .Probe}}<code>{{.Probe}}</code>{{else}}none{{end}}{{with .Err}} · <span style="color:var(--fail)">probe error: {{.}}</span>{{end}}</p>{{end}}
 {{if not .Passed}}<h3>Failures</h3><ul class="failures">{{range .Failures}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <div>Replay: <code class="replay">{{.Replay}}</code></div>
 <h3>Verdicts</h3>

@@ -63,7 +63,8 @@ type JUnitCase struct {
 	SystemOut *JUnitText    `xml:"system-out,omitempty"`
 }
 
-// JUnitSkipped is a skipped element (bitsim conform's not-applicable probes).
+// JUnitSkipped is a skipped element: a scenario that was not run (or a
+// probe of bitsim conform that does not apply), Message says why.
 type JUnitSkipped struct {
 	Message string `xml:"message,attr,omitempty"`
 }
@@ -114,7 +115,11 @@ func (r Report) JUnit() JUnitSuites {
 		c := JUnitCase{Name: s.ID, Classname: cls, Time: fmt.Sprintf("%.3f", secs), SystemOut: &JUnitText{systemOut(s)}}
 		su.Tests++
 		root.Tests++
-		if !s.Passed {
+		if s.Skipped != "" {
+			c.Skipped = &JUnitSkipped{Message: s.Skipped}
+			su.Skipped++
+			root.Skipped++
+		} else if !s.Passed {
 			f := &JUnitFailure{Message: failureMessage(s), Type: "expectation", Text: failureText(s)}
 			if s.Error != "" {
 				f.Type = "run-error"

@@ -25,13 +25,20 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	if !r.Run.Started.IsZero() {
 		fmt.Fprintf(&b, " · started %s · %.1f s", r.Run.Started.UTC().Format("2006-01-02 15:04:05Z"), r.Run.WallSeconds)
 	}
-	fmt.Fprintf(&b, " · %d passed, %d failed\n\n", r.Totals.Passed, r.Totals.Failed)
+	fmt.Fprintf(&b, " · %d passed, %d failed", r.Totals.Passed, r.Totals.Failed)
+	if r.Totals.Skipped > 0 {
+		fmt.Fprintf(&b, ", %d skipped", r.Totals.Skipped)
+	}
+	b.WriteString("\n\n")
 
 	b.WriteString("| | Scenario | Seed | Deliveries | Effects | Restarts | Bytes re-sent | Protocol / wall time (×) | Verdict |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---|---|\n")
 	for _, s := range failuresFirst(r.Scenarios) {
 		icon, v := "✅", "pass"
-		if !s.Passed {
+		switch {
+		case s.Skipped != "":
+			icon, v = "⏭️", "skipped: "+mdCell(s.Skipped)
+		case !s.Passed:
 			icon, v = "❌", "**FAIL**"
 		}
 		f := s.Figures

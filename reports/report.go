@@ -51,6 +51,9 @@ type Totals struct {
 	Passed int `json:"passed"`
 	Failed int `json:"failed"` // failed expectations, errors included
 	Errors int `json:"errors"` // runs that could not be carried out (Error set)
+	// Skipped counts runs that were not carried out on purpose (Skipped
+	// set); they count neither as passed nor as failed.
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // ScenarioReport is one scenario run.
@@ -70,6 +73,12 @@ type ScenarioReport struct {
 	Failures []string `json:"failures,omitempty"`
 	// Error is set when the run itself could not be carried out.
 	Error string `json:"error,omitempty"`
+	// Skipped, if set, is why the scenario was not run (e.g. it needs a
+	// mock-app fault and the run targeted the user's own application).
+	Skipped string `json:"skipped,omitempty"`
+	// App is the user's own application the run targeted, with its
+	// effect probe's answer (absent for the mock app).
+	App *check.AppProbe `json:"app,omitempty"`
 	// Verdicts are the checkers' verdicts with their explanations.
 	Verdicts []Verdict `json:"verdicts"`
 	Figures  Figures   `json:"figures"`
@@ -239,7 +248,9 @@ func (o Options) Build(idx *record.RunIndex, results []*record.Result) Report {
 		}
 		rep.Scenarios = append(rep.Scenarios, s)
 		rep.Totals.Runs++
-		if s.Passed {
+		if s.Skipped != "" {
+			rep.Totals.Skipped++
+		} else if s.Passed {
 			rep.Totals.Passed++
 		} else {
 			rep.Totals.Failed++
@@ -280,7 +291,7 @@ func RunID(r *record.Result) string {
 func (o Options) scenario(runDir string, r *record.Result) ScenarioReport {
 	id := RunID(r)
 	s := ScenarioReport{ID: id, Name: r.Scenario, Description: r.Description, Spec: r.Spec, Labels: r.Labels, Seed: r.Seed,
-		Passed: r.Passed, Failures: r.Failures, Error: r.Error, Verdicts: []Verdict{}, Jobs: []Job{},
+		Passed: r.Passed, Failures: r.Failures, Error: r.Error, Skipped: r.Skipped, App: r.External, Verdicts: []Verdict{}, Jobs: []Job{},
 		Figures: Figures{Deliveries: r.Deliveries, Effects: r.Effects, Duplicates: r.Duplicates, Sessions: r.Sessions,
 			Restarts: r.Restarts, BytesSent: r.BytesSent, BytesResent: r.BytesResent, Events: len(r.Events)},
 		Time:   Time{ProtocolNS: int64(r.ProtocolTime), Protocol: r.ProtocolTime.String(), WallNS: int64(r.Wall), Compression: r.Compression},

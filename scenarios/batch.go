@@ -16,6 +16,8 @@ import (
 type Plan struct {
 	Scenario record.Scenario
 	Seed     sim.Seed
+	// Skip, if set, is why the scenario is reported as skipped, not run.
+	Skip string
 }
 
 // PlanRuns expands scenarios into runs: one per scenario with the run's
@@ -26,11 +28,11 @@ func PlanRuns(list []record.Scenario, seed sim.Seed, randomSeeds int) []Plan {
 	draw := seed.Fork("random-seeds")
 	for _, s := range list {
 		if !s.HasLabel(record.LabelRandom) {
-			out = append(out, Plan{s, seed})
+			out = append(out, Plan{Scenario: s, Seed: seed})
 			continue
 		}
 		for i := 0; i < max(randomSeeds, 1); i++ {
-			out = append(out, Plan{s, sim.Seed(draw.Uint64() & (1<<53 - 1))})
+			out = append(out, Plan{Scenario: s, Seed: sim.Seed(draw.Uint64() & (1<<53 - 1))})
 		}
 	}
 	return out
@@ -74,7 +76,13 @@ func RunCatalogue(ctx context.Context, plans []Plan, o BatchOptions) (*record.Ru
 			defer func() { <-sem }()
 			ro := o.Run
 			ro.Dir = filepath.Join(o.Out, record.DirName(p.Scenario, p.Seed))
-			r, err := Run(ctx, p.Scenario, p.Seed, ro)
+			var r *record.Result
+			var err error
+			if p.Skip != "" {
+				r = Skipped(p.Scenario, p.Seed, p.Skip, ro.Dir)
+			} else {
+				r, err = Run(ctx, p.Scenario, p.Seed, ro)
+			}
 			e := record.RunEntry{Name: p.Scenario.Name, Seed: p.Seed, Dir: record.DirName(p.Scenario, p.Seed), Labels: p.Scenario.Labels}
 			if err != nil {
 				e.Error = err.Error()
@@ -82,7 +90,7 @@ func RunCatalogue(ctx context.Context, plans []Plan, o BatchOptions) (*record.Ru
 					Failures: []string{err.Error()}, Dir: ro.Dir}
 				_ = r.Save(ro.Dir)
 			}
-			e.Passed = r.Passed
+			e.Passed, e.Skipped = r.Passed, r.Skipped
 			mu.Lock()
 			results[i], idx.Entries[i] = r, e
 			done++

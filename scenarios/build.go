@@ -38,6 +38,7 @@ func FarmConfig(f record.FarmSpec, a record.AppSpec, seed sim.Seed) (farm.Config
 		},
 		App: app.Config{Mode: a.Mode, Reply: a.Reply, ReplyBodyByReference: a.ReplyBodyByReference,
 			CopyFileToDestination: a.CopyFileToDestination},
+		AppURL: a.URL,
 	}, nil
 }
 

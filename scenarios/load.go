@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/bitsim/bitsim/record"
 )
@@ -29,7 +30,19 @@ func LoadFile(path string) ([]record.Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: %w", err)
 	}
-	return Parse(b)
+	list, err := Parse(b)
+	if err != nil {
+		return nil, err
+	}
+	// A job's payload path is relative to the YAML file.
+	for i := range list {
+		for j, job := range list[i].Jobs {
+			if job.Payload != "" && !filepath.IsAbs(job.Payload) {
+				list[i].Jobs[j].Payload = filepath.Join(filepath.Dir(path), job.Payload)
+			}
+		}
+	}
+	return list, nil
 }
 
 // Parse reads scenarios from YAML, either one scenario or a list under

@@ -6,15 +6,19 @@ import (
 	"encoding/hex"
 	"fmt"
 	"github.com/bitsim/bitsim/faults"
+	"hash/fnv"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/bitsim/bitsim/client"
+	"github.com/bitsim/bitsim/extapp"
 	"github.com/bitsim/bitsim/farm"
 	"github.com/bitsim/bitsim/farm/balancer"
+	"github.com/bitsim/bitsim/payload"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/sim"
 	"github.com/bitsim/bitsim/sim/bubble"
@@ -35,6 +39,10 @@ type RunOptions struct {
 	// Wire runs on the wire tier (real loopback TCP, virtual clock with an
 	// idle detector) instead of the exact tier.
 	Wire bool
+	// TxnTag is appended to every transaction id ("<txn>-<tag>") when the
+	// scenario targets an external app, whose database may remember the
+	// ids of earlier runs; empty draws a random one (NewTxnTag).
+	TxnTag string
 }
 
 // Run runs one scenario with a seed on a fresh in-process farm.
@@ -53,7 +61,25 @@ func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Minute
 	}
-	if opts.Wire || !bubble.Available() {
+	ext := sc.App.External()
+	if ext {
+		var why string
+		if sc, why = ForExternal(sc, sc.App); why != "" {
+			return Skipped(sc, seed, why, opts.Dir), nil
+		}
+		if opts.TxnTag == "" {
+			opts.TxnTag = NewTxnTag()
+		}
+		// Unique per invocation and scenario run: the app's database
+		// outlives both.
+		h := fnv.New32a()
+		fmt.Fprintf(h, "%s@%d", sc.Name, seed)
+		opts.TxnTag = fmt.Sprintf("%s%04x", opts.TxnTag, h.Sum32()&0xffff)
+	}
+	// An external app lives outside the bubble's in-memory network: it
+	// runs on the wire tier, where the virtual clock's idle detector still
+	// jumps over the 1-day and 14-day timers.
+	if opts.Wire || ext || !bubble.Available() {
 		return run(ctx, sc, seed, opts, nil)
 	}
 	var res *record.Result
@@ -85,6 +111,7 @@ func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 // run plays the scenario on the exact tier (s != nil, inside a bubble) or
 // on the wire tier.
 func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions, s *memnet.Scheduler) (*record.Result, error) {
+	ext := sc.App.External()
 	res := &record.Result{Scenario: sc.Name, Description: sc.Description, Spec: sc.Spec, Labels: sc.Labels, Seed: seed, Source: &sc, Dir: opts.Dir}
 	sched := append(faults.Schedule(nil), sc.Faults...)
 	if sc.Random != nil {
@@ -137,7 +164,10 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	jobs := expandJobs(sc)
 	specs := make([]client.JobSpec, len(jobs))
 	for i, j := range jobs {
-		spec, jr, err := prepareJob(j, work, f, hist, clock, seed)
+		if ext && j.Txn != "" {
+			j.Txn = txnFor(j, seed) + "-" + opts.TxnTag
+		}
+		spec, jr, err := prepareJob(j, i, work, f, hist, clock, seed)
 		if err != nil {
 			return nil, err
 		}
@@ -147,6 +177,16 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	inj, err := f.Inject(sched)
 	if err != nil {
 		return nil, err
+	}
+	probe := probeOf(sc.App)
+	var before extapp.Effects
+	if ext {
+		res.External = externalOf(sc)
+		if probe.Configured() {
+			if before, err = probe.Read(ctx); err != nil {
+				res.External.Err = err.Error()
+			}
+		}
 	}
 
 	var runCtx context.Context
@@ -209,6 +249,16 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 		virtual.StopAuto()
 	}
 	inj.Stop()
+	if ext && probe.Configured() && res.External.Err == "" {
+		// Every job has ended: the app's effects of this run are the
+		// difference between its two answers.
+		after, err := probe.Read(ctx)
+		if err != nil {
+			res.External.Err = err.Error()
+		} else {
+			res.External.Effects = extapp.Diff(before, after)
+		}
+	}
 	res.Wall = time.Since(wallStart)
 	if runCtx.Err() != nil && ctx.Err() == nil {
 		res.Error = fmt.Sprintf("run timed out after %s of wall time", opts.Timeout)
@@ -229,7 +279,7 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	}
 	res.Events = hist.Events()
 	res.HistoryDigest = record.HistoryDigest(res.Events)
-	res.Ledger = f.App().Ledger()
+	res.Ledger = f.Ledger()
 	res.Fired = inj.Fired()
 	res.Evaluate(sc)
 	if opts.Dir != "" && s == nil {
@@ -261,37 +311,57 @@ func protocolTime(events []sim.Event, ends []time.Time) time.Duration {
 	return last.Sub(first)
 }
 
-// prepareJob writes a job's payload (seeded) and records its source.
-func prepareJob(j record.JobSpec, work string, f *farm.Farm, hist *sim.History, clock sim.Clock, seed sim.Seed) (client.JobSpec, record.JobResult, error) {
-	data := make([]byte, j.Size)
-	seed.Fork("payload/" + j.Name).Read(data)
+// txnFor is job j's transaction id: "auto" draws one from the seed.
+func txnFor(j record.JobSpec, seed sim.Seed) string {
+	if j.Txn == "auto" {
+		return fmt.Sprintf("%s-%06x", j.Name, seed.Fork("txn/"+j.Name).Uint64()&0xffffff)
+	}
+	return j.Txn
+}
+
+// prepareJob writes job i's payload (seeded, or the user's file rendered)
+// and records its source.
+func prepareJob(j record.JobSpec, i int, work string, f *farm.Farm, hist *sim.History, clock sim.Clock, seed sim.Seed) (client.JobSpec, record.JobResult, error) {
+	txnID := txnFor(j, seed)
+	var data []byte
+	if j.Payload != "" {
+		var err error
+		data, err = payload.Load(j.Payload, i, payload.Vars{Txn: txnID, Job: j.Name, Seed: strconv.FormatUint(uint64(seed), 10)})
+		if err != nil {
+			return client.JobSpec{}, record.JobResult{}, fmt.Errorf("scenarios: job %s: %w", j.Name, err)
+		}
+		if len(data) == 0 {
+			return client.JobSpec{}, record.JobResult{}, fmt.Errorf("scenarios: job %s: payload %s is empty", j.Name, j.Payload)
+		}
+	} else {
+		data = make([]byte, j.Size)
+		seed.Fork("payload/" + j.Name).Read(data)
+	}
 	path := filepath.Join(work, "src", j.Name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return client.JobSpec{}, record.JobResult{}, err
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return client.JobSpec{}, record.JobResult{}, err
-	}
-	txnID := j.Txn
-	if txnID == "auto" {
-		txnID = fmt.Sprintf("%s-%06x", j.Name, seed.Fork("txn/"+j.Name).Uint64()&0xffffff)
-	}
 	h := sha256.New()
-	size := j.Size
-	if txnID != "" {
+	size := int64(len(data))
+	envelope := "" // the client wraps the file in the envelope; a user's payload carries {{txn}} instead
+	if txnID != "" && j.Payload == "" {
 		hdr, err := txn.Header(txnID)
 		if err != nil {
 			return client.JobSpec{}, record.JobResult{}, err
 		}
 		h.Write(hdr)
 		size += int64(len(hdr))
+		envelope = txnID
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return client.JobSpec{}, record.JobResult{}, err
 	}
 	h.Write(data)
 	url := f.UploadURL(j.Name)
 	id := "job-" + j.Name
 	hist.Record(sim.Event{At: clock.Now(), Kind: sim.JobSource, Source: "runner", Job: id, URL: url, Total: size, Txn: txnID,
 		SHA256: hex.EncodeToString(h.Sum(nil)), Detail: "sha256:" + hex.EncodeToString(h.Sum(nil))})
-	spec := client.JobSpec{ID: id, LocalFile: path, RemoteURL: url, Txn: txnID}
+	spec := client.JobSpec{ID: id, LocalFile: path, RemoteURL: url, Txn: envelope}
 	if j.Reply {
 		spec.Type = client.UploadReply
 		spec.ReplyFile = path + ".reply"

@@ -22,12 +22,14 @@ func bindKnobs(fs *pflag.FlagSet, spec any, section string) {
 		}
 		usage := k.Doc
 		p := k.Field(spec)
-		if _, typed := p.(textValue); !typed && k.Default != "0" && k.Default != "false" {
+		if _, typed := p.(textValue); !typed && k.Default != "0" && k.Default != "false" && k.Default != "" {
 			usage += " (0: " + k.Default + ")"
 		}
 		switch p := p.(type) {
 		case *bool:
 			fs.BoolVar(p, k.Flag, *p, usage)
+		case *string:
+			fs.StringVar(p, k.Flag, *p, usage)
 		case *int:
 			fs.IntVar(p, k.Flag, *p, usage)
 		case *int64:

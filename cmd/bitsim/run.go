@@ -12,8 +12,11 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/bitsim/bitsim/extapp"
+	"github.com/bitsim/bitsim/payload"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
@@ -36,6 +39,8 @@ type runFlags struct {
 	timeout     time.Duration
 	noProgress  bool
 	wire        bool
+	app         record.AppSpec // --app-url, --effects-url, --effects-cmd
+	payload     string
 }
 
 func newRunCmd() *cobra.Command {
@@ -78,7 +83,35 @@ and exits non-zero if any scenario missed its expectations.`,
 	f.DurationVar(&fl.timeout, "timeout", 2*time.Minute, "wall-time limit per scenario (wire tier; the exact tier detects a run that cannot end)")
 	f.BoolVar(&fl.wire, "wire", false, "play on the wire tier (real loopback TCP, heuristic clock) instead of the exact tier")
 	f.BoolVar(&fl.noProgress, "no-progress", false, "no progress bar even on a terminal")
+	addAppFlags(f, &fl.app)
+	f.StringVar(&fl.payload, "payload", "", "take every job's bytes from this file, or from this directory's files in turn, with {{txn}}, {{job}} and {{seed}} replaced")
 	return cmd
+}
+
+// addAppFlags adds the external-application flags (run and serve).
+func addAppFlags(f *pflag.FlagSet, a *record.AppSpec) {
+	f.StringVar(&a.URL, "app-url", "", "notify your own application at this http URL instead of the mock (see README \"Testing your application\")")
+	f.StringVar(&a.EffectsURL, "effects-url", "", "your application's effect probe: GET answering {\"effects\": {\"<txn>\": <count>}}")
+	f.StringVar(&a.EffectsCmd, "effects-cmd", "", "a shell command printing the effect probe's JSON (e.g. a query on the app's database)")
+}
+
+// checkApp fails fast (exit 2) when the external app does not answer.
+func checkApp(cmd *cobra.Command, a record.AppSpec) error {
+	if a.URL == "" {
+		if a.EffectsURL != "" || a.EffectsCmd != "" {
+			return usage(fmt.Errorf("--effects-url and --effects-cmd need --app-url"))
+		}
+		return nil
+	}
+	if err := extapp.CheckReachable(cmd.Context(), a.URL, 3*time.Second); err != nil {
+		return usage(err)
+	}
+	if a.EffectsURL != "" {
+		if err := extapp.CheckReachable(cmd.Context(), a.EffectsURL, 3*time.Second); err != nil {
+			return usage(fmt.Errorf("effect probe: %w", err))
+		}
+	}
+	return nil
 }
 
 // selectScenarios applies the selection flags to the catalogue and files.
@@ -124,6 +157,20 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := checkApp(cmd, fl.app); err != nil {
+		return err
+	}
+	if fl.payload != "" {
+		if _, err := payload.Files(fl.payload); err != nil {
+			return usage(err)
+		}
+		for i := range list {
+			list[i].Jobs = append([]record.JobSpec(nil), list[i].Jobs...)
+			for j := range list[i].Jobs {
+				list[i].Jobs[j].Payload = fl.payload
+			}
+		}
+	}
 	seed := sim.Seed(fl.seed)
 	if seed == 0 {
 		seed = sim.NewSeed()
@@ -135,12 +182,20 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	plans := scenarios.PlanRuns(list, seed, fl.randomSeeds)
 	fmt.Fprintf(stdout, "bitsim: seed %d (replay with --seed %d); %d scenario runs; output in %s\n", seed, seed, len(plans), out)
+	parallel, tag := fl.parallel, ""
+	if fl.app.URL != "" {
+		// One app, one state: scenarios run one at a time, so that each
+		// one's probe difference is its own.
+		plans, parallel, tag = scenarios.PlanExternal(plans, fl.app), 1, scenarios.NewTxnTag()
+		fmt.Fprintf(stdout, "bitsim: notifying your application at %s; effect probe: %s; transaction ids end in -%s\n",
+			fl.app.URL, orNone(fl.app), tag)
+	}
 
 	bar := newProgress(stderr, len(plans), fl.noProgress)
 	var mu sync.Mutex
 	idx, results, err := scenarios.RunCatalogue(cmd.Context(), plans, scenarios.BatchOptions{
-		Out: out, Seed: seed, Command: os.Args, Parallel: fl.parallel,
-		Run: scenarios.RunOptions{Timeout: fl.timeout, Wire: fl.wire},
+		Out: out, Seed: seed, Command: os.Args, Parallel: parallel,
+		Run: scenarios.RunOptions{Timeout: fl.timeout, Wire: fl.wire, TxnTag: tag},
 		OnDone: func(done, total int, r *record.Result) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -159,13 +214,20 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	for _, p := range paths {
 		fmt.Fprintf(stdout, "report: %s\n", p)
 	}
-	failed := 0
+	failed, skipped := 0, 0
 	for _, r := range results {
-		if !r.Passed {
+		switch {
+		case r.Skipped != "":
+			skipped++
+		case !r.Passed:
 			failed++
 		}
 	}
-	fmt.Fprintf(stdout, "%d of %d scenario runs passed in %.1fs (seed %d)\n", len(results)-failed, len(results), idx.Wall, seed)
+	skip := ""
+	if skipped > 0 {
+		skip = fmt.Sprintf(", %d skipped", skipped)
+	}
+	fmt.Fprintf(stdout, "%d of %d scenario runs passed%s in %.1fs (seed %d)\n", len(results)-failed-skipped, len(results), skip, idx.Wall, seed)
 	if failed > 0 {
 		return exitCode(1)
 	}
@@ -210,7 +272,12 @@ func printSummary(w io.Writer, results []*record.Result) {
 			name = fmt.Sprintf("%s@%d", name, r.Seed)
 		}
 		verdict := "pass"
-		if !r.Passed {
+		if r.Skipped != "" {
+			verdict = "skipped: " + r.Skipped
+			if len(verdict) > 120 {
+				verdict = verdict[:117] + "..."
+			}
+		} else if !r.Passed {
 			verdict = "FAIL: " + strings.Join(r.Failures, "; ")
 			if len(verdict) > 120 {
 				verdict = verdict[:117] + "..."
@@ -263,4 +330,11 @@ func newListCmd() *cobra.Command {
 	}
 	cmd.Flags().StringSliceVar(&labels, "label", nil, "only scenarios with this label (\"!label\" excludes)")
 	return cmd
+}
+
+func orNone(a record.AppSpec) string {
+	if p := (extapp.Probe{URL: a.EffectsURL, Cmd: a.EffectsCmd}).String(); p != "" {
+		return p
+	}
+	return "none (exactly-once-effect will be unknown)"
 }

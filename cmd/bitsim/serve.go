@@ -23,7 +23,7 @@ type serveInfo struct {
 	UploadURL    string     `json:"upload_url"`
 	Nodes        []nodeInfo `json:"nodes"`
 	AppURL       string     `json:"app_url"`
-	LedgerURL    string     `json:"ledger_url"`
+	LedgerURL    string     `json:"ledger_url,omitempty"`
 	ToxiproxyAPI string     `json:"toxiproxy_api"`
 	Seed         sim.Seed   `json:"seed"`
 	Dir          string     `json:"dir"`
@@ -111,6 +111,9 @@ func runServe(cmd *cobra.Command, fl serveFlags, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := checkApp(cmd, record.AppSpec{URL: fl.app.URL}); err != nil {
+		return err
+	}
 	ctx := cmd.Context()
 	// Every error Ack is logged on stderr, one line with its reason and
 	// request id (the Ack carries the id in X-Bitsim-Request-Id).
@@ -135,8 +138,12 @@ func runServe(cmd *cobra.Command, fl serveFlags, out io.Writer) (err error) {
 			}
 		}()
 	}
-	info := serveInfo{UploadURL: f.BaseURL(), AppURL: f.App().URL(), LedgerURL: f.App().LedgerURL(),
-		ToxiproxyAPI: f.APIAddr(), Seed: cfg.Seed, Dir: f.Dir()}
+	info := serveInfo{ToxiproxyAPI: f.APIAddr(), Seed: cfg.Seed, Dir: f.Dir(), UploadURL: f.BaseURL()}
+	if a := f.App(); a != nil {
+		info.AppURL, info.LedgerURL = a.URL(), a.LedgerURL()
+	} else {
+		info.AppURL = cfg.AppURL // the user's own application: no ledger
+	}
 	for _, n := range f.NodeNames() {
 		info.Nodes = append(info.Nodes, nodeInfo{Name: n, URL: f.NodeURL(n)})
 	}

@@ -267,7 +267,7 @@ func TestAttributeNames(t *testing.T) {
 		"reset_peer":           {"timeout"},
 		"limit_data":           {"bytes"},
 		"slow_close":           {"delay"},
-		"bits_drop_ack":        {"pattern", "skip", "times"},
+		"bits_drop_ack":        {"hold", "pattern", "skip", "times"},
 		"bits_cut_request":     {"body", "bytes", "pattern", "times"},
 		"bits_limit_data_safe": {"bytes"},
 		"bits_reset_safe":      {"timeout"},

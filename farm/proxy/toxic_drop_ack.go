@@ -26,6 +26,11 @@ import (
 //	skip    int     let the first skip matches (counted across all the
 //	                link's connections) through; default 0
 //	times   int     drop at most times responses in all, 0 = unlimited
+//	hold    bool    swallow the matching response and everything after it
+//	                on that connection, but keep the connection open: the
+//	                client waits for an answer that never comes (until its
+//	                own time-out closes the connection). On a node→app link
+//	                this is an app slower than the notification time-out.
 //
 // A match that is skipped or over the limit passes through; matches do not
 // overlap. The counters belong to the toxic: they survive updates and start
@@ -34,6 +39,7 @@ type DropAckToxic struct {
 	Pattern string `json:"pattern"`
 	Skip    int64  `json:"skip"`
 	Times   int64  `json:"times"`
+	Hold    bool   `json:"hold"`
 
 	seen    atomic.Int64 // matches seen, all connections
 	dropped limiter      // responses dropped
@@ -45,6 +51,7 @@ const DefaultDropAckPattern = "BITS-Packet-Type: Ack"
 type dropAckState struct {
 	pattern string
 	m       *matcher
+	holding bool // hold mode: this connection's responses are being swallowed
 }
 
 // NewState implements toxics.StatefulToxic: one matcher per connection.
@@ -65,7 +72,14 @@ func (t *DropAckToxic) Pipe(stub *toxics.ToxicStub) {
 				stub.Close()
 				return
 			}
+			if st.holding {
+				continue
+			}
 			if t.drops(st.m, c.Data) {
+				if t.Hold {
+					st.holding = true
+					continue
+				}
 				closeAndDrain(stub)
 				return
 			}
