@@ -13,32 +13,57 @@ import (
 
 // HistoryDigest is the "sha256:<hex>" of a history's canonical form, the
 // identity `bitsim replay` compares: on the exact tier the same scenario
-// and seed give the same digest.
+// and seed give the same digest (with the same binary on the same machine:
+// temporary paths, which the nodes send in their notifications, depend on
+// TMPDIR).
 //
 // The canonical form is one JSON object per event, in history order
 // (Seq), with:
 //
-//   - Wall (the wall-clock instant) dropped; At (protocol time) kept;
-//   - every "host:port" whose host is an IPv4 address, "localhost" or a
-//     bracketed IPv6 address written as "host:P" (ports are picked by the
-//     OS on the wire tier), in URL, Detail, Err and the typed address
-//     fields (HostID, Listen, Upstream);
-//   - Err replaced by its error class (ErrorClass), not the OS's text.
+//   - "wall" (the wall-clock instant) dropped; "at" (protocol time) kept;
+//   - in every string field, every "host:port" whose host is an IPv4
+//     address, "localhost" or a bracketed IPv6 address written "host:P"
+//     (ports are picked by the OS on the wire tier);
+//   - "err" replaced by its error class (ErrorClass), not the OS's text.
 func HistoryDigest(events []sim.Event) string {
 	h := sha256.New()
 	enc := json.NewEncoder(h)
 	for _, e := range events {
-		_ = enc.Encode(Canonical(e))
+		_ = enc.Encode(canonicalMap(e))
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// Canonical returns e in the form HistoryDigest hashes.
+// canonicalMap is e as a JSON object, normalised as HistoryDigest says.
+func canonicalMap(e sim.Event) map[string]any {
+	var m map[string]any
+	b, err := json.Marshal(e)
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err != nil {
+		return map[string]any{"unencodable": err.Error()}
+	}
+	delete(m, "wall")
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			if k == "err" {
+				m[k] = ErrorClass(s)
+			} else {
+				m[k] = NormaliseAddrs(s)
+			}
+		}
+	}
+	return m
+}
+
+// Canonical returns e with its wall time, ports and error text normalised
+// in the named fields (URL, Detail, Err); HistoryDigest normalises every
+// string field.
 func Canonical(e sim.Event) sim.Event {
 	e.Wall = time.Time{}
 	e.URL = NormaliseAddrs(e.URL)
 	e.Detail = NormaliseAddrs(e.Detail)
-	e.HostID, e.Listen, e.Upstream = NormaliseAddrs(e.HostID), NormaliseAddrs(e.Listen), NormaliseAddrs(e.Upstream)
 	if e.Err != "" {
 		e.Err = ErrorClass(e.Err)
 	}

@@ -2,8 +2,10 @@ package scenarios
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"github.com/bitsim/bitsim/faults"
 	"hash/fnv"
@@ -139,7 +141,7 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 		clock = virtual
 	}
 	hist := sim.NewHistory()
-	work, err := os.MkdirTemp("", "bitsim-run-")
+	work, err := workDir()
 	if err != nil {
 		return nil, err
 	}
@@ -419,4 +421,26 @@ func (g *wireGuard) jobEnded() {
 		g.start()
 		g.v.Hold()
 	}
+}
+
+// workDir makes a run's temporary directory. Its path always has the same
+// length (os.MkdirTemp's suffix does not): the nodes put session paths in
+// their notifications, and a byte more or less on a link with a bandwidth
+// toxic would change the run's timing.
+func workDir() (string, error) {
+	for range 100 {
+		var b [8]byte
+		if _, err := cryptorand.Read(b[:]); err != nil {
+			return "", fmt.Errorf("scenarios: %w", err)
+		}
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("bitsim-run-%016x", b))
+		err := os.Mkdir(dir, 0o700)
+		if err == nil {
+			return dir, nil
+		}
+		if !os.IsExist(err) {
+			return "", fmt.Errorf("scenarios: %w", err)
+		}
+	}
+	return "", errors.New("scenarios: no free temporary directory name")
 }
