@@ -11,9 +11,19 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/bitsim/bitsim/sim/bubble"
 )
 
+// main runs the command through bubble.Main, which hosts the exact tier's
+// synctest bubbles (in the default build it just calls run).
 func main() {
+	if code := bubble.Main(run); code != 0 {
+		os.Exit(code)
+	}
+}
+
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := newRootCmd().ExecuteContext(ctx)
@@ -21,9 +31,7 @@ func main() {
 	if err != nil && !errors.As(err, &ec) {
 		fmt.Fprintln(os.Stderr, "bitsim:", err)
 	}
-	if code := exitStatus(err); code != 0 {
-		os.Exit(code)
-	}
+	return exitStatus(err)
 }
 
 // exitStatus is the process exit code for a command's error: 0 for nil,

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,6 +125,9 @@ func (n *Node) snapshot() []*session {
 	for _, s := range n.sessions {
 		out = append(out, s)
 	}
+	// In id order: map order must never reach the history (cleanup
+	// expires sessions in this order).
+	slices.SortFunc(out, func(a, b *session) int { return strings.Compare(a.id, b.id) })
 	return out
 }
 
