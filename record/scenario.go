@@ -63,6 +63,7 @@ type FarmSpec struct {
 	UploadsDisabled      bool               `json:"uploads_disabled,omitempty" yaml:"uploads_disabled,omitempty" doc:"inverse of BITSUploadEnabled: every packet gets 501"`
 	Sync                 bool               `json:"sync,omitempty" yaml:"sync,omitempty" doc:"fsync every fragment and state record before the Ack"`
 	RST                  bool               `json:"rst,omitempty" yaml:"rst,omitempty" doc:"links reset (RST) the connections their toxics close instead of closing with FIN"`
+	SessionDirectory     string             `json:"session_directory,omitempty" yaml:"session_directory,omitempty" doc:"BITSSessionDirectory: the sessions' directory under each node's directory, one path segment" default:"BITS-Sessions"`
 	MissingContentLength knob.ContentLength `json:"missing_content_length,omitempty" yaml:"missing_content_length,omitempty" doc:"a body-less packet without Content-Length: reject (400, as IIS) or accept (taken as empty)"`
 	// NoFinalCleanup skips the end-of-run cleanup (time advanced past the
 	// session time-out, then every node's cleanup task).
@@ -75,6 +76,7 @@ type AppSpec struct {
 	Reply                 bool         `json:"reply,omitempty" yaml:"reply,omitempty" doc:"the app produces a reply (upload-reply jobs)"`
 	ReplyBodyByReference  bool         `json:"reply_body_by_reference,omitempty" yaml:"reply_body_by_reference,omitempty" doc:"K9: by reference, the reply is also sent as the body"`
 	CopyFileToDestination bool         `json:"copy_file_to_destination,omitempty" yaml:"copy_file_to_destination,omitempty" doc:"the app answers BITS-Copy-File-To-Destination: true"`
+	StaticResponseURL     string       `json:"static_response_url,omitempty" yaml:"static_response_url,omitempty" doc:"sent as BITS-Static-Response-URL on every 200 answer instead of a reply ({sha256} and {txn} are expanded)" default:"none"`
 	// URL, if set, is the user's own application: the nodes notify it
 	// instead of the mock (Mode, Reply and the other mock settings do not
 	// apply), and the scenario is judged by the app's contract (see README

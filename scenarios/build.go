@@ -35,9 +35,10 @@ func FarmConfig(f record.FarmSpec, a record.AppSpec, seed sim.Seed) (farm.Config
 			SessionLimit: f.SessionLimit, SessionLimitDisabled: f.SessionLimitDisabled,
 			MaxFragmentSize: f.MaxFragmentSize, MaxUploadSize: f.MaxUploadSize,
 			UploadsDisabled: f.UploadsDisabled, Sync: f.Sync, MissingContentLength: f.MissingContentLength,
+			SessionDirectory: f.SessionDirectory,
 		},
 		App: app.Config{Mode: a.Mode, Reply: a.Reply, ReplyBodyByReference: a.ReplyBodyByReference,
-			CopyFileToDestination: a.CopyFileToDestination},
+			CopyFileToDestination: a.CopyFileToDestination, StaticResponseURL: a.StaticResponseURL},
 		AppURL: a.URL,
 	}, nil
 }

@@ -23,7 +23,11 @@ func bindKnobs(fs *pflag.FlagSet, spec any, section string) {
 		usage := k.Doc
 		p := k.Field(spec)
 		if _, typed := p.(textValue); !typed && k.Default != "0" && k.Default != "false" && k.Default != "" {
-			usage += " (0: " + k.Default + ")"
+			zero := "0"
+			if _, str := p.(*string); str {
+				zero = "empty"
+			}
+			usage += " (" + zero + ": " + k.Default + ")"
 		}
 		switch p := p.(type) {
 		case *bool:
