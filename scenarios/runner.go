@@ -110,6 +110,11 @@ func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	return res, err
 }
 
+// MaxProtocolTime bounds an exact-tier run (whose wall time cannot be
+// bounded from inside its bubble): its jobs are cancelled after this much
+// protocol time.
+const MaxProtocolTime = 365 * 24 * time.Hour
+
 // run plays the scenario on the exact tier (s != nil, inside a bubble) or
 // on the wire tier.
 func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions, s *memnet.Scheduler) (*record.Result, error) {
@@ -195,8 +200,9 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	var cancel context.CancelFunc
 	if s != nil {
 		// The bubble detects a run that can never end (a deadlock); a
-		// wall-clock bound would be a context from outside the bubble.
-		runCtx, cancel = context.WithCancel(ctx)
+		// wall-clock bound would be a context from outside the bubble, so
+		// a run that never stops retrying is bounded in protocol time.
+		runCtx, cancel = context.WithTimeout(ctx, MaxProtocolTime)
 	} else {
 		runCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
 	}
@@ -264,6 +270,9 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	res.Wall = time.Since(wallStart)
 	if runCtx.Err() != nil && ctx.Err() == nil {
 		res.Error = fmt.Sprintf("run timed out after %s of wall time", opts.Timeout)
+		if s != nil {
+			res.Error = fmt.Sprintf("run timed out after %s of protocol time", MaxProtocolTime)
+		}
 	}
 	res.ProtocolTime = protocolTime(hist.Events(), ends)
 	if res.Wall > 0 {
