@@ -625,8 +625,12 @@ func (f *Farm) Restart(ctx context.Context, name string) error {
 	f.mu.Lock()
 	s.node, s.dead = n, false
 	down := s.down
+	inj := f.inj
 	f.mu.Unlock()
 	f.lb.SetDown(s.idx, down)
+	if inj != nil {
+		inj.rearm(name) // arms live on a node instance: the new one needs them too
+	}
 	return nil
 }
 

@@ -113,6 +113,24 @@ func (in *Injector) install(i int) error {
 	return nil
 }
 
+// rearm arms, on node name's new instance (after a restart), the crash
+// points of the point-kill faults that concern it and have not fired yet:
+// arms live on a node instance.
+func (in *Injector) rearm(name string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.stopped {
+		return
+	}
+	for i, ft := range in.sched {
+		t, ok := ft.Trigger.(faults.AtPoint)
+		if _, arms := ft.Action.(armsPoint); !ok || !arms || in.fired[i] > 0 || !slices.Contains(in.armed[i], name) {
+			continue
+		}
+		_ = in.f.Arm(name, t.Point, t.N())
+	}
+}
+
 // watch fires fault i once t.Bytes bytes crossed t.Link, through a
 // bits_watch toxic.
 func (in *Injector) watch(i int, t faults.OnBytes) error {

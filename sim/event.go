@@ -34,6 +34,7 @@ const (
 	CrashPoint       Kind = "crash.point"        // a crash point was reached (armed or not)
 	CleanupRan       Kind = "cleanup.ran"        // the cleanup task ran (Bytes = sessions removed)
 	RequestRejected  Kind = "request.rejected"   // malformed/hostile request answered with an error Ack
+	RequestTolerated Kind = "request.tolerated"  // a request IIS would reject, accepted because of a knob (Err: what)
 	AppDelivery      Kind = "app.delivery"       // the app recorded a delivery (Txn, Bytes, SHA256)
 	AppEffect        Kind = "app.effect"         // the app applied an effect
 	AppReplied       Kind = "app.replied"        // the app answered a notification (Status)

@@ -16,6 +16,8 @@ import (
 //	notify.sent     ──► notify.answered                   (same Node and Session)
 //	packet.received ──► ack.sent                          (same Node, Packet and Session)
 //
+// A packet a node was handling when it crashed or stopped stays unanswered.
+//
 // A call without a return is Unknown, never failed: its reply was lost, and
 // it may have taken effect (etcd's validate gives such an operation an
 // infinite return time). So is a transport error.
@@ -158,6 +160,14 @@ func (p *pairer) event(i int) {
 		}
 		p.unpend(x)
 		p.answer(x, i)
+	case NodeCrashed, NodeStopped:
+		// Packets the node was handling when it died are never answered:
+		// the Ack to a retry after its restart is the retry's.
+		for k := range p.calls {
+			if strings.HasPrefix(k, "packet|"+e.Node+"|") {
+				delete(p.calls, k)
+			}
+		}
 	case NotifySent:
 		p.queue(p.call(ExchangeNotify, i), "notify|"+e.Node+"|"+e.Session)
 	case NotifyAnswered:

@@ -55,3 +55,22 @@ func TestExchanges(t *testing.T) {
 		t.Errorf("job j has %d client exchanges, want 4", got)
 	}
 }
+
+// A packet a node was handling when it died stays unanswered: the Ack the
+// restarted node writes to the retry belongs to the retry.
+func TestExchangesAcrossACrash(t *testing.T) {
+	evs := []Event{
+		{Kind: PacketReceived, Node: "node1", Session: "s", Packet: "Fragment", URL: "/up/x"}, // 0
+		{Kind: NodeCrashed, Node: "node1"},                                                    // 1
+		{Kind: NodeStarted, Node: "node1"},                                                    // 2
+		{Kind: PacketReceived, Node: "node1", Session: "s", Packet: "Fragment", URL: "/up/x"}, // 3
+		{Kind: AckSent, Node: "node1", Session: "s", Packet: "Fragment", Status: 200},         // 4
+	}
+	ops := Exchanges(evs)
+	if x := ops.At(0); x.Return != nil || x.Outcome != OutcomeUnknown {
+		t.Errorf("the packet lost in the crash got %+v", x.Return)
+	}
+	if x := ops.At(3); x.ReturnIdx != 4 || x.Outcome != OutcomeOK {
+		t.Errorf("the retry: return %d, %s", x.ReturnIdx, x.Outcome)
+	}
+}

@@ -91,6 +91,10 @@ const (
 	ReasonTimeout         Reason = "timeout"           // session.expired: idle longer than the session time-out
 	ReasonSessionLimit    Reason = "session limit"     // session.expired: evicted to stay under the session limit
 	ReasonOrphaned        Reason = "orphaned"          // notify.answered: the app answered a node that had died meanwhile
+	ReasonBodyCut         Reason = "body-cut"          // request.rejected: a Fragment body ended early (the connection was cut)
+	// ReasonMissingContentLength: request.rejected or request.tolerated: a
+	// body-less packet without Content-Length (IIS answers 400).
+	ReasonMissingContentLength Reason = "missing-content-length"
 )
 
 func (r Reason) String() string { return string(r) }

@@ -102,5 +102,11 @@ func TestServeMissingContentLength(t *testing.T) {
 		if len(h.OfKind(sim.SessionClosed)) != 1 || len(h.OfKind(sim.AppDelivery)) != 1 {
 			t.Errorf("history: %d closes, %d deliveries", len(h.OfKind(sim.SessionClosed)), len(h.OfKind(sim.AppDelivery)))
 		}
+		// The judge reports such a client as one IIS would reject.
+		out, _, err := runCLI(t, "judge", hist)
+		if exitStatus(err) != 1 || !strings.Contains(verdictLine(out, "client-content-length"), "fail") ||
+			strings.Count(out, "would be rejected by IIS") != 3 {
+			t.Errorf("judge: %v\n%s", err, out)
+		}
 	})
 }

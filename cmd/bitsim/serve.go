@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/faults"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
@@ -46,6 +47,7 @@ type serveFlags struct {
 	toxiproxyAPI string
 	port         int
 	history      string
+	faults       string
 }
 
 func newServeCmd() *cobra.Command { return serveCmd(new(serveFlags)) }
@@ -71,7 +73,14 @@ SIGINT or SIGTERM, then shuts down cleanly.
 Every error Ack a node sends is logged on stderr, one line with the packet,
 session, status, code, context, the reason and a request id (the Ack carries
 it in X-Bitsim-Request-Id). --history FILE writes the farm's event history
-on exit (bitsim judge FILE checks it).`,
+on exit (bitsim judge FILE checks it).
+
+With -f FILE.yaml the fault schedule (the scenarios' "faults:" syntax:
+crash points, events, protocol-time and byte triggers; kill, restart,
+link-down, toxics, app faults) is applied while any client uploads, and on
+exit the client-conduct checkers say, from what the nodes saw, whether the
+client resumed, restarted on 0x8020001F, honoured the host id and fell
+back, retried the final fragment and sent Content-Length (see bitsim judge).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, *fl, cmd.OutOrStdout()) },
 	}
@@ -85,6 +94,7 @@ on exit (bitsim judge FILE checks it).`,
 	f.StringVar(&fl.toxiproxyAPI, "toxiproxy-api", "127.0.0.1:0", "address of toxiproxy's REST API (empty: not served)")
 	f.IntVar(&fl.port, "port", 0, "port of the shared and node addresses (0: any free port)")
 	f.StringVar(&fl.history, "history", "", "on exit, write the farm's event history (JSON) to this `FILE`")
+	f.StringVarP(&fl.faults, "faults", "f", "", "apply this fault schedule (`FILE`.yaml, the scenarios' fault syntax) while clients upload; judge them on exit")
 	return cmd
 }
 
@@ -118,8 +128,18 @@ func runServe(cmd *cobra.Command, fl serveFlags, out io.Writer) (err error) {
 	// Every error Ack is logged on stderr, one line with its reason and
 	// request id (the Ack carries the id in X-Bitsim-Request-Id).
 	cfg.Node.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	var sched faults.Schedule
+	if fl.faults != "" {
+		b, err := os.ReadFile(fl.faults)
+		if err != nil {
+			return usage(err)
+		}
+		if sched, err = faults.ParseSchedule(b); err != nil {
+			return usage(fmt.Errorf("%s: %w", fl.faults, err))
+		}
+	}
 	var hist *sim.History
-	if fl.history != "" {
+	if fl.history != "" || sched != nil {
 		hist = sim.NewHistory()
 		cfg.Events = hist
 	}
@@ -128,13 +148,23 @@ func runServe(cmd *cobra.Command, fl serveFlags, out io.Writer) (err error) {
 		return err
 	}
 	defer f.Close()
+	if sched != nil {
+		if _, err := f.Inject(sched); err != nil {
+			return usage(err)
+		}
+	}
 	if hist != nil {
 		defer func() {
 			if cerr := f.Close(); cerr != nil && err == nil {
 				err = cerr
 			}
-			if serr := hist.Save(fl.history); serr != nil && err == nil {
-				err = fmt.Errorf("serve: %w", serr)
+			if fl.history != "" {
+				if serr := hist.Save(fl.history); serr != nil && err == nil {
+					err = fmt.Errorf("serve: %w", serr)
+				}
+			}
+			if sched != nil && err == nil {
+				err = printVerdicts(out, judge(hist.Events(), sched))
 			}
 		}()
 	}

@@ -31,6 +31,7 @@ func startServe(t *testing.T, args ...string) serveInfo {
 // stops it if the test did not.
 type serveRun struct {
 	info   serveInfo
+	stdout *testutil.Buffer // after the JSON line; complete once stop returned
 	stderr *testutil.Buffer
 	stop   func() error
 }
@@ -65,16 +66,19 @@ func startServeRun(t *testing.T, args ...string) *serveRun {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	line, err := bufio.NewReader(pr).ReadString('\n')
+	br := bufio.NewReader(pr)
+	line, err := br.ReadString('\n')
 	if err != nil {
 		t.Fatalf("no JSON line: %v (stderr %s)", err, errBuf)
 	}
-	go io.Copy(io.Discard, pr)
+	outBuf := &testutil.Buffer{}
+	copied := make(chan struct{})
+	go func() { io.Copy(outBuf, br); close(copied) }()
 	var info serveInfo
 	if err := json.Unmarshal([]byte(line), &info); err != nil {
 		t.Fatalf("first line %q: %v", line, err)
 	}
-	return &serveRun{info: info, stderr: errBuf, stop: stop}
+	return &serveRun{info: info, stdout: outBuf, stderr: errBuf, stop: func() error { err := stop(); <-copied; return err }}
 }
 
 func TestServePrintsFarmJSON(t *testing.T) {

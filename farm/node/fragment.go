@@ -165,7 +165,7 @@ func (n *Node) shortBody(r *http.Request, s *session, got int64, rg wire.Range, 
 		why := fmt.Sprintf("body ended after %d of %d bytes: %v", got, rg.Len(), err)
 		noteReason(r, "%s", why)
 		n.emit(sim.Event{Kind: sim.RequestRejected, Packet: wire.Fragment.String(), Session: s.id,
-			First: rg.First, Last: rg.Last, Total: rg.Total, Offset: s.received, Bytes: got, Err: why})
+			First: rg.First, Last: rg.Last, Total: rg.Total, Offset: s.received, Bytes: got, Err: why, Reason: sim.ReasonBodyCut})
 		_ = n.saveRecord(s)
 		a := wire.ErrBadRequest.Ack()
 		a.Received, a.HasReceived = s.received, true

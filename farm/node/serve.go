@@ -100,13 +100,23 @@ func (n *Node) servePacket(w http.ResponseWriter, r *http.Request) {
 		}
 		if we.Context != wire.ContextRemoteApplication {
 			n.emit(sim.Event{Kind: sim.RequestRejected, Packet: p.typeName, Session: p.session,
-				Status: we.Status, Code: we.Code.Hex(), Err: we.Error()})
+				Status: we.Status, Code: we.Code.Hex(), Err: we.Error(), Reason: rejection(err)})
 		}
 	}
-	if !ack.OK() {
-		n.logErrorAck(w, p, ack, note.reason)
+	n.writeAck(w, p, ack, note.reason)
+}
+
+// errMissingContentLength is the rejection of a body-less packet without
+// Content-Length.
+var errMissingContentLength = wire.ErrBadRequest.WithMsg("missing Content-Length; IIS rejects this too; --missing-content-length accept tolerates it")
+
+// rejection is the typed reason of a rejected packet, when it has one.
+func rejection(err error) sim.Reason {
+	var we *wire.Error
+	if errors.As(err, &we) && we == errMissingContentLength {
+		return sim.ReasonMissingContentLength
 	}
-	n.writeAck(w, p, ack)
+	return ""
 }
 
 // reqNote collects what a packet handler says about an error Ack it
@@ -153,10 +163,13 @@ func (n *Node) logErrorAck(w http.ResponseWriter, p packet, a wire.Ack, reason s
 }
 
 // writeAck writes a once the node is known to be alive: a node that died
-// while the packet was processed sends nothing.
-func (n *Node) writeAck(w http.ResponseWriter, p packet, a wire.Ack) {
+// while the packet was processed sends (and logs) nothing.
+func (n *Node) writeAck(w http.ResponseWriter, p packet, a wire.Ack, reason string) {
 	if n.Dead() {
 		panic(http.ErrAbortHandler)
+	}
+	if !a.OK() {
+		n.logErrorAck(w, p, a, reason)
 	}
 	a.Write(w)
 	n.emit(ackEvent(p, a))
@@ -204,11 +217,13 @@ func (n *Node) validateCommon(r *http.Request, p packet) error {
 	if _, ok := r.Header["Content-Length"]; !ok {
 		switch {
 		case n.cfg.MissingContentLength == ContentLengthReject:
-			return wire.ErrBadRequest.WithMsg("missing Content-Length; IIS rejects this too; --missing-content-length accept tolerates it")
+			return errMissingContentLength
 		case p.typ == wire.Fragment:
 			return wire.ErrBadRequest.WithMsg("missing Content-Length on a Fragment (required even with --missing-content-length accept)")
 		}
 		// Accepted: without Content-Length or Transfer-Encoding the body is empty.
+		n.emit(sim.Event{Kind: sim.RequestTolerated, Packet: p.typeName, Session: p.session,
+			Reason: sim.ReasonMissingContentLength, Err: "missing Content-Length (IIS answers 400 / 0x80070057)"})
 	}
 	if n.cfg.UploadsDisabled {
 		return wire.ErrNotEnabled.WithMsg("uploads disabled")
@@ -225,7 +240,7 @@ func (n *Node) validateCommon(r *http.Request, p packet) error {
 func (n *Node) withSession(p packet, f func(*session) (wire.Ack, error)) (wire.Ack, error) {
 	s := n.lookup(p.session)
 	if s == nil {
-		return wire.Ack{}, wire.ErrSessionNotFound.WithMsg("session %q", p.session)
+		return wire.Ack{}, wire.ErrSessionNotFound.WithMsg("no session %q on this node", p.session)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
