@@ -83,3 +83,25 @@ func TestExternalSkipsMockFaults(t *testing.T) {
 		t.Errorf("skipped = %q (passed %v), want a reason naming app-status", r.Skipped, r.Passed)
 	}
 }
+
+// TestExternalYAML: examples/my-app.yaml names an app and a payload file
+// (relative to the YAML); run against the example app, the JSON order is
+// stored once.
+func TestExternalYAML(t *testing.T) {
+	ss, err := scenarios.LoadFile(filepath.Join("..", "examples", "my-app.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := ss[0]
+	if sc.App.URL == "" || sc.App.EffectsURL == "" || sc.Jobs[0].Payload != filepath.Join("..", "examples", "orderapp", "order.json") {
+		t.Fatalf("app %+v, payload %q", sc.App, sc.Jobs[0].Payload)
+	}
+	sc.App = startOrderApp(t, orderapp.Idempotent)
+	r, err := scenarios.Run(context.Background(), sc, 3, scenarios.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Passed || r.Deliveries != 2 || r.Effects != 1 {
+		t.Errorf("passed %v, %d deliveries, %d effects; want a pass, 2, 1: %v", r.Passed, r.Deliveries, r.Effects, r.Failures)
+	}
+}

@@ -160,6 +160,15 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	if err := checkApp(cmd, fl.app); err != nil {
 		return err
 	}
+	yamlApps := map[string]bool{} // YAML scenarios naming their own app (app.url)
+	for _, sc := range list {
+		if u := sc.App.URL; u != "" && fl.app.URL == "" && !yamlApps[u] {
+			yamlApps[u] = true
+			if err := checkApp(cmd, record.AppSpec{URL: u}); err != nil {
+				return fmt.Errorf("scenario %s: %w", sc.Name, err)
+			}
+		}
+	}
 	if fl.payload != "" {
 		if _, err := payload.Files(fl.payload); err != nil {
 			return usage(err)
@@ -189,6 +198,8 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 		plans, parallel, tag = scenarios.PlanExternal(plans, fl.app), 1, scenarios.NewTxnTag()
 		fmt.Fprintf(stdout, "bitsim: notifying your application at %s; effect probe: %s; transaction ids end in -%s\n",
 			fl.app.URL, orNone(fl.app), tag)
+	} else if len(yamlApps) > 0 {
+		parallel, tag = 1, scenarios.NewTxnTag()
 	}
 
 	bar := newProgress(stderr, len(plans), fl.noProgress)
