@@ -2,8 +2,6 @@ package apptest_test
 
 import (
 	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,14 +12,8 @@ import (
 )
 
 func orderApp(t *testing.T, mode orderapp.Mode) apptest.App {
-	t.Helper()
-	a, err := orderapp.Open(orderapp.Config{DB: filepath.Join(t.TempDir(), "orders.db"), Mode: mode})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a)
-	t.Cleanup(func() { srv.Close(); a.Close() })
-	return apptest.App{URL: srv.URL + "/notify", EffectsURL: srv.URL + "/effects"}
+	base, _ := orderapp.Serve(t, mode)
+	return apptest.App{URL: base + "/notify", EffectsURL: base + "/effects"}
 }
 
 // TestMatchersOnNaiveApp: case 5 against the naive app delivers twice,

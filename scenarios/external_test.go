@@ -2,8 +2,6 @@ package scenarios_test
 
 import (
 	"context"
-	"net"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,22 +14,7 @@ import (
 
 // startOrderApp serves the example SQLite app on loopback until the test ends.
 func startOrderApp(t *testing.T, mode orderapp.Mode) record.AppSpec {
-	t.Helper()
-	a, err := orderapp.Open(orderapp.Config{DB: filepath.Join(t.TempDir(), "orders.db"), Mode: mode})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: a}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		srv.Close()
-		a.Close()
-	})
-	base := "http://" + ln.Addr().String()
+	base, _ := orderapp.Serve(t, mode)
 	return record.AppSpec{URL: base + "/notify", EffectsURL: base + "/effects"}
 }
 

@@ -78,17 +78,11 @@ func TestRunBadApp(t *testing.T) {
 // the example app in idempotent mode: intact, applied once.
 func TestRunPayloadAgainstOrderApp(t *testing.T) {
 	dir := t.TempDir()
-	a, err := orderapp.Open(orderapp.Config{DB: filepath.Join(dir, "orders.db"), Mode: orderapp.Idempotent})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	srv := httptest.NewServer(a)
-	defer srv.Close()
+	base, a := orderapp.Serve(t, orderapp.Idempotent)
 	order := filepath.Join(dir, "order.json")
 	os.WriteFile(order, []byte(`{"order_id": "{{txn}}", "job": "{{job}}", "seed": {{seed}}, "item": "widget"}`), 0o644)
 	out, err := runBitsim(t, "run", "--scenario", "case5-reforward-after-crash", "--scenario", "control", "--out", filepath.Join(dir, "run"),
-		"--no-progress", "--app-url", srv.URL+"/notify", "--effects-url", srv.URL+"/effects", "--payload", order)
+		"--no-progress", "--app-url", base+"/notify", "--effects-url", base+"/effects", "--payload", order)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -1,8 +1,6 @@
 package orderapp_test
 
 import (
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -24,11 +22,8 @@ func TestOrderApp(t *testing.T) {
 var _ = Describe("the order application", func() {
 	var app apptest.App
 	start := func(mode orderapp.Mode) {
-		a, err := orderapp.Open(orderapp.Config{DB: filepath.Join(GinkgoT().TempDir(), "orders.db"), Mode: mode})
-		Expect(err).NotTo(HaveOccurred())
-		srv := httptest.NewServer(a)
-		DeferCleanup(func() { srv.Close(); a.Close() })
-		app = apptest.App{URL: srv.URL + "/notify", EffectsURL: srv.URL + "/effects"}
+		base, _ := orderapp.Serve(GinkgoT(), mode)
+		app = apptest.App{URL: base + "/notify", EffectsURL: base + "/effects"}
 	}
 
 	DescribeTable("when BITS delivers an order twice",
