@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/bitsim/bitsim/faults"
 	"hash/fnv"
 	"net/http"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"github.com/bitsim/bitsim/extapp"
 	"github.com/bitsim/bitsim/farm"
 	"github.com/bitsim/bitsim/farm/balancer"
+	"github.com/bitsim/bitsim/faults"
 	"github.com/bitsim/bitsim/payload"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/sim"
@@ -116,9 +116,12 @@ func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 const MaxProtocolTime = 365 * 24 * time.Hour
 
 // run plays the scenario on the exact tier (s != nil, inside a bubble) or
-// on the wire tier.
+// on the wire tier:
+//
+//	newRig (farm, payloads, sources) → inject the schedule → read the
+//	external app's effects → runJobs → read them again → final cleanup →
+//	collect history and ledger → Evaluate → Save
 func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions, s *memnet.Scheduler) (*record.Result, error) {
-	ext := sc.App.External()
 	res := &record.Result{Scenario: sc.Name, Description: sc.Description, Spec: sc.Spec, Labels: sc.Labels, Seed: seed, Source: &sc, Dir: opts.Dir}
 	sched := append(faults.Schedule(nil), sc.Faults...)
 	if sc.Random != nil {
@@ -126,75 +129,16 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	}
 	res.Schedule = sched
 
-	cfg, err := farmConfig(sc, seed)
+	rg, err := newRig(ctx, sc, seed, opts, s, res)
 	if err != nil {
 		return nil, err
 	}
-	var (
-		clock   sim.Clock
-		virtual *sim.Virtual    // wire tier
-		mem     *memnet.Network // exact tier
-	)
-	if s != nil {
-		res.Tier = record.TierExact
-		mem = memnet.New(s)
-		clock = sim.NewBubble(s, time.Time{})
-		cfg.Net = mem
-	} else {
-		res.Tier = record.TierWire
-		virtual = sim.NewVirtual(time.Time{})
-		clock = virtual
-	}
-	hist := sim.NewHistory()
-	work, err := workDir()
+	defer rg.close()
+	inj, err := rg.f.Inject(sched)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(work)
-	cfg.Clock, cfg.Events, cfg.Dir = clock, hist, filepath.Join(work, "farm")
-	if opts.Mutate != nil {
-		opts.Mutate(&cfg)
-	}
-	f, err := farm.New(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		f.Close()
-		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-	}()
-
-	copts, err := clientOptions(sc)
-	if err != nil {
-		return nil, err
-	}
-	jobs := expandJobs(sc)
-	specs := make([]client.JobSpec, len(jobs))
-	for i, j := range jobs {
-		if ext && j.Txn != "" {
-			j.Txn = txnFor(j, seed) + "-" + opts.TxnTag
-		}
-		spec, jr, err := prepareJob(j, i, work, f, hist, clock, seed)
-		if err != nil {
-			return nil, err
-		}
-		specs[i] = spec
-		res.Jobs = append(res.Jobs, jr)
-	}
-	inj, err := f.Inject(sched)
-	if err != nil {
-		return nil, err
-	}
-	probe := probeOf(sc.App)
-	var before extapp.Effects
-	if ext {
-		res.External = externalOf(sc)
-		if probe.Configured() {
-			if before, err = probe.Read(ctx); err != nil {
-				res.External.Err = err.Error()
-			}
-		}
-	}
+	effectsAfter := probeEffects(ctx, sc, res)
 
 	var runCtx context.Context
 	var cancel context.CancelFunc
@@ -207,66 +151,13 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 		runCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
 	}
 	defer cancel()
-	var guard *wireGuard // wire tier only
 	wallStart := time.Now()
-	if virtual != nil {
-		guard = newWireGuard(virtual, len(jobs))
-		virtual.AutoAdvance(0, 0)
-	}
-	ends := make([]time.Time, len(jobs))
-	var wg sync.WaitGroup
-	for i := range jobs {
-		o := copts
-		o.Clock, o.Events = clock, f.Events()
-		if guard != nil {
-			o.Events = sim.Tee(f.Events(), guard)
-		}
-		if mem != nil {
-			o.Net = mem.Named(specs[i].ID)
-		}
-		o.FragmentSize = jobs[i].FragmentSize
-		if o.FragmentSize == 0 {
-			o.FragmentSize = 64 << 10
-		}
-		o.Header = http.Header{balancer.StickyHeader: {specs[i].ID}}
-		job, err := client.NewJob(o, specs[i])
-		if err != nil {
-			if virtual != nil {
-				virtual.StopAuto()
-			}
-			wg.Wait()
-			return nil, err
-		}
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			if s != nil {
-				// Jobs start one scheduler step each, in job order.
-				s.PostWait(fmt.Sprintf("~job/%06d", i), 0)
-			}
-			r, _ := job.Run(runCtx)
-			res.Jobs[i].Result = clientResult(r)
-			ends[i] = clock.Now()
-			if guard != nil {
-				guard.jobEnded()
-			}
-		}(i)
-	}
-	wg.Wait()
-	if virtual != nil {
-		virtual.StopAuto()
+	ends, err := rg.runJobs(runCtx, res)
+	if err != nil {
+		return nil, err
 	}
 	inj.Stop()
-	if ext && probe.Configured() && res.External.Err == "" {
-		// Every job has ended: the app's effects of this run are the
-		// difference between its two answers.
-		after, err := probe.Read(ctx)
-		if err != nil {
-			res.External.Err = err.Error()
-		} else {
-			res.External.Effects = extapp.Diff(before, after)
-		}
-	}
+	effectsAfter()
 	res.Wall = time.Since(wallStart)
 	if runCtx.Err() != nil && ctx.Err() == nil {
 		res.Error = fmt.Sprintf("run timed out after %s of wall time", opts.Timeout)
@@ -274,23 +165,23 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 			res.Error = fmt.Sprintf("run timed out after %s of protocol time", MaxProtocolTime)
 		}
 	}
-	res.ProtocolTime = protocolTime(hist.Events(), ends)
+	res.ProtocolTime = protocolTime(rg.hist.Events(), ends)
 	if res.Wall > 0 {
 		res.Compression = float64(res.ProtocolTime) / float64(res.Wall)
 	}
 	if !sc.Farm.NoFinalCleanup {
 		// The final cleanup: past every session time-out, every live node's
 		// cleanup task runs (orphans of killed nodes stay, and are "unknown").
-		if virtual != nil {
-			virtual.Advance(sessionTimeout(sc) + time.Minute)
+		if rg.virtual != nil {
+			rg.virtual.Advance(sessionTimeout(sc) + time.Minute)
 		} else {
-			_ = clock.Sleep(ctx, sessionTimeout(sc)+time.Minute)
+			_ = rg.clock.Sleep(ctx, sessionTimeout(sc)+time.Minute)
 		}
-		f.RunCleanup()
+		rg.f.RunCleanup()
 	}
-	res.Events = hist.Events()
+	res.Events = rg.hist.Events()
 	res.HistoryDigest = record.HistoryDigest(res.Events)
-	res.Ledger = f.Ledger()
+	res.Ledger = rg.f.Ledger()
 	res.Fired = inj.Fired()
 	res.Evaluate(sc)
 	if opts.Dir != "" && s == nil {
@@ -299,6 +190,159 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 		}
 	}
 	return res, nil
+}
+
+// probeEffects, for a scenario against an external app, reads the app's
+// effect probe before the jobs run and returns the function to call once
+// every job has ended: it reads the probe again and records the
+// difference, the app's effects of this run, in res.External. For the mock
+// app it does nothing.
+func probeEffects(ctx context.Context, sc record.Scenario, res *record.Result) (after func()) {
+	if !sc.App.External() {
+		return func() {}
+	}
+	res.External = externalOf(sc)
+	probe := probeOf(sc.App)
+	if !probe.Configured() {
+		return func() {}
+	}
+	before, err := probe.Read(ctx)
+	if err != nil {
+		res.External.Err = err.Error()
+		return func() {}
+	}
+	return func() {
+		after, err := probe.Read(ctx)
+		if err != nil {
+			res.External.Err = err.Error()
+			return
+		}
+		res.External.Effects = extapp.Diff(before, after)
+	}
+}
+
+// rig is one run's farm and jobs, on either tier.
+type rig struct {
+	s       *memnet.Scheduler // exact tier, else nil
+	clock   sim.Clock
+	virtual *sim.Virtual    // wire tier
+	mem     *memnet.Network // exact tier
+	hist    *sim.History
+	work    string // payloads and the farm's storage; removed by close
+	f       *farm.Farm
+	copts   client.Options
+	jobs    []record.JobSpec
+	specs   []client.JobSpec
+}
+
+// newRig starts the farm for sc on the tier s selects, writes every job's
+// payload and records its source; res gets the tier and one JobResult per
+// job. The caller closes the rig.
+func newRig(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions, s *memnet.Scheduler, res *record.Result) (*rig, error) {
+	cfg, err := farmConfig(sc, seed)
+	if err != nil {
+		return nil, err
+	}
+	rg := &rig{s: s}
+	if s != nil {
+		res.Tier = record.TierExact
+		rg.mem = memnet.New(s)
+		rg.clock = sim.NewBubble(s, time.Time{})
+		cfg.Net = rg.mem
+	} else {
+		res.Tier = record.TierWire
+		rg.virtual = sim.NewVirtual(time.Time{})
+		rg.clock = rg.virtual
+	}
+	rg.hist = sim.NewHistory()
+	if rg.work, err = workDir(); err != nil {
+		return nil, err
+	}
+	cfg.Clock, cfg.Events, cfg.Dir = rg.clock, rg.hist, filepath.Join(rg.work, "farm")
+	if opts.Mutate != nil {
+		opts.Mutate(&cfg)
+	}
+	if rg.f, err = farm.New(ctx, cfg); err != nil {
+		os.RemoveAll(rg.work)
+		return nil, err
+	}
+	if rg.copts, err = clientOptions(sc); err != nil {
+		rg.close()
+		return nil, err
+	}
+	rg.jobs = expandJobs(sc)
+	rg.specs = make([]client.JobSpec, len(rg.jobs))
+	for i, j := range rg.jobs {
+		if sc.App.External() && j.Txn != "" {
+			j.Txn = txnFor(j, seed) + "-" + opts.TxnTag
+		}
+		spec, jr, err := prepareJob(j, i, rg.work, rg.f, rg.hist, rg.clock, seed)
+		if err != nil {
+			rg.close()
+			return nil, err
+		}
+		rg.specs[i] = spec
+		res.Jobs = append(res.Jobs, jr)
+	}
+	return rg, nil
+}
+
+// close stops the farm and removes the run's files.
+func (rg *rig) close() {
+	rg.f.Close()
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	os.RemoveAll(rg.work)
+}
+
+// runJobs runs every job concurrently as a BITS client until each ends
+// (or ctx ends), stores each client result in res, and returns each job's
+// end in protocol time. On the wire tier the clock's idle detector runs
+// meanwhile, guarded by a wireGuard; on the exact tier the jobs start one
+// scheduler step each, in job order.
+func (rg *rig) runJobs(ctx context.Context, res *record.Result) ([]time.Time, error) {
+	var guard *wireGuard // wire tier only
+	if rg.virtual != nil {
+		guard = newWireGuard(rg.virtual, len(rg.jobs))
+		rg.virtual.AutoAdvance(0, 0)
+		defer rg.virtual.StopAuto()
+	}
+	ends := make([]time.Time, len(rg.jobs))
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for i := range rg.jobs {
+		o := rg.copts
+		o.Clock, o.Events = rg.clock, rg.f.Events()
+		if guard != nil {
+			o.Events = sim.Tee(rg.f.Events(), guard)
+		}
+		if rg.mem != nil {
+			o.Net = rg.mem.Named(rg.specs[i].ID)
+		}
+		o.FragmentSize = rg.jobs[i].FragmentSize
+		if o.FragmentSize == 0 {
+			o.FragmentSize = 64 << 10
+		}
+		o.Header = http.Header{balancer.StickyHeader: {rg.specs[i].ID}}
+		job, err := client.NewJob(o, rg.specs[i])
+		if err != nil {
+			return nil, err
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if rg.s != nil {
+				rg.s.PostWait(fmt.Sprintf("~job/%06d", i), 0)
+			}
+			r, _ := job.Run(ctx)
+			res.Jobs[i].Result = clientResult(r)
+			ends[i] = rg.clock.Now()
+			if guard != nil {
+				guard.jobEnded()
+			}
+		}(i)
+	}
+	wg.Wait()
+	return ends, nil
 }
 
 // protocolTime is the protocol time from the first client request to the
