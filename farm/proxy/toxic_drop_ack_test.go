@@ -1,9 +1,13 @@
 package proxy
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bitsim/bitsim/sim"
 )
@@ -152,4 +156,31 @@ func TestDropAckLifecycleOnLiveConnection(t *testing.T) {
 	if !strings.Contains(l.Name(), "web") {
 		t.Errorf("Name() = %q", l.Name())
 	}
+}
+
+// TestDropAckHoldKeepsTheConnectionOpen: in hold mode the matching
+// response is swallowed but the connection stays open, so the client's
+// own deadline ends the request (an app slower than the notification
+// time-out), not an EOF; the next request passes.
+func TestDropAckHoldKeepsTheConnectionOpen(t *testing.T) {
+	checkNoLeaks(t)
+	up := newUpstream(t)
+	_, l := newLink(t, up.addr)
+	c := newClient(t)
+	if err := l.AddToxic(sim.Toxic{Type: "bits_drop_ack", Attributes: map[string]any{
+		"pattern": "HTTP/1.1 ", "times": 1, "hold": true,
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+l.Addr()+"/sink", bytes.NewReader(make([]byte, 1000)))
+	if resp, err := c.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		t.Fatalf("held answer: err = %v, want the client's deadline (the connection stays open)", err)
+	}
+	wantErrs(t, sendRanges(c, l.Addr(), "1000"), false)
+	wantProcessed(t, up, 2) // the held request was processed, then the next one
 }
