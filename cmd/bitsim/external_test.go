@@ -96,3 +96,20 @@ func TestRunPayloadAgainstOrderApp(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayNeedsTheApp: a run against an external app replays against it;
+// with the app gone, replay stops at once naming its URL.
+func TestReplayNeedsTheApp(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		os.ReadFile(r.Header.Get("BITS-Request-DataFile-Name")) // stores nothing: no probe, effects unknown
+	}))
+	dir := t.TempDir()
+	out, err := runBitsim(t, "run", "--scenario", "control", "--out", dir, "--no-progress", "--app-url", srv.URL+"/notify")
+	srv.Close()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, err := runBitsim(t, "replay", dir, "--all"); exitStatus(err) != 2 || !strings.Contains(err.Error(), srv.URL) {
+		t.Errorf("replay without the app: exit %d, %v; want 2 naming %s", exitStatus(err), err, srv.URL)
+	}
+}

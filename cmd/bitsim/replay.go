@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bitsim/bitsim/extapp"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/reports"
 	"github.com/bitsim/bitsim/scenarios"
@@ -133,6 +134,13 @@ func replayOne(ctx context.Context, w io.Writer, saved *record.Result, f replayF
 	}
 	sc := *saved.Source
 	id := reports.RunID(saved)
+	if sc.App.URL != "" {
+		// A run against the user's own application replays against it:
+		// it must be up (its state, unlike the mock's, is not reset).
+		if err := extapp.CheckReachable(ctx, sc.App.URL, 3*time.Second); err != nil {
+			return false, usage(fmt.Errorf("replay: %s: %w", id, err))
+		}
+	}
 	base := filepath.Join(out, strings.NewReplacer("/", "_", " ", "_", ":", "_").Replace(id))
 	start := time.Now()
 	matches := 0
