@@ -4,20 +4,22 @@
 # history_digest) and the distinct outcome lines. Every run of the exact
 # tier must give exactly one of each.
 #
-#   bash scripts/sameseed.sh [-n N] [-s SEED] [--busy K] [--wire] [-- extra bitsim run flags]
+#   bash scripts/sameseed.sh [-n N] [-s SEED] [--busy K] [--wire] [--until HH:MM] [-- extra bitsim run flags]
 #
 # --busy K starts K `yes > /dev/null` loops pinned (taskset) to the same
-# cores as bitsim, for the duration of the measurement.
+# cores as bitsim, for the duration of the measurement. --until stops
+# starting runs at that time of day (the summary counts the runs done).
 set -euo pipefail
-n=100 seed=42 busy=0 wire=""
+n=100 seed=42 busy=0 wire="" until=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-n) n=$2; shift 2 ;;
 	-s) seed=$2; shift 2 ;;
 	--busy) busy=$2; shift 2 ;;
 	--wire) wire=--wire; shift ;;
+	--until) until=$2; shift 2 ;;
 	--) shift; break ;;
-	*) echo "usage: $0 [-n N] [-s SEED] [--busy K] [--wire] [-- flags]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-n N] [-s SEED] [--busy K] [--wire] [--until HH:MM] [-- flags]" >&2; exit 2 ;;
 	esac
 done
 cd "$(dirname "$0")/.."
@@ -35,8 +37,12 @@ for _ in $(seq "$busy"); do
 	pids+=($!)
 done
 start=$(date +%s)
-fails=0
+fails=0 done=0
 for i in $(seq "$n"); do
+	if [ -n "$until" ] && [ "$(date +%H:%M)" \> "$until" ]; then
+		break
+	fi
+	done=$i
 	if ! taskset -c "$cores" "$work/bitsim" run --seed "$seed" $wire --format json --no-progress --out "$work/run-$i" "$@" >"$work/log-$i" 2>&1; then
 		fails=$((fails + 1))
 	fi
@@ -55,7 +61,8 @@ for d in "$work"/digest.*; do
 	k=$(sort -u "$d" | wc -l)
 	c=$(sort -u "$work/outcome.$name" | wc -l)
 	[ "$k" = 1 ] && same=$((same + 1)) || echo "$name: $k distinct digests in $(wc -l <"$d") runs"
-	[ "$c" = 1 ] && samecount=$((samecount + 1)) || echo "$name: $c distinct outcomes: $(sort | uniq -c <"$work/outcome.$name" | tr '\n' ';')"
+	[ "$c" = 1 ] && samecount=$((samecount + 1)) || echo "$name: $c distinct outcomes (runs: passed deliveries effects duplicates sessions restarts sent resent):" \
+		"$(cut -f1-8 "$work/outcome.$name" | sort | uniq -c | tr -s ' \t\n' ' ')"
 done
-echo "runs: $n (seed $seed, ${wire:-exact} tier, $busy busy loops on cores $cores), failed runs: $fails, wall: ${took}s"
+echo "runs: $done of $n (seed $seed, ${wire:-exact} tier, $busy busy loops on cores $cores), failed runs: $fails, wall: ${took}s"
 echo "identical history_digest: $same/$total scenario runs; identical outcome: $samecount/$total"
