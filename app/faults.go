@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/bitsim/bitsim/internal/mutant"
 	"net/http"
 	"time"
 
@@ -158,7 +159,7 @@ func (a *App) takeCrash(p CrashPoint) bool {
 func (a *App) takeStatus() (code int, afterApply bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.f.status == 0 {
+	if a.f.status == 0 || mutant.On("app-status-fault-noop") {
 		return 0, false
 	}
 	code, afterApply = a.f.status, a.f.statusAfterApply

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"net/http"
 	"strconv"
 
@@ -93,7 +94,7 @@ func (a *App) apply(s slot, d ledger.Delivery) (reply []byte, applied bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	key := d.Key()
-	if a.mode == Idempotent {
+	if a.mode == Idempotent && !mutant.On("app-idempotent-applies-twice") {
 		if r, ok := a.applied[key]; ok {
 			if _, ok := a.bySHA[d.SHA256]; !ok {
 				a.bySHA[d.SHA256] = r

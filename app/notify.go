@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"io"
 	"net/http"
 	"os"
@@ -102,6 +103,9 @@ func (a *App) notify(w http.ResponseWriter, r *http.Request) {
 	if code != 0 && !afterApply {
 		a.answer(w, &s, ev, code, nil, []byte(fmt.Sprintf("app: injected status %d\n", code)))
 		return
+	}
+	if mutant.On("app-crash-before-effect") {
+		a.maybeCrash(CrashAfterProcessing, ev, &s) // the crash armed after processing comes first
 	}
 	reply, applied := a.apply(s, d)
 	if applied {

@@ -71,6 +71,27 @@ type Input struct {
 	// instead of the mock: the Ledger was then recorded on the node side
 	// (its Effect flags mean nothing) and effects come from the app's probe.
 	External *AppProbe `json:"external,omitempty"`
+	// Disk, when set, is what the farm's storage held after the run's final
+	// cleanup: the no-orphans checker reads it instead of trusting the
+	// nodes' own session events. Nil for runs saved before it existed.
+	Disk *DiskScan `json:"disk,omitempty"`
+}
+
+// DiskScan lists the session directories left in a farm's storage.
+type DiskScan struct {
+	// Sessions are the session directories found (Requests/{GUID} or
+	// Replies/{GUID} under a storage directory's BITS-Sessions), sorted.
+	Sessions []DiskSession `json:"sessions"`
+}
+
+// DiskSession is one session directory found on disk.
+type DiskSession struct {
+	// Storage is the storage directory: a node's name ("node2") for local
+	// storage, "shared" for shared storage.
+	Storage string `json:"storage"`
+	Session string `json:"session"`
+	// Path is the directory, relative to the farm's root.
+	Path string `json:"path"`
 }
 
 // AppProbe is what an external application said about its own effects.

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"strings"
 	"time"
 
@@ -27,6 +28,10 @@ func (Duplicates) Check(in Input) Verdict {
 		for k := 1; k < len(j.Deliv); k++ {
 			dups++
 			prev, cur := j.Deliv[k-1], j.Deliv[k]
+			if mutant.On("check-duplicates-same-node-blind") && cur.Node == prev.Node {
+				dups--
+				continue // defect: a re-delivery by the same node is taken for the same delivery
+			}
 			chain, kind := explain(in.Events, j, prev, cur)
 			fs = append(fs, Finding{Status: Fail, Job: j.ID, Txn: j.Txn, Node: cur.Node,
 				Message: fmt.Sprintf("job %s delivered %d times: delivery #%d (%s) repeats #%d (%s)%s",

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"sort"
 	"strings"
 )
@@ -35,7 +36,7 @@ func (ExactlyOnceEffect) Check(in Input) Verdict {
 			}
 		}
 		effects += int64(n)
-		if n != 1 {
+		if n != 1 && !(mutant.On("check-effects-at-least-once") && n > 1) {
 			st := Fail
 			if n == 0 && lastDeliveryDropped(j) {
 				st = Unknown

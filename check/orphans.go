@@ -4,57 +4,110 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/bitsim/bitsim/internal/mutant"
 	"github.com/bitsim/bitsim/sim"
 )
 
 // NoOrphans: after the run's final cleanup no server session is left
-// behind: every session.created (or session.restored) was closed,
-// cancelled or expired. A session left on a node that crashed and never
-// came back is unknown: its cleanup could not run.
+// behind. It looks at the storage itself (Input.Disk, scanned by the
+// runner after the cleanup): every session directory still there is an
+// orphan, whatever the node's events said (a node that emits
+// session.expired but keeps the files is caught). A session left in the
+// storage of a node that crashed and never came back is unknown: its
+// cleanup could not run. Runs saved without a disk scan fall back to the
+// events: every session.created (or session.restored) must have been
+// closed, cancelled or expired.
 type NoOrphans struct{}
 
 // Name implements Checker.
 func (NoOrphans) Name() string { return "no-orphans" }
 
+// orphan is a session left behind, where it was seen.
+type orphan struct{ storage, session, where string }
+
 // Check implements Checker.
 func (NoOrphans) Check(in Input) Verdict {
-	// Sessions are keyed by id alone: on shared storage one node may create
-	// a session and another close it. key.node is the node that last
-	// handled it.
-	type key struct{ node, session string }
-	open := map[string]key{}
 	alive := map[string]bool{}
 	for _, e := range in.Events {
-		k := key{e.Node, e.Session}
 		switch e.Kind {
 		case sim.NodeStarted:
 			alive[e.Node] = true
 		case sim.NodeCrashed, sim.NodeStopped:
 			alive[e.Node] = false
+		}
+	}
+	var left []orphan
+	how := "on disk"
+	if in.Disk != nil {
+		for _, d := range in.Disk.Sessions {
+			if mutant.On("check-orphans-blind") {
+				break
+			}
+			left = append(left, orphan{d.Storage, d.Session, d.Path})
+		}
+	} else {
+		how = "by the nodes' events"
+		left = orphansByEvents(in.Events)
+	}
+	sort.Slice(left, func(i, j int) bool {
+		if left[i].storage != left[j].storage {
+			return left[i].storage < left[j].storage
+		}
+		return left[i].session < left[j].session
+	})
+	// A session directory may appear twice (request and reply): one finding.
+	var fs []Finding
+	seen := map[[2]string]bool{}
+	for _, o := range left {
+		if seen[[2]string{o.storage, o.session}] {
+			continue
+		}
+		seen[[2]string{o.storage, o.session}] = true
+		st, why := Fail, "still there after the final cleanup"
+		if !storageAlive(o.storage, alive) {
+			st, why = Unknown, "left on a node that is down (its cleanup cannot run)"
+		}
+		msg := fmt.Sprintf("session %s on %s %s", o.session, o.storage, why)
+		if o.where != "" {
+			msg += " (" + o.where + ")"
+		}
+		fs = append(fs, Finding{Status: st, Node: o.storage, Message: msg})
+	}
+	summary := fmt.Sprintf("%d sessions left %s", len(seen), how)
+	return verdict(NoOrphans{}.Name(), fs, summary, map[string]int64{"orphans": int64(len(seen))})
+}
+
+// storageAlive: a node's own storage is cleaned while that node lives;
+// shared storage while any node lives.
+func storageAlive(storage string, alive map[string]bool) bool {
+	if storage != "shared" {
+		return alive[storage]
+	}
+	for _, a := range alive {
+		if a {
+			return true
+		}
+	}
+	return false
+}
+
+// orphansByEvents: sessions created or restored and never closed,
+// cancelled or expired, keyed by id alone (on shared storage one node may
+// create a session and another close it); storage is the node that last
+// handled it.
+func orphansByEvents(evs []sim.Event) []orphan {
+	open := map[string]string{}
+	for _, e := range evs {
+		switch e.Kind {
 		case sim.SessionCreated, sim.SessionRestored:
-			open[e.Session] = k
+			open[e.Session] = e.Node
 		case sim.SessionClosed, sim.SessionCancelled, sim.SessionExpired:
 			delete(open, e.Session)
 		}
 	}
-	keys := make([]key, 0, len(open))
-	for _, k := range open {
-		keys = append(keys, k)
+	var out []orphan
+	for s, n := range open {
+		out = append(out, orphan{storage: n, session: s})
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].node != keys[j].node {
-			return keys[i].node < keys[j].node
-		}
-		return keys[i].session < keys[j].session
-	})
-	var fs []Finding
-	for _, k := range keys {
-		st, why := Fail, "still open after the final cleanup"
-		if !alive[k.node] {
-			st, why = Unknown, "left on a node that is down (its cleanup cannot run)"
-		}
-		fs = append(fs, Finding{Status: st, Node: k.node, Message: fmt.Sprintf("session %s on %s %s", k.session, k.node, why)})
-	}
-	summary := fmt.Sprintf("%d sessions left open", len(keys))
-	return verdict(NoOrphans{}.Name(), fs, summary, map[string]int64{"orphans": int64(len(keys))})
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"io"
 	"net/http"
 	"net/url"
@@ -436,7 +437,7 @@ func (j *Job) recover(ctx context.Context, err error) error {
 	}
 	j.noteHostFailure(je)
 	if isSessionNotFound(je) {
-		if je.Packet == wire.CloseSession.String() && j.cfg.CloseNotFound == CloseNoResend {
+		if je.Packet == wire.CloseSession.String() && j.cfg.CloseNotFound == CloseNoResend && !mutant.On("client-k4-ignored") {
 			// K4 [W]: do not resend the Close; the final Ack confirmed the upload.
 			j.emit(sim.Event{Kind: sim.ClientSession, Step: sim.StepNotResent, Packet: je.Packet, Detail: "close-session: session not found; not resent (K4 no-resend)"})
 			j.phase = phDone
@@ -449,7 +450,7 @@ func (j *Job) recover(ctx context.Context, err error) error {
 		// Restarting again without any progress in between: wait the retry
 		// delay instead of looping (a server that forgets every session).
 	}
-	if je.Class == wire.Fatal {
+	if je.Class == wire.Fatal || mutant.On("client-app-errors-fatal") && je.Context == wire.ContextRemoteApplication {
 		return j.fatal(je)
 	}
 	return j.retry(ctx, je)
@@ -497,6 +498,9 @@ func (j *Job) retry(ctx context.Context, je *JobError) error {
 	}
 	j.emit(sim.Event{Kind: sim.ClientTimerFired, Timer: sim.TimerRetry, Detail: "retry", Duration: j.cfg.retryDelay})
 	j.retries++
+	if mutant.On("client-resend-from-zero") {
+		j.offset = 0 // defect: the retry starts the same session over from byte 0
+	}
 	j.needPing = true
 	j.setState(Connecting)
 	return nil
@@ -552,7 +556,9 @@ func (j *Job) setHostID(id string, hasFallback bool, secs int64) error {
 		return protocolError(wire.CreateSession.String(), 0, err)
 	}
 	j.hostID = id
-	j.setTarget(u)
+	if !mutant.On("client-ignore-hostid") {
+		j.setTarget(u)
+	}
 	j.hasFallback = hasFallback
 	j.fallbackTO = time.Duration(secs) * time.Second
 	j.fallbackAt = time.Time{}
@@ -563,7 +569,7 @@ func (j *Job) setHostID(id string, hasFallback bool, secs int64) error {
 // noteHostFailure starts the fallback timer after a failed request to the
 // host-id server (K8).
 func (j *Job) noteHostFailure(je *JobError) {
-	if !j.lastToHost || j.hostID == "" || !j.hasFallback || !j.fallbackAt.IsZero() {
+	if !j.lastToHost || j.hostID == "" || !j.hasFallback || !j.fallbackAt.IsZero() || mutant.On("client-fallback-never") {
 		return
 	}
 	if j.cfg.Fallback == FallbackConnectFailure && !isDial(je.Err) {
@@ -730,6 +736,10 @@ func (j *Job) sendFragment(ctx context.Context) error {
 		return nil
 	case fragResync:
 		j.resyncs++
+		if mutant.On("client-416-restarts") {
+			j.restart(sim.ReasonRangeMissing, "Fragment", "416 (defect: restarted instead of resuming at the offset)")
+			return nil
+		}
 	case fragAdvance:
 		j.adapt(n, j.cfg.Clock.Now().Sub(t0))
 	}
@@ -756,7 +766,7 @@ func (j *Job) uploaded(replyURL string) error {
 		j.phase = phClose
 		return nil
 	}
-	if replyURL == "" {
+	if replyURL == "" || mutant.On("client-reply-skipped") {
 		if j.cfg.MissingReply == MissingReplyError {
 			return protocolError("Fragment", 0, errors.New("final Ack of an upload-reply job has no BITS-Reply-URL (K7 strict)"))
 		}
@@ -831,7 +841,7 @@ func judgeFragment(ack wire.Ack, r wire.Range, rm RangeMissing) (fragOutcome, *J
 	const p = "Fragment"
 	switch {
 	case ack.Status == http.StatusRequestEntityTooLarge:
-		if r.Len() <= wire.MinFragment {
+		if r.Len() <= wire.MinFragment || mutant.On("client-413-fatal") {
 			e := ackError(wire.Fragment, ack)
 			e.Class = wire.Fatal
 			e.Err = fmt.Errorf("413 for a fragment of %d bytes (minimum %d): %w", r.Len(), wire.MinFragment, e.Err)

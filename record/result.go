@@ -51,6 +51,9 @@ type Result struct {
 	// often each fault fired.
 	Schedule faults.Schedule `json:"schedule,omitempty"`
 	Fired    map[string]int  `json:"fired,omitempty"`
+	// Disk is what the farm's storage held after the final cleanup (the
+	// no-orphans checker reads it).
+	Disk *check.DiskScan `json:"disk,omitempty"`
 	// Error is set when the run itself could not be carried out.
 	Error string `json:"error,omitempty"`
 	// Skipped, if set, is why the scenario was not run (e.g. it needs a
@@ -121,7 +124,7 @@ func (r *Result) Verdict(name string) (check.Verdict, bool) {
 
 // Input returns the checkers' input for this run.
 func (r *Result) Input() check.Input {
-	return check.Input{Events: r.Events, Ledger: r.Ledger, Schedule: r.Schedule, External: r.External}
+	return check.Input{Events: r.Events, Ledger: r.Ledger, Schedule: r.Schedule, External: r.External, Disk: r.Disk}
 }
 
 // Save writes the run's files into dir.

@@ -11,10 +11,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/client"
 	"github.com/bitsim/bitsim/extapp"
 	"github.com/bitsim/bitsim/farm"
@@ -179,6 +182,11 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 		}
 		rg.f.RunCleanup()
 	}
+	disk, err := scanDisk(filepath.Join(rg.work, "farm"))
+	if err != nil {
+		return nil, err
+	}
+	res.Disk = disk
 	res.Events = rg.hist.Events()
 	res.HistoryDigest = record.HistoryDigest(res.Events)
 	res.Ledger = rg.f.Ledger()
@@ -343,6 +351,32 @@ func (rg *rig) runJobs(ctx context.Context, res *record.Result) ([]time.Time, er
 	}
 	wg.Wait()
 	return ends, nil
+}
+
+// scanDisk lists the session directories left under the farm's root
+// (<storage>/<session directory>/Requests/{id} and .../Replies/{id}), for
+// the no-orphans checker: what is on disk, not what the nodes said.
+func scanDisk(root string) (*check.DiskScan, error) {
+	scan := &check.DiskScan{Sessions: []check.DiskSession{}}
+	for _, kind := range []string{"Requests", "Replies"} {
+		dirs, err := filepath.Glob(filepath.Join(root, "*", "*", kind, "*"))
+		if err != nil {
+			return nil, fmt.Errorf("scenarios: scan storage: %w", err)
+		}
+		for _, d := range dirs {
+			if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+				continue
+			}
+			rel, err := filepath.Rel(root, d)
+			if err != nil {
+				return nil, fmt.Errorf("scenarios: scan storage: %w", err)
+			}
+			parts := strings.Split(filepath.ToSlash(rel), "/")
+			scan.Sessions = append(scan.Sessions, check.DiskSession{Storage: parts[0], Session: parts[len(parts)-1], Path: filepath.ToSlash(rel)})
+		}
+	}
+	sort.Slice(scan.Sessions, func(i, j int) bool { return scan.Sessions[i].Path < scan.Sessions[j].Path })
+	return scan, nil
 }
 
 // protocolTime is the protocol time from the first client request to the

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"github.com/bitsim/bitsim/knob"
 	"hash/fnv"
 	"io"
@@ -240,7 +241,11 @@ func (b *Balancer) order(key string) []int {
 		return nil
 	}
 	var first int
-	switch b.cfg.Policy.Kind {
+	kind := b.cfg.Policy.Kind
+	if kind == Sticky && mutant.On("balancer-sticky-ignored") {
+		kind = RoundRobin
+	}
+	switch kind {
 	case Pin:
 		first = min(max(b.cfg.Policy.Node-1, 0), n-1)
 	case Random:
@@ -251,7 +256,9 @@ func (b *Balancer) order(key string) []int {
 		first = int(h.Sum32() % uint32(n))
 	default:
 		first = b.next % n
-		b.next++
+		if !mutant.On("balancer-round-robin-stuck") {
+			b.next++
+		}
 	}
 	if !b.cfg.Failover {
 		b.mu.Unlock()

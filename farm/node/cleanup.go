@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"sort"
 
 	"github.com/bitsim/bitsim/sim"
@@ -67,7 +68,7 @@ func (n *Node) RunCleanup() int {
 		}
 		switch {
 		case s.gone:
-		case now.Sub(s.rec.LastActivity) > n.cfg.SessionTimeout:
+		case now.Sub(s.rec.LastActivity) > n.cfg.SessionTimeout && !mutant.On("node-cleanup-never-expires"):
 			n.expire(s, string(sim.ReasonTimeout))
 			removed++
 		default:
@@ -75,7 +76,7 @@ func (n *Node) RunCleanup() int {
 		}
 		s.mu.Unlock()
 	}
-	if !n.cfg.SessionLimitDisabled {
+	if !n.cfg.SessionLimitDisabled && !mutant.On("node-session-limit-ignored") {
 		byClient := map[string][]*session{}
 		for _, s := range alive {
 			byClient[s.rec.Client] = append(byClient[s.rec.Client], s)
@@ -107,7 +108,11 @@ func (n *Node) RunCleanup() int {
 }
 
 func (n *Node) expire(s *session, why string) {
-	n.discard(s)
+	if mutant.On("node-expiry-keeps-files") {
+		n.forget(s)
+	} else {
+		n.discard(s)
+	}
 	n.emit(sim.Event{Kind: sim.SessionExpired, Session: s.id, Offset: s.received, Total: s.rec.Total, Reason: sim.Reason(why), Detail: why})
 }
 

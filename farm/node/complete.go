@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"io/fs"
 	"net/http"
 	"os"
@@ -25,13 +26,13 @@ const maxReplyURL = 2200
 // response URL, a reply file written by reference, or a non-empty
 // response body), because Create-Session carries no upload-reply flag.
 func (n *Node) complete(r *http.Request, s *session) (wire.Ack, error) {
-	if s.cache != nil && !n.cfg.Defects.NoNotifyCache {
+	if s.cache != nil && !n.cfg.Defects.NoNotifyCache && !mutant.On("node-no-notify-cache") {
 		if n.cfg.NotificationType != NotifyNone {
 			n.emit(sim.Event{Kind: sim.NotifyCached, Session: s.id, Status: s.cache.Status, Offset: s.received})
 		}
 		return *s.cache, nil
 	}
-	if s.rec.App403 {
+	if s.rec.App403 && !mutant.On("node-repost-after-403") {
 		return wire.Ack{}, wire.AppError(http.StatusForbidden).WithMsg("app refused this upload (403): never posted again")
 	}
 	if n.cfg.NotificationType != NotifyNone {

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"io"
 	"net/http"
 	"os"
@@ -62,7 +63,7 @@ func (n *Node) fragment(w http.ResponseWriter, r *http.Request, s *session) (wir
 		drain(w, body, rg.Len())
 		noteReason(r, "fragment %s leaves a gap: the server expects offset %d", rg, R)
 		return n.outOfSync(R), nil
-	case n.cfg.Overlap == OverlapStrict && rg.First != R: // K1 strict
+	case n.cfg.Overlap == OverlapStrict && rg.First != R && !mutant.On("node-strict-as-lenient"): // K1 strict
 		drain(w, body, rg.Len())
 		noteReason(r, "fragment %s overlaps stored data: the server expects offset %d (K1 strict)", rg, R)
 		return n.outOfSync(R), nil
@@ -76,13 +77,17 @@ func (n *Node) fragment(w http.ResponseWriter, r *http.Request, s *session) (wir
 		_, _ = io.Copy(io.Discard, body)
 		panic(http.ErrAbortHandler)
 	}
-	if skip := R - rg.First; skip > 0 && !n.cfg.Defects.StoreOverlapTwice {
+	if skip := R - rg.First; skip > 0 && !n.cfg.Defects.StoreOverlapTwice && !mutant.On("node-store-overlap-twice") {
 		if m, err := io.CopyN(io.Discard, body, skip); err != nil {
 			return n.shortBody(r, s, m, rg, err)
 		}
 	}
 	n.disk.wait(n.ctx, n.cfg.Clock)
 	m, err := n.writeAt(s, body, R, rg.Last+1-R)
+	if err != nil && mutant.On("node-discards-partial-body") {
+		_ = os.Truncate(n.lay.requestFile(s.id), R) // defect: a cut body's bytes are thrown away
+		m = 0
+	}
 	s.received += m
 	if err != nil {
 		return n.shortBody(r, s, R-rg.First+m, rg, err)
@@ -117,10 +122,10 @@ func (n *Node) checkFragment(r *http.Request) (wire.Range, error) {
 	if enc, ok := wire.Header(r.Header, wire.HdrContentEncoding); ok && !strings.EqualFold(strings.TrimSpace(enc), "identity") {
 		return rg, wire.ErrBadRequest.WithMsg("Content-Encoding %q", enc)
 	}
-	if n.cfg.MaxUploadSize > 0 && rg.Total > n.cfg.MaxUploadSize {
+	if n.cfg.MaxUploadSize > 0 && rg.Total > n.cfg.MaxUploadSize && !mutant.On("node-ignores-max-upload-size") {
 		return rg, wire.ErrTooLarge.WithMsg("total %d over %d", rg.Total, n.cfg.MaxUploadSize)
 	}
-	if n.cfg.MaxFragmentSize > 0 && rg.Len() > n.cfg.MaxFragmentSize {
+	if n.cfg.MaxFragmentSize > 0 && rg.Len() > n.cfg.MaxFragmentSize && !mutant.On("node-ignores-max-fragment") {
 		return rg, wire.ErrTooLargeFrag.WithMsg("fragment %d over %d", rg.Len(), n.cfg.MaxFragmentSize)
 	}
 	return rg, nil

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"io"
 	"net/http"
 	"net/http/httptrace"
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/bitsim/bitsim/sim"
 	"github.com/bitsim/bitsim/wire"
@@ -74,7 +76,11 @@ func (n *Node) notifyApp(s *session) (notifyOutcome, error) {
 		}
 	})
 	defer stopCut()
-	ctx, cancel := n.clock.WithTimeout(base, n.cfg.NotificationTimeout)
+	timeout := n.cfg.NotificationTimeout
+	if mutant.On("node-no-notify-timeout") {
+		timeout = 1000 * time.Hour
+	}
+	ctx, cancel := n.clock.WithTimeout(base, timeout)
 	crashSig := make(chan struct{})
 	trace := n.sentTrace(s, target, &detached, &crashed, crashSig)
 	req, body, err := n.notifyRequest(httptrace.WithClientTrace(ctx, trace), s, target, reply)
@@ -184,7 +190,7 @@ func (n *Node) readAnswer(ctx context.Context, s *session, target string, resp *
 func (n *Node) notifyRequest(ctx context.Context, s *session, target, reply string) (*http.Request, io.ReadCloser, error) {
 	var body io.ReadCloser
 	var length int64
-	if n.cfg.NotificationType == NotifyValue {
+	if n.cfg.NotificationType == NotifyValue && !mutant.On("node-value-notify-empty") {
 		f, err := os.Open(n.lay.requestFile(s.id))
 		if err != nil {
 			return nil, nil, err

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"github.com/bitsim/bitsim/knob"
 	"io/fs"
 	"net"
@@ -62,7 +63,7 @@ func (n *Node) createSession(r *http.Request) (wire.Ack, error) {
 	n.emit(sim.Event{Kind: sim.SessionCreated, Session: id, URL: s.rec.URL, Detail: rel})
 	n.crashHere(AfterCreate, id)
 	ack := wire.Ack{Status: http.StatusOK, Protocol: wire.ProtocolGUID, SessionID: id, AcceptEncoding: "identity"}
-	if n.cfg.HostID != "" {
+	if n.cfg.HostID != "" && !mutant.On("node-no-hostid-header") {
 		ack.HostID = n.cfg.HostID
 		ack.FallbackTimeout, ack.HasFallback = n.cfg.fallbackSeconds()
 	}
@@ -158,7 +159,11 @@ func (n *Node) closeSession(s *session) (wire.Ack, error) {
 		}
 	}
 	n.crashHere(CloseAfterCommit, s.id)
-	n.discard(s)
+	if mutant.On("node-close-keeps-files") {
+		n.forget(s)
+	} else {
+		n.discard(s)
+	}
 	n.emit(sim.Event{Kind: sim.SessionClosed, Session: s.id, Total: s.rec.Total, Detail: fmt.Sprintf("committed=%v", s.rec.Committed)})
 	return wire.Ack{Status: http.StatusOK}, nil
 }

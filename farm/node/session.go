@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"io/fs"
 	"os"
 	"slices"
@@ -147,7 +148,7 @@ func (n *Node) lookup(id string) *session {
 	n.mu.Lock()
 	s := n.sessions[c]
 	n.mu.Unlock()
-	if n.cfg.SharedStorage {
+	if n.cfg.SharedStorage && !mutant.On("node-shared-storage-blind") {
 		return n.refresh(c, s)
 	}
 	return s
@@ -160,6 +161,12 @@ func (n *Node) discard(s *session) {
 	_ = os.Remove(n.lay.requestFile(s.id))
 	_ = os.RemoveAll(n.lay.replyDir(s.id))
 	_ = os.RemoveAll(n.lay.requestDir(s.id))
+	n.forget(s)
+}
+
+// forget drops a session from the table (caller holds s.mu), leaving its
+// files alone.
+func (n *Node) forget(s *session) {
 	s.gone = true
 	n.mu.Lock()
 	if n.sessions[s.id] == s {

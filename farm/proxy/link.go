@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bitsim/bitsim/internal/mutant"
 	"maps"
 	"slices"
 	"strings"
@@ -130,12 +131,15 @@ func (l *Link) AddToxic(t sim.Toxic) error {
 	if err != nil {
 		return fmt.Errorf("proxy: %s: add toxic %s: %w", l.Name(), t.Key(), err)
 	}
-	typ := t.Type
+	typ, attrs := t.Type, attrsOrEmpty(t.Attributes)
 	if l.s.memOf(l.p) != nil {
 		typ = memType(typ)
 	}
+	if mutant.On("toxics-builtin-noop") && !strings.HasPrefix(t.Type, "bits_") {
+		typ, attrs = "noop", map[string]any{}
+	}
 	body, err := json.Marshal(toxicJSON{
-		Name: t.Key(), Type: typ, Stream: string(dir), Toxicity: &tox, Attributes: attrsOrEmpty(t.Attributes),
+		Name: t.Key(), Type: typ, Stream: string(dir), Toxicity: &tox, Attributes: attrs,
 	})
 	if err != nil {
 		return fmt.Errorf("proxy: %s: add toxic %s: %w", l.Name(), t.Key(), err)

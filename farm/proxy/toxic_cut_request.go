@@ -3,6 +3,7 @@ package proxy
 import (
 	"github.com/Shopify/toxiproxy/v2/stream"
 	"github.com/Shopify/toxiproxy/v2/toxics"
+	"github.com/bitsim/bitsim/internal/mutant"
 )
 
 // CutRequestToxic, type "bits_cut_request", cuts a request part way: it
@@ -129,7 +130,7 @@ func (t *CutRequestToxic) cutAt(st *cutState, data []byte) (n int, cut bool) {
 		st.remaining -= avail
 		return 0, false
 	}
-	if !t.cuts.take(t.Times) {
+	if mutant.On("toxic-cut-request-noop") || !t.cuts.take(t.Times) {
 		st.phase = cutPass
 		return 0, false
 	}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"github.com/bitsim/bitsim/internal/mutant"
 	"sync/atomic"
 
 	"github.com/Shopify/toxiproxy/v2/toxics"
@@ -99,6 +100,9 @@ func (t *DropAckToxic) pattern() string {
 
 // drops reports whether data holds a match that must be dropped.
 func (t *DropAckToxic) drops(m *matcher, data []byte) bool {
+	if mutant.On("toxic-drop-ack-noop") {
+		return false
+	}
 	for {
 		end := m.scan(data)
 		if end < 0 {
