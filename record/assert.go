@@ -72,6 +72,12 @@ type EventMatch struct {
 	// Final: the event's range ends (true) or does not end (false) at the
 	// upload's last byte (Last == Total-1, Total > 0): a final fragment.
 	Final *bool `json:"final,omitempty" yaml:"final,omitempty"`
+	// Overlap, for packet.received Fragment events: the fragment starts
+	// before (true) or at or after (false) the offset its node last reported
+	// holding for that session (the Offset of the node's previous ack.sent or
+	// request.rejected for it): a K1 overlap, §7.2. Other events never
+	// match Overlap: true.
+	Overlap *bool `json:"overlap,omitempty" yaml:"overlap,omitempty"`
 }
 
 // Range bounds a figure; a nil end is open.
@@ -94,6 +100,8 @@ type JobExpect struct {
 	Resyncs  *Range `json:"resyncs,omitempty" yaml:"resyncs,omitempty"`
 	// BytesSent counts Fragment body bytes sent, re-sent bytes included.
 	BytesSent *Range `json:"bytes_sent,omitempty" yaml:"bytes_sent,omitempty"`
+	// ReplySize is the size of the reply an upload-reply job downloaded.
+	ReplySize *Range `json:"reply_size,omitempty" yaml:"reply_size,omitempty"`
 	Why       string `json:"why,omitempty" yaml:"why,omitempty"`
 }
 
@@ -182,7 +190,8 @@ func (r *Range) String() string {
 	return "any"
 }
 
-// Matches reports whether e has every field m sets.
+// Matches reports whether e has every field m sets, except Overlap, which
+// needs the history before e and is judged by EventCount.
 func (m EventMatch) Matches(e sim.Event) bool {
 	eq := func(want, got string) bool { return want == "" || want == got }
 	if !eq(m.Node, e.Node) || !eq(m.Source, e.Source) || !eq(m.Job, e.Job) || !eq(m.Session, e.Session) || !eq(m.Txn, e.Txn) ||
@@ -202,6 +211,27 @@ func (m EventMatch) Matches(e sim.Event) bool {
 	}
 	final := e.Total > 0 && e.Last == e.Total-1
 	return m.Final == nil || *m.Final == final
+}
+
+// overlaps returns the Seq of every packet.received Fragment that starts
+// before the offset its node last reported for the session (see
+// EventMatch.Overlap).
+func overlaps(evs []sim.Event) map[int64]bool {
+	type key struct{ node, session string }
+	held := map[key]int64{}
+	out := map[int64]bool{}
+	for _, e := range evs {
+		k := key{e.Node, e.Session}
+		switch {
+		case e.Kind == sim.PacketReceived && e.Packet == "Fragment":
+			if r, ok := held[k]; ok && e.First < r {
+				out[e.Seq] = true
+			}
+		case (e.Kind == sim.AckSent || e.Kind == sim.RequestRejected) && e.Packet == "Fragment" && e.Offset > 0:
+			held[k] = e.Offset
+		}
+	}
+	return out
 }
 
 func (m EventMatch) String() string {
@@ -224,6 +254,9 @@ func (m EventMatch) String() string {
 	}
 	if m.Final != nil {
 		parts = append(parts, fmt.Sprintf("final=%v", *m.Final))
+	}
+	if m.Overlap != nil {
+		parts = append(parts, fmt.Sprintf("overlap=%v", *m.Overlap))
 	}
 	return strings.Join(parts, " ")
 }
@@ -266,8 +299,15 @@ func eventField(e sim.Event, f string) string {
 // values of c.Distinct), and the distinct values, sorted, if any.
 func (c EventCount) Count(evs []sim.Event) (int, []string) {
 	n, seen := 0, map[string]bool{}
+	var ov map[int64]bool
+	if c.Match.Overlap != nil || c.Except != nil && c.Except.Overlap != nil {
+		ov = overlaps(evs)
+	}
+	holds := func(m *EventMatch, e sim.Event) bool {
+		return m.Matches(e) && (m.Overlap == nil || *m.Overlap == ov[e.Seq])
+	}
 	for _, e := range evs {
-		if e.Kind != c.Kind || !c.Match.Matches(e) || c.Except != nil && c.Except.Matches(e) {
+		if e.Kind != c.Kind || !holds(&c.Match, e) || c.Except != nil && holds(c.Except, e) {
 			continue
 		}
 		n++
@@ -335,7 +375,7 @@ func (c EventCount) failure(evs []sim.Event) string {
 }
 
 func (j JobExpect) ranges() map[string]*Range {
-	return map[string]*Range{"sessions": j.Sessions, "restarts": j.Restarts, "retries": j.Retries, "resyncs": j.Resyncs, "bytes_sent": j.BytesSent}
+	return map[string]*Range{"sessions": j.Sessions, "restarts": j.Restarts, "retries": j.Retries, "resyncs": j.Resyncs, "bytes_sent": j.BytesSent, "reply_size": j.ReplySize}
 }
 
 // failures returns why the job figures do not hold, one message each, in
@@ -350,8 +390,8 @@ func (j JobExpect) failures(jobs []JobResult) []string {
 		matched = true
 		c := job.Result
 		got := map[string]int64{"sessions": int64(c.Sessions), "restarts": int64(c.Restarts), "retries": int64(c.Retries),
-			"resyncs": int64(c.Resyncs), "bytes_sent": c.BytesSent}
-		for _, name := range []string{"sessions", "restarts", "retries", "resyncs", "bytes_sent"} {
+			"resyncs": int64(c.Resyncs), "bytes_sent": c.BytesSent, "reply_size": c.ReplySize}
+		for _, name := range []string{"sessions", "restarts", "retries", "resyncs", "bytes_sent", "reply_size"} {
 			if r := j.ranges()[name]; !r.holds(got[name]) {
 				msg := fmt.Sprintf("job %s: %s = %d, want %s", job.Name, name, got[name], r)
 				if j.Why != "" {

@@ -78,6 +78,9 @@ func expectationFailures(e Expect, r *Result) []string {
 	if e.MinProtocolTime > 0 && r.ProtocolTime < e.MinProtocolTime {
 		fail("protocol time %s, want at least %s", r.ProtocolTime, e.MinProtocolTime)
 	}
+	if e.MinExactProtocolTime > 0 && r.Tier == TierExact && r.ProtocolTime < e.MinExactProtocolTime {
+		fail("protocol time %s, want at least %s (exact tier)", r.ProtocolTime, e.MinExactProtocolTime)
+	}
 	for _, j := range e.Jobs {
 		fails = append(fails, j.failures(r.Jobs)...)
 	}

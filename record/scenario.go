@@ -164,6 +164,11 @@ type Expect struct {
 	NoEvents []string `json:"no_events,omitempty" yaml:"no_events,omitempty"`
 	// MinProtocolTime: the run must span at least this much protocol time.
 	MinProtocolTime time.Duration `json:"min_protocol_time,omitempty" yaml:"min_protocol_time,omitempty"`
+	// MinExactProtocolTime is MinProtocolTime checked on the exact tier
+	// only, where toxiproxy's delays (latency, bandwidth, slicer) run on the
+	// virtual clock; on the wire tier they take real time the clock does
+	// not see.
+	MinExactProtocolTime time.Duration `json:"min_exact_protocol_time,omitempty" yaml:"min_exact_protocol_time,omitempty"`
 	// EventCounts bound how many events of a kind match (or how many
 	// distinct nodes, sessions, ... they touch); see EventCount.
 	EventCounts []EventCount `json:"event_counts,omitempty" yaml:"event_counts,omitempty"`

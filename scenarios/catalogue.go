@@ -33,6 +33,7 @@ func Catalogue() []record.Scenario {
 	out = append(out, case11(), case12())
 	out = append(out, case13()...)
 	out = append(out, case14(), case15())
+	out = append(out, uploadReply(), notifyByValue(), tooLarge(), orphansWithoutCleanup())
 	out = append(out, toxicsMatrix()...)
 	out = append(out, manyClients(), randomized())
 	return out
@@ -84,6 +85,13 @@ func dupVerdicts(idempotent bool) map[string]check.Status {
 	return map[string]check.Status{"duplicates": check.Fail, "exactly-once-effect": eff}
 }
 
+// resumed asserts a resume on a clean cut: the job retried at least once
+// and sent nothing beyond the upload and the one fragment the cut broke.
+func resumed(size int64) []record.JobExpect {
+	return []record.JobExpect{{Why: "the upload resumed in its session (a retry, nothing re-sent beyond the cut fragment)",
+		Retries: record.AtLeast(1), BytesSent: record.Between(size, size+frag)}}
+}
+
 func control() record.Scenario {
 	return record.Scenario{
 		Name: "control", Labels: []string{record.LabelControl},
@@ -101,8 +109,8 @@ func case1() record.Scenario {
 		Farm:        record.FarmSpec{Nodes: 3, Balancer: knob.Policy{Kind: knob.Sticky}},
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      faults.Schedule{cut("cut-mid-upload", "shared", 150_000)},
-		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
-			Events: []string{string(sim.ClientError)}},
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(0),
+			Events: []string{string(sim.ClientError)}, Jobs: resumed(400 * kib)},
 	}
 }
 
@@ -125,7 +133,7 @@ func case3() record.Scenario {
 		Farm:        record.FarmSpec{Nodes: 3, HostID: true},
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      faults.Schedule{cut("cut-mid-upload", "node1", 150_000)},
-		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(0), Jobs: resumed(400 * kib),
 			EventCounts: []record.EventCount{{Why: "packets after Create-Session reach one node", Kind: sim.PacketReceived,
 				Except: &record.EventMatch{Packet: "Create-Session"}, Distinct: "node", Min: record.N(1), Max: record.N(1)}}},
 	}
@@ -241,7 +249,8 @@ func case10() []record.Scenario {
 		} else {
 			ack416.Why, ack416.Max = "lenient overlap never answers 416", record.N(0)
 		}
-		e.EventCounts = []record.EventCount{ack416}
+		e.EventCounts = []record.EventCount{ack416, {Why: "the retried fragment overlapped the bytes the node kept from the cut one",
+			Kind: sim.PacketReceived, Match: record.EventMatch{Packet: "Fragment", Overlap: record.B(true)}, Min: record.N(1)}}
 		return record.Scenario{
 			Name: "case10-overlap-" + overlap.String(), Spec: "§14 case 10", Labels: []string{record.LabelDerived},
 			Description: "A fragment is cut after part of its body reached the node; the retried fragment overlaps the stored bytes; with K1=" + overlap.String() + " the node " +
@@ -294,15 +303,21 @@ func case13() []record.Scenario {
 				Verdicts: map[string]check.Status{"exactly-once-effect": check.Fail}}
 			what = "fatal: the job stops in ERROR"
 			if status == 403 {
-				what += "; the node never re-posts the upload"
+				what += "; its Ack is lost once, and the retried final fragment is answered 403 from the node's record: the node never re-posts the upload (one delivery at the app)"
 			}
+		}
+		sched := faults.Schedule{{Name: fmt.Sprintf("app-%d", status), Action: &faults.AppStatus{Status: status, Times: 1}}}
+		if status == 403 {
+			sched = append(sched, faults.Fault{Name: "drop-403-ack", Action: &faults.AddToxic{Link: "shared", Toxic: &sim.Toxic{
+				Name: "drop-403-ack", Type: "bits_drop_ack", Attributes: map[string]any{"pattern": "HTTP/1.1 403", "times": 1}}}})
+			e.Jobs = []record.JobExpect{{Why: "the client retried the final fragment after the lost 403", Retries: record.AtLeast(1)}}
 		}
 		return record.Scenario{
 			Name: fmt.Sprintf("case13-app-%d", status), Spec: "§14 case 13", Labels: []string{record.LabelDerived},
 			Description: fmt.Sprintf("The app answers %d to the first notification; the node relays it with context 0x7; %s.", status, what),
 			Farm:        record.FarmSpec{Nodes: 1},
 			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 80 * kib}},
-			Faults:      faults.Schedule{{Name: fmt.Sprintf("app-%d", status), Action: &faults.AppStatus{Status: status, Times: 1}}},
+			Faults:      sched,
 			Expect:      e,
 		}
 	}
@@ -332,39 +347,58 @@ func case15() record.Scenario {
 		Farm:        record.FarmSpec{Nodes: 2, Storage: knob.SharedStorage},
 		Jobs:        []record.JobSpec{{Name: "report.dat", Size: 400 * kib}},
 		Faults:      faults.Schedule{cut("cut-mid-upload", "shared", 150_000)},
-		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(frag),
+		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), Sessions: record.N(1), MaxBytesResent: record.N64(0), Jobs: resumed(400 * kib),
 			EventCounts: []record.EventCount{{Why: "node2 continues the session", Kind: sim.PacketReceived,
 				Match: record.EventMatch{Node: "node2", Packet: "Fragment"}, Min: record.N(1)}}},
 	}
 }
 
 // toxicsMatrix runs each built-in toxic on each link class, in the
-// direction where it matters, and asserts integrity, at-least-once and the
-// documented duplicate bounds. Toxics that would stall a link for good are
-// removed after the first error they cause.
+// direction where it matters, and asserts integrity, at-least-once, the
+// documented duplicate bounds and an effect the toxic caused: the delaying
+// toxics (latency, bandwidth, slicer) lengthen protocol time (the exact
+// tier runs toxiproxy's delays on the virtual clock), the breaking ones
+// (reset_peer, timeout, limit_data) make the client retry. Toxics that
+// would stall a link for good are removed after the first error they
+// cause. Each link class gets a farm whose traffic crosses that link: no
+// host id for client-shared (every packet goes through the shared
+// address), host id for client-node, notification by value for node-app
+// (the upload crosses the link in the notification's body). slow_close is
+// not in the matrix: it delays only the FIN after an exchange, which no
+// BITS client waits for, so no run can show an effect of it.
 func toxicsMatrix() []record.Scenario {
 	type tox struct {
 		typ    string
 		stream sim.Direction
 		attrs  map[string]any
-		heals  bool // removed after the first client error
+		heals  bool          // removed after the first client error
+		delay  time.Duration // a delaying toxic: the least protocol time it adds
 	}
 	toxics := []tox{
-		{"latency", sim.Downstream, map[string]any{"latency": 5}, false},
-		{"bandwidth", sim.Upstream, map[string]any{"rate": 20_000}, false},
-		{"slicer", sim.Upstream, map[string]any{"average_size": 1000, "delay": 10}, false},
-		{"reset_peer", sim.Upstream, map[string]any{"timeout": 0}, true},
-		{"timeout", sim.Downstream, map[string]any{"timeout": 0}, true},
-		{"limit_data", sim.Upstream, map[string]any{"bytes": 100_000}, true},
-		{"slow_close", sim.Downstream, map[string]any{"delay": 10}, false},
+		{"latency", sim.Downstream, map[string]any{"latency": 5}, false, 5 * time.Millisecond},
+		{"bandwidth", sim.Upstream, map[string]any{"rate": 20_000}, false, 5 * time.Millisecond},
+		{"slicer", sim.Upstream, map[string]any{"average_size": 1000, "delay": 100}, false, 5 * time.Millisecond},
+		{"reset_peer", sim.Upstream, map[string]any{"timeout": 0}, true, 0},
+		{"timeout", sim.Downstream, map[string]any{"timeout": 0}, true, 0},
+		{"limit_data", sim.Upstream, map[string]any{"bytes": 100_000}, true, 0},
 	}
-	links := []struct{ class, link string }{{"client-shared", "shared"}, {"client-node", "node1"}, {"node-app", "app-from-node1"}}
+	links := []struct {
+		class, link string
+		farm        record.FarmSpec
+	}{
+		{"client-shared", "shared", record.FarmSpec{Nodes: 2, Balancer: knob.Policy{Kind: knob.Sticky}}},
+		{"client-node", "node1", record.FarmSpec{Nodes: 2, HostID: true}},
+		{"node-app", "app-from-node1", record.FarmSpec{Nodes: 2, HostID: true, Notification: knob.NotifyValue}},
+	}
 	var out []record.Scenario
 	for _, l := range links {
 		for _, t := range toxics {
 			name := "toxic-" + t.typ
 			sched := faults.Schedule{{Name: name, Action: &faults.AddToxic{Link: l.link,
 				Toxic: &sim.Toxic{Name: name, Type: t.typ, Stream: t.stream, Attributes: t.attrs}}}}
+			e := record.Expect{MinDeliveries: record.N(1), MaxDeliveries: record.N(2), Effects: record.N(1),
+				Verdicts: map[string]check.Status{"duplicates": record.Any, "faults-fired": record.Any, "no-orphans": record.Any}}
+			effect := fmt.Sprintf("it adds at least %s of protocol time", t.delay)
 			if t.heals {
 				var heal faults.Trigger = faults.OnEvent{Kind: sim.ClientError}
 				if l.class == "node-app" {
@@ -372,20 +406,68 @@ func toxicsMatrix() []record.Scenario {
 				}
 				sched = append(sched, faults.Fault{Name: "heal", Trigger: heal, Optional: true,
 					Action: &faults.RemoveToxic{Link: l.link, ToxicName: name}})
+				e.Jobs = []record.JobExpect{{Why: "the toxic broke an exchange", Retries: record.AtLeast(1)}}
+				effect = "it breaks an exchange and the client retries"
+			} else {
+				e.MinExactProtocolTime = t.delay
 			}
 			out = append(out, record.Scenario{
 				Name: fmt.Sprintf("toxics/%s/%s-%s", l.class, t.typ, t.stream), Labels: []string{record.LabelToxics},
-				Description: fmt.Sprintf("Built-in toxic %s (%s) on the %s link: the upload completes intact, delivered at most twice.", t.typ, t.stream, l.class),
-				Farm:        record.FarmSpec{Nodes: 2, HostID: true},
+				Description: fmt.Sprintf("Built-in toxic %s (%s) on the %s link: %s; the upload completes intact, delivered at most twice.", t.typ, t.stream, l.class, effect),
+				Farm:        l.farm,
 				App:         record.AppSpec{Mode: knob.Idempotent},
 				Jobs:        []record.JobSpec{{Name: "data.bin", Size: 200 * kib, Txn: "auto"}},
 				Faults:      sched,
-				Expect: record.Expect{MinDeliveries: record.N(1), MaxDeliveries: record.N(2), Effects: record.N(1),
-					Verdicts: map[string]check.Status{"duplicates": record.Any, "faults-fired": record.Any, "no-orphans": record.Any}},
+				Expect:      e,
 			})
 		}
 	}
 	return out
+}
+
+func uploadReply() record.Scenario {
+	return record.Scenario{
+		Name: "upload-reply-success", Spec: "§10.3", Labels: []string{record.LabelDerived},
+		Description: "Upload-reply job, no faults: the app writes a reply, the final Ack names it in BITS-Reply-URL, the client downloads it and closes the session.",
+		Farm:        record.FarmSpec{Nodes: 1},
+		App:         record.AppSpec{Reply: true},
+		Jobs:        []record.JobSpec{{Name: "query.dat", Size: 100 * kib, Reply: true}},
+		Expect: record.Expect{Deliveries: record.N(1), Effects: record.N(1), Restarts: record.N(0),
+			Jobs: []record.JobExpect{{Why: "the client downloaded the app's reply", ReplySize: record.AtLeast(1)}}},
+	}
+}
+
+func notifyByValue() record.Scenario {
+	return record.Scenario{
+		Name: "notify-by-value", Spec: "§10.2", Labels: []string{record.LabelDerived},
+		Description: "BITSServerNotificationType 2 (by value): the node posts the whole upload in the notification's body; the app receives it intact, once.",
+		Farm:        record.FarmSpec{Nodes: 1, Notification: knob.NotifyValue},
+		Jobs:        []record.JobSpec{{Name: "order.dat", Size: 150 * kib, Txn: "auto"}},
+		Expect: record.Expect{Deliveries: record.N(1), Effects: record.N(1), Restarts: record.N(0),
+			EventCounts: []record.EventCount{{Why: "the notification carried the upload", Kind: sim.NotifySent,
+				Match: record.EventMatch{Bytes: record.AtLeast(150 * kib)}, Min: record.N(1), Max: record.N(1)}}},
+	}
+}
+
+func tooLarge() record.Scenario {
+	return record.Scenario{
+		Name: "upload-too-large", Spec: "§7.1", Labels: []string{record.LabelDerived},
+		Description: "BITSMaximumUploadSize 100 KB, a 200 KB upload: the first Fragment is answered 500 BG_E_TOO_LARGE (0x80200020), fatal: the job stops in ERROR and nothing is delivered.",
+		Farm:        record.FarmSpec{Nodes: 1, MaxUploadSize: 100 * kib},
+		Jobs:        []record.JobSpec{{Name: "big.dat", Size: 200 * kib}},
+		Expect: record.Expect{Deliveries: record.N(0), JobState: "ERROR", JobCode: "0x80200020",
+			Verdicts: map[string]check.Status{"at-least-once": record.Any}},
+	}
+}
+
+func orphansWithoutCleanup() record.Scenario {
+	sc := case2()
+	sc.Name, sc.Spec, sc.Labels = "orphans-without-cleanup", "§14 case 2", []string{record.LabelDerived}
+	sc.Description = "Case 2 without the final cleanup: the partial session the restart left on the first node stays in its storage, and no-orphans, reading the disk, reports it."
+	sc.Farm.NoFinalCleanup = true
+	sc.Expect.Events = nil
+	sc.Expect.Verdicts = map[string]check.Status{"no-orphans": check.Fail}
+	return sc
 }
 
 func manyClients() record.Scenario {

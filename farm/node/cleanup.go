@@ -76,7 +76,7 @@ func (n *Node) RunCleanup() int {
 		}
 		s.mu.Unlock()
 	}
-	if !n.cfg.SessionLimitDisabled && !mutant.On("node-session-limit-ignored") {
+	if !n.cfg.SessionLimitDisabled {
 		byClient := map[string][]*session{}
 		for _, s := range alive {
 			byClient[s.rec.Client] = append(byClient[s.rec.Client], s)
