@@ -100,10 +100,10 @@ var Rules = []Rule{
 	{
 		// Rebuilding a report from a saved run links no farm, proxy, app,
 		// client or runner (issue 9).
-		Name:    "reports and record depend, of bitsim, only on record, check, ledger, knob, faults and sim",
+		Name:    "reports and record depend, of bitsim, only on record, check, ledger, knob, faults, sim and internal/mutant (a constant false outside -tags mutants)",
 		Applies: is("reports", "record"),
 		Forbidden: func(d string) bool {
-			return toxiproxy(d) || ours(d) && !anyUnder("record", "check", "ledger", "knob", "faults", "internal/enum", "sim")(d)
+			return toxiproxy(d) || ours(d) && !anyUnder("record", "check", "ledger", "knob", "faults", "internal/enum", "internal/mutant", "sim")(d)
 		},
 	},
 	{
