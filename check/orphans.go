@@ -37,7 +37,7 @@ func (NoOrphans) Check(in Input) Verdict {
 		}
 	}
 	var left []orphan
-	how := "on disk"
+	summary := "%d sessions left on disk"
 	if in.Disk != nil {
 		for _, d := range in.Disk.Sessions {
 			if mutant.On("check-orphans-blind") {
@@ -46,7 +46,7 @@ func (NoOrphans) Check(in Input) Verdict {
 			left = append(left, orphan{d.Storage, d.Session, d.Path})
 		}
 	} else {
-		how = "by the nodes' events"
+		summary = "%d sessions left open" // by the nodes' events
 		left = orphansByEvents(in.Events)
 	}
 	sort.Slice(left, func(i, j int) bool {
@@ -73,8 +73,7 @@ func (NoOrphans) Check(in Input) Verdict {
 		}
 		fs = append(fs, Finding{Status: st, Node: o.storage, Message: msg})
 	}
-	summary := fmt.Sprintf("%d sessions left %s", len(seen), how)
-	return verdict(NoOrphans{}.Name(), fs, summary, map[string]int64{"orphans": int64(len(seen))})
+	return verdict(NoOrphans{}.Name(), fs, fmt.Sprintf(summary, len(seen)), map[string]int64{"orphans": int64(len(seen))})
 }
 
 // storageAlive: a node's own storage is cleaned while that node lives;
