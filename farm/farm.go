@@ -95,6 +95,10 @@ type Config struct {
 	// RST makes every link reset (RST) the connections its toxics close,
 	// instead of closing them with FIN.
 	RST bool
+	// Target, if set, aims the farm at an external BITS server: no
+	// in-process nodes or balancer, Nodes is len(Target.NodeURLs) (see
+	// Target).
+	Target *Target
 }
 
 // Farm is a web farm of BITS upload nodes behind one shared address, a mock
@@ -121,6 +125,8 @@ type Farm struct {
 	port    int
 	api     string
 	prefix  string
+	// targetHost is the external server's address (Config.Target).
+	targetHost string
 
 	mu    sync.Mutex
 	slots []*slot
@@ -145,12 +151,17 @@ type slot struct {
 	// fault kills the node at once, inside one of its own handlers, where
 	// it cannot wait for the others to end).
 	tail *node.KillOptions
+	// remote is the URL of an external server's node (Config.Target): the
+	// slot has no in-process node.
+	remote string
 }
 
 // New starts a farm: app, app links, nodes, balancer and client links.
 // Close it when done.
 func New(ctx context.Context, cfg Config) (f *Farm, err error) {
-	if cfg.Nodes <= 0 {
+	if cfg.Target != nil {
+		cfg.Nodes = max(len(cfg.Target.NodeURLs), 1)
+	} else if cfg.Nodes <= 0 {
 		cfg.Nodes = 3
 	}
 	if cfg.Bind == "" {
@@ -191,20 +202,11 @@ func New(ctx context.Context, cfg Config) (f *Farm, err error) {
 	if err := f.startApp(ctx); err != nil {
 		return nil, err
 	}
-	for i := 0; i < cfg.Nodes; i++ {
-		s, err := f.newSlot(ctx, i)
-		if err != nil {
+	if cfg.Target != nil {
+		if err := f.newTargetSlots(); err != nil {
 			return nil, err
 		}
-		f.slots = append(f.slots, s)
-	}
-	backends := make([]string, len(f.slots))
-	for i, s := range f.slots {
-		backends[i] = s.addr
-	}
-	f.lb = balancer.New(balancer.Config{Policy: cfg.Policy, Backends: backends, Rand: cfg.Seed.Fork("balancer"),
-		Failover: true, Healthy: f.linkUp, NoHealthLoop: mem, Net: sim.Named(cfg.Net, "balancer"), Clock: cfg.Clock, Events: f.events})
-	if err := f.lb.Start(ctx, "127.0.0.1:0"); err != nil {
+	} else if err := f.startNodes(ctx); err != nil {
 		return nil, err
 	}
 	if err := f.addClientLinks(); err != nil {
@@ -216,6 +218,26 @@ func New(ctx context.Context, cfg Config) (f *Farm, err error) {
 		}
 	}
 	return f, nil
+}
+
+// startNodes starts the in-process nodes and the balancer in front of them.
+func (f *Farm) startNodes(ctx context.Context) error {
+	cfg := f.cfg
+	_, mem := cfg.Net.(sim.Namer)
+	for i := 0; i < cfg.Nodes; i++ {
+		s, err := f.newSlot(ctx, i)
+		if err != nil {
+			return err
+		}
+		f.slots = append(f.slots, s)
+	}
+	backends := make([]string, len(f.slots))
+	for i, s := range f.slots {
+		backends[i] = s.addr
+	}
+	f.lb = balancer.New(balancer.Config{Policy: cfg.Policy, Backends: backends, Rand: cfg.Seed.Fork("balancer"),
+		Failover: true, Healthy: f.linkUp, NoHealthLoop: mem, Net: sim.Named(cfg.Net, "balancer"), Clock: cfg.Clock, Events: f.events})
+	return f.lb.Start(ctx, "127.0.0.1:0")
 }
 
 func (f *Farm) newSlot(ctx context.Context, i int) (*slot, error) {
@@ -274,7 +296,11 @@ func (f *Farm) addClientLinks() error {
 	var last error
 	for attempt := 0; attempt < 20; attempt++ {
 		port := f.cfg.Port
-		shared, err := f.px.Add("shared", net.JoinHostPort(f.cfg.Bind, strconv.Itoa(port)), f.lb.Addr())
+		up := f.targetHost
+		if f.lb != nil {
+			up = f.lb.Addr()
+		}
+		shared, err := f.px.Add("shared", net.JoinHostPort(f.cfg.Bind, strconv.Itoa(port)), up)
 		if err != nil {
 			return err
 		}
@@ -443,7 +469,11 @@ func (f *Farm) startApp(ctx context.Context) error {
 		acfg := f.cfg.App
 		acfg.Clock, acfg.Events, acfg.Net = f.cfg.Clock, f.events, sim.Named(f.cfg.Net, "app")
 		f.app = app.New(acfg)
-		if err := f.app.Start(ctx, "127.0.0.1:0"); err != nil {
+		addr := "127.0.0.1:0"
+		if f.cfg.Target != nil && f.cfg.Target.AppAddr != "" {
+			addr = f.cfg.Target.AppAddr
+		}
+		if err := f.app.Start(ctx, addr); err != nil {
 			return err
 		}
 		f.appHost, f.appPath = addrOf(f.app.URL()), app.NotifyPath
@@ -662,7 +692,9 @@ func (f *Farm) setDown(name string, down bool) error {
 	s.down = down
 	dead := s.dead
 	f.mu.Unlock()
-	f.lb.SetDown(s.idx, down || dead)
+	if f.lb != nil {
+		f.lb.SetDown(s.idx, down || dead)
+	}
 	return nil
 }
 

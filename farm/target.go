@@ -26,6 +26,10 @@ func (t target) KillNode(name, session string, loseTail int64) {
 	if s == nil {
 		return
 	}
+	if s.remote != "" {
+		_ = t.f.runHook(context.Background(), "kill", t.f.cfg.Target.KillCmd, s)
+		return
+	}
 	if loseTail > 0 {
 		// The tail is cut when the dead node's handlers have ended, before
 		// it restarts (Farm.Restart).
@@ -42,7 +46,12 @@ func (t target) Disarm(name string) {
 	}
 }
 
-func (t target) RestartNode(ctx context.Context, name string) error { return t.f.Restart(ctx, name) }
+func (t target) RestartNode(ctx context.Context, name string) error {
+	if s := t.f.slot(name); s != nil && s.remote != "" {
+		return t.f.runHook(ctx, "restart", t.f.cfg.Target.RestartCmd, s)
+	}
+	return t.f.Restart(ctx, name)
+}
 
 func (t target) SetDown(name string, down bool) error {
 	if t.f.slot(name) != nil {

@@ -44,6 +44,10 @@ type RunOptions struct {
 	// Wire runs on the wire tier (real loopback TCP, virtual clock with an
 	// idle detector) instead of the exact tier.
 	Wire bool
+	// Target, if set, runs the scenario against an external BITS server
+	// (see ForTarget): on the wire tier, skipped with the reason when the
+	// server cannot undergo its faults.
+	Target *farm.Target
 	// TxnTag is appended to every transaction id ("<txn>-<tag>") when the
 	// scenario targets an external app, whose database may remember the
 	// ids of earlier runs; empty draws a random one (NewTxnTag).
@@ -66,12 +70,21 @@ func Run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Minute
 	}
+	if opts.Target != nil {
+		var why string
+		if sc, why = ForTarget(sc, opts.Target); why != "" {
+			return Skipped(sc, seed, why, opts.Dir), nil
+		}
+		opts.Wire = true // a real server lives outside the bubble
+	}
 	ext := sc.App.External()
 	if ext {
 		var why string
 		if sc, why = ForExternal(sc, sc.App); why != "" {
 			return Skipped(sc, seed, why, opts.Dir), nil
 		}
+	}
+	if probed(sc, opts) {
 		if opts.TxnTag == "" {
 			opts.TxnTag = NewTxnTag()
 		}
@@ -141,7 +154,7 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 	if err != nil {
 		return nil, err
 	}
-	effectsAfter := probeEffects(ctx, sc, res)
+	effectsAfter := probeEffects(ctx, sc, opts, res)
 
 	var runCtx context.Context
 	var cancel context.CancelFunc
@@ -205,11 +218,14 @@ func run(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOptions
 // every job has ended: it reads the probe again and records the
 // difference, the app's effects of this run, in res.External. For the mock
 // app it does nothing.
-func probeEffects(ctx context.Context, sc record.Scenario, res *record.Result) (after func()) {
-	if !sc.App.External() {
+func probeEffects(ctx context.Context, sc record.Scenario, opts RunOptions, res *record.Result) (after func()) {
+	if !probed(sc, opts) {
 		return func() {}
 	}
 	res.External = externalOf(sc)
+	if res.External == nil { // a target's own application
+		res.External = &check.AppProbe{App: opts.Target.URL, Probe: probeOf(sc.App).String()}
+	}
 	probe := probeOf(sc.App)
 	if !probe.Configured() {
 		return func() {}
@@ -227,6 +243,13 @@ func probeEffects(ctx context.Context, sc record.Scenario, res *record.Result) (
 		}
 		res.External.Effects = extapp.Diff(before, after)
 	}
+}
+
+// probed reports whether sc's effects are read from a probe: an external
+// app's, or the application behind a target server. Its jobs then carry
+// run-unique transaction ids.
+func probed(sc record.Scenario, opts RunOptions) bool {
+	return sc.App.External() || opts.Target != nil && probeOf(sc.App).Configured()
 }
 
 // rig is one run's farm and jobs, on either tier.
@@ -267,6 +290,7 @@ func newRig(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOpti
 		return nil, err
 	}
 	cfg.Clock, cfg.Events, cfg.Dir = rg.clock, rg.hist, filepath.Join(rg.work, "farm")
+	cfg.Target = opts.Target
 	if opts.Mutate != nil {
 		opts.Mutate(&cfg)
 	}
@@ -281,7 +305,7 @@ func newRig(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOpti
 	rg.jobs = expandJobs(sc)
 	rg.specs = make([]client.JobSpec, len(rg.jobs))
 	for i, j := range rg.jobs {
-		if sc.App.External() && j.Txn != "" {
+		if probed(sc, opts) && j.Txn != "" {
 			j.Txn = txnFor(j, seed) + "-" + opts.TxnTag
 		}
 		spec, jr, err := prepareJob(j, i, rg.work, rg.f, rg.hist, rg.clock, seed)

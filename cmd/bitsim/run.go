@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bitsim/bitsim/extapp"
+	"github.com/bitsim/bitsim/farm"
 	"github.com/bitsim/bitsim/payload"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
@@ -41,6 +42,7 @@ type runFlags struct {
 	wire        bool
 	app         record.AppSpec // --app-url, --effects-url, --effects-cmd
 	payload     string
+	target      farm.Target // --target, --node-url, --kill-cmd, --restart-cmd, --target-app
 }
 
 func newRunCmd() *cobra.Command {
@@ -84,6 +86,11 @@ and exits non-zero if any scenario missed its expectations.`,
 	f.BoolVar(&fl.wire, "wire", false, "play on the wire tier (real loopback TCP, heuristic clock) instead of the exact tier")
 	f.BoolVar(&fl.noProgress, "no-progress", false, "no progress bar even on a terminal")
 	addAppFlags(f, &fl.app)
+	f.StringVar(&fl.target.URL, "target", "", "run against this external BITS server (upload URL prefix, e.g. http://host:8080/upload/) behind bitsim's toxiproxy links; scenarios it cannot undergo are skipped with the reason")
+	f.StringArrayVar(&fl.target.NodeURLs, "node-url", nil, "with --target: the URL of one of its nodes, for host-id farms (repeatable: node1, node2, ...)")
+	f.StringVar(&fl.target.KillCmd, "kill-cmd", "", "with --target: shell command that kills a node (BITSIM_NODE, BITSIM_NODE_URL set)")
+	f.StringVar(&fl.target.RestartCmd, "restart-cmd", "", "with --target: shell command that restarts a node (BITSIM_NODE, BITSIM_NODE_URL set)")
+	f.StringVar(&fl.target.AppAddr, "target-app", "", "with --target: serve bitsim's mock app at this `HOST:PORT` (configure the target to notify http://HOST:PORT/notify) to see its deliveries")
 	f.StringVar(&fl.payload, "payload", "", "take every job's bytes from this file, or from this directory's files in turn, with {{txn}}, {{job}} and {{seed}} replaced")
 	return cmd
 }
@@ -169,6 +176,20 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 			}
 		}
 	}
+	var target *farm.Target
+	if fl.target.URL != "" {
+		if fl.app.URL != "" {
+			return usage(fmt.Errorf("--target and --app-url: the target notifies its own application (see --target-app and --effects-url)"))
+		}
+		t := fl.target
+		t.NodeURLs = append([]string(nil), t.NodeURLs...)
+		target = &t
+		if err := extapp.CheckReachable(cmd.Context(), t.URL, 3*time.Second); err != nil {
+			return usage(fmt.Errorf("--target: %w", err))
+		}
+	} else if len(fl.target.NodeURLs) > 0 || fl.target.KillCmd != "" || fl.target.RestartCmd != "" || fl.target.AppAddr != "" {
+		return usage(fmt.Errorf("--node-url, --kill-cmd, --restart-cmd and --target-app need --target"))
+	}
 	if fl.payload != "" {
 		if _, err := payload.Files(fl.payload); err != nil {
 			return usage(err)
@@ -202,11 +223,19 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 		parallel, tag = 1, scenarios.NewTxnTag()
 	}
 
+	if target != nil {
+		parallel = 1 // one server, one set of sessions and hooks; one mock app address
+		fmt.Fprintf(stdout, "bitsim: target %s (%d node URL(s)); deliveries seen %s\n", target.URL, len(target.NodeURLs), targetDeliveries(*target, fl.app))
+		for i := range plans {
+			plans[i].Scenario.App.EffectsURL, plans[i].Scenario.App.EffectsCmd = fl.app.EffectsURL, fl.app.EffectsCmd
+		}
+	}
+
 	bar := newProgress(stderr, len(plans), fl.noProgress)
 	var mu sync.Mutex
 	idx, results, err := scenarios.RunCatalogue(cmd.Context(), plans, scenarios.BatchOptions{
 		Out: out, Seed: seed, Command: os.Args, Parallel: parallel,
-		Run: scenarios.RunOptions{Timeout: fl.timeout, Wire: fl.wire, TxnTag: tag},
+		Run: scenarios.RunOptions{Timeout: fl.timeout, Wire: fl.wire, TxnTag: tag, Target: target},
 		OnDone: func(done, total int, r *record.Result) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -243,6 +272,17 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 		return exitCode(1)
 	}
 	return nil
+}
+
+// targetDeliveries says how deliveries to a target are observed.
+func targetDeliveries(t farm.Target, a record.AppSpec) string {
+	switch {
+	case t.AppAddr != "":
+		return "at bitsim's mock app, http://" + t.AppAddr + "/notify (the target must notify it)"
+	case a.EffectsURL != "" || a.EffectsCmd != "":
+		return "through the effect probe " + orNone(a)
+	}
+	return "nowhere (no --target-app or effect probe: integrity and at-least-once are not judged)"
 }
 
 // progress is a progress bar on a terminal, nothing otherwise.
