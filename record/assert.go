@@ -74,9 +74,9 @@ type EventMatch struct {
 	Final *bool `json:"final,omitempty" yaml:"final,omitempty"`
 	// Overlap, for packet.received Fragment events: the fragment starts
 	// before (true) or at or after (false) the offset its node last reported
-	// holding for that session (the Offset of the node's previous ack.sent or
-	// request.rejected for it): a K1 overlap, §7.2. Other events never
-	// match Overlap: true.
+	// holding for that session (the Offset of the node's previous Fragment
+	// ack.sent or request.rejected for it, or of its session.restored after
+	// a restart): a K1 overlap, §7.2. Other events never match Overlap: true.
 	Overlap *bool `json:"overlap,omitempty" yaml:"overlap,omitempty"`
 }
 
@@ -227,7 +227,8 @@ func overlaps(evs []sim.Event) map[int64]bool {
 			if r, ok := held[k]; ok && e.First < r {
 				out[e.Seq] = true
 			}
-		case (e.Kind == sim.AckSent || e.Kind == sim.RequestRejected) && e.Packet == "Fragment" && e.Offset > 0:
+		case (e.Kind == sim.AckSent || e.Kind == sim.RequestRejected) && e.Packet == "Fragment" && e.Offset > 0,
+			e.Kind == sim.SessionRestored && e.Offset > 0:
 			held[k] = e.Offset
 		}
 	}

@@ -120,3 +120,34 @@ expect:
 		t.Error("accepted distinct: colour")
 	}
 }
+
+// Overlap counts a Fragment that starts before the offset its node last
+// reported for the session (an Ack, a short-body rejection, a restore).
+func TestEventMatchOverlap(t *testing.T) {
+	frag := func(seq int64, node string, first, last int64) sim.Event {
+		return sim.Event{Seq: seq, Kind: sim.PacketReceived, Node: node, Session: "{S}", Packet: "Fragment", First: first, Last: last, Total: 300}
+	}
+	evs := []sim.Event{
+		frag(1, "node1", 0, 99),
+		{Seq: 2, Kind: sim.AckSent, Node: "node1", Session: "{S}", Packet: "Fragment", Offset: 100},
+		frag(3, "node1", 100, 199), // at the offset: no overlap
+		{Seq: 4, Kind: sim.RequestRejected, Node: "node1", Session: "{S}", Packet: "Fragment", Offset: 150},
+		frag(5, "node1", 100, 199), // overlaps the 50 bytes kept from the cut body
+		frag(6, "node2", 0, 99),    // another node reported nothing for it
+		{Seq: 7, Kind: sim.SessionRestored, Node: "node2", Session: "{S}", Offset: 200},
+		frag(8, "node2", 150, 249), // overlaps what the restored session holds
+	}
+	for _, tc := range []struct {
+		overlap bool
+		want    int
+	}{{true, 2}, {false, 3}} {
+		c := EventCount{Kind: sim.PacketReceived, Match: EventMatch{Overlap: B(tc.overlap)}}
+		if n, _ := c.Count(evs); n != tc.want {
+			t.Errorf("overlap=%v: %d events, want %d", tc.overlap, n, tc.want)
+		}
+	}
+	c := EventCount{Kind: sim.PacketReceived, Except: &EventMatch{Overlap: B(true)}}
+	if n, _ := c.Count(evs); n != 3 {
+		t.Errorf("except overlap: %d events, want 3", n)
+	}
+}

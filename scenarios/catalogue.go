@@ -34,6 +34,8 @@ func Catalogue() []record.Scenario {
 	out = append(out, case13()...)
 	out = append(out, case14(), case15())
 	out = append(out, uploadReply(), notifyByValue(), tooLarge(), orphansWithoutCleanup())
+	out = append(out, hostBackBeforeFallback())
+	out = append(out, crashPoints()...)
 	out = append(out, toxicsMatrix()...)
 	out = append(out, manyClients(), randomized())
 	return out
@@ -216,27 +218,41 @@ func case8() record.Scenario {
 }
 
 func case9() []record.Scenario {
-	mk := func(name string, k4 knob.CloseNotFound, deliveries, restarts int, what string) record.Scenario {
-		e := record.Expect{Deliveries: record.N(deliveries), Restarts: record.N(restarts), Events: []string{"session.expired:dropped"}}
+	mk := func(name string, k4 knob.CloseNotFound, mode knob.AppMode, deliveries, restarts int, what string) record.Scenario {
+		e := record.Expect{Deliveries: record.N(deliveries), Effects: record.N(1), Restarts: record.N(restarts), Events: []string{"session.expired:dropped"}}
 		if deliveries > 1 {
-			e.Verdicts = dupVerdicts(false)
+			e.Verdicts = dupVerdicts(mode == knob.Idempotent)
 			e.Explain = []string{"case 9"}
+			if mode == knob.Naive {
+				e.Effects = record.N(2)
+			}
 		}
 		return record.Scenario{
 			Name: name, Spec: "§14 case 9", Labels: []string{record.LabelDerived},
 			Description: "The node drops the session between the final Ack and Close-Session, which is answered 0x8020001F; " + what,
 			Farm:        record.FarmSpec{Nodes: 1},
 			Client:      record.ClientSpec{CloseNotFound: k4},
-			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100 * kib}},
+			App:         record.AppSpec{Mode: mode},
+			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100 * kib, Txn: modeTxn(mode)}},
 			Faults: faults.Schedule{{Name: "drop-before-close", Trigger: faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: 2},
 				Action: &faults.DropSessions{Node: "node1"}}},
 			Expect: e,
 		}
 	}
 	return []record.Scenario{
-		mk("case9-close-not-found-restart", knob.CloseRestart, 2, 1, "under K4=restart ([S]) the client re-uploads the whole file in a new session and the app gets it twice."),
-		mk("case9-close-not-found-no-resend", knob.CloseNoResend, 1, 0, "under K4=no-resend ([W]) the client does not resend Close-Session and the app gets it once."),
+		mk("case9-close-not-found-restart", knob.CloseRestart, knob.Naive, 2, 1, "under K4=restart ([S]) the client re-uploads the whole file in a new session and the app gets it twice."),
+		mk("case6-txn-dedup-case9", knob.CloseRestart, knob.Idempotent, 2, 1, "under K4=restart ([S]) the client re-uploads the whole file in a new session; the idempotent app gets it twice and applies it once."),
+		mk("case9-close-not-found-no-resend", knob.CloseNoResend, knob.Naive, 1, 0, "under K4=no-resend ([W]) the client does not resend Close-Session and the app gets it once."),
 	}
+}
+
+// modeTxn wraps the payload in a transaction id for the idempotent app
+// (which de-duplicates on it) and leaves a naive app's payload bare.
+func modeTxn(mode knob.AppMode) string {
+	if mode == knob.Idempotent {
+		return "auto"
+	}
+	return ""
 }
 
 func case10() []record.Scenario {
@@ -468,6 +484,67 @@ func orphansWithoutCleanup() record.Scenario {
 	sc.Expect.Events = nil
 	sc.Expect.Verdicts = map[string]check.Status{"no-orphans": check.Fail}
 	return sc
+}
+
+func hostBackBeforeFallback() record.Scenario {
+	return record.Scenario{
+		Name: "case4-host-back-before-fallback", Spec: "§14 case 4", Labels: []string{record.LabelSeedDoc},
+		Description: "Case 4, but the host-id node is back after 1 h, well before the 1-day fallback: the client keeps retrying its pinned node, which restored the complete session and notifies the app again; no fallback, no re-upload (naive app: two effects).",
+		Farm:        record.FarmSpec{Nodes: 3, HostID: true},
+		Jobs:        []record.JobSpec{{Name: "order.dat", Size: 200 * kib, Txn: "auto"}},
+		Faults: faults.Schedule{{Name: "kill-after-notify", Trigger: faults.AtPoint{Point: faults.AfterNotifySent, Node: "node1"},
+			Action: &faults.Kill{RestartAfter: time.Hour}}},
+		Expect: record.Expect{Deliveries: record.N(2), Effects: record.N(2), Restarts: record.N(0), Sessions: record.N(1), Verdicts: dupVerdicts(false),
+			EventCounts: []record.EventCount{
+				{Why: "the fallback never fired", Kind: sim.ClientTimerFired, Match: record.EventMatch{Timer: sim.TimerHostFallback}, Max: record.N(0)},
+				{Why: "both deliveries came from the pinned node", Kind: sim.NotifySent, Distinct: "node", Min: record.N(1), Max: record.N(1)},
+			}},
+	}
+}
+
+// crashPoints kills the only node once at each crash point the §14 cases do
+// not already use and restarts it on the same storage 10 minutes later: the
+// client's retry continues the session the restarted node restored, so the
+// upload completes with one delivery and no re-upload.
+func crashPoints() []record.Scenario {
+	var out []record.Scenario
+	for _, c := range []struct {
+		point faults.Point
+		what  string
+	}{
+		{faults.AfterCreate, "the session is on disk, its Create-Session Ack never sent: the client creates another one; the first is removed by the cleanup"},
+		{faults.BeforeBody, "a Fragment's headers were accepted, no body byte read: the client resumes at the offset it had"},
+		{faults.AfterBody, "a Fragment's body was read but not written: the client resumes at the offset it had"},
+		{faults.AfterWrite, "a Fragment was written but not acknowledged: the restarted node holds more than the client knows and the retried fragment overlaps"},
+		{faults.CloseBeforeCommit, "in Close-Session, before the commit step: the client resends Close-Session to the restored, complete session"},
+		{faults.CloseAfterCommit, "in Close-Session, after the commit step: the client resends Close-Session to the restored, complete session"},
+	} {
+		e := record.Expect{Deliveries: record.N(1), Effects: record.N(1), Restarts: record.N(0),
+			Jobs: []record.JobExpect{{Why: "the client retried after the crash", Retries: record.AtLeast(1)}},
+			EventCounts: []record.EventCount{{Why: "the node died at the crash point", Kind: sim.NodeCrashed,
+				Match: record.EventMatch{Point: c.point.String()}, Min: record.N(1), Max: record.N(1)}}}
+		switch c.point {
+		case faults.AfterCreate:
+			e.EventCounts = append(e.EventCounts, record.EventCount{Why: "the node created a second session for the retried Create-Session",
+				Kind: sim.SessionCreated, Min: record.N(2), Max: record.N(2)})
+		case faults.AfterWrite:
+			e.EventCounts = append(e.EventCounts, record.EventCount{Why: "the retried fragment overlapped the bytes written before the crash",
+				Kind: sim.PacketReceived, Match: record.EventMatch{Packet: "Fragment", Overlap: record.B(true)}, Min: record.N(1)})
+		default:
+			e.EventCounts = append(e.EventCounts, record.EventCount{Why: "the restarted node restored the session",
+				Kind: sim.SessionRestored, Min: record.N(1)})
+		}
+		out = append(out, record.Scenario{
+			Name: "crash-" + c.point.String(), Spec: "§14", Labels: []string{record.LabelDerived},
+			Description: "Single node, killed once at crash point " + c.point.String() + " and restarted 10 minutes later on the same storage; " + c.what + "; one delivery.",
+			Farm:        record.FarmSpec{Nodes: 1},
+			Jobs:        []record.JobSpec{{Name: "data.bin", Size: 200 * kib, Txn: "auto"}},
+			Faults: faults.Schedule{{Name: "crash", Trigger: faults.AtPoint{Point: c.point, Node: "node1"},
+				Action: &faults.Kill{RestartAfter: 10 * time.Minute}}},
+			Expect: e,
+		})
+	}
+	return out
 }
 
 func manyClients() record.Scenario {

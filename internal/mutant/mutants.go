@@ -42,6 +42,7 @@ var All = []Mutant{
 	{"node-value-notify-empty", "farm/node", "a by-value notification is posted without the upload in its body", "notify-by-value"},
 	{"node-ignores-max-fragment", "farm/node", "fragments over the maximum fragment size are accepted (no 413)", "case12-413-shrink"},
 	{"node-ignores-max-upload-size", "farm/node", "uploads over BITSMaximumUploadSize are accepted (no BG_E_TOO_LARGE)", "upload-too-large"},
+	{"node-forgets-sessions-on-restart", "farm/node", "a restarted node does not restore the sessions in its storage", "crash-before-body"},
 	// balancer
 	{"balancer-sticky-ignored", "farm/balancer", "the sticky policy behaves as round-robin", "case1-resume-same-node"},
 	{"balancer-round-robin-stuck", "farm/balancer", "round-robin never advances: every connection goes to the same node", "case2-restart-other-node"},
