@@ -14,6 +14,9 @@ import (
 func (r Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	verdict := "all passed"
+	if r.Totals.Skipped > 0 {
+		verdict = fmt.Sprintf("%d passed, %d skipped", r.Totals.Passed, r.Totals.Skipped)
+	}
 	if r.Totals.Failed > 0 {
 		verdict = fmt.Sprintf("%d failed", r.Totals.Failed)
 	}
