@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bitsim/bitsim/examples/orderapp"
@@ -111,5 +113,36 @@ func TestReplayNeedsTheApp(t *testing.T) {
 	}
 	if _, err := runBitsim(t, "replay", dir, "--all"); exitStatus(err) != 2 || !strings.Contains(err.Error(), srv.URL) {
 		t.Errorf("replay without the app: exit %d, %v; want 2 naming %s", exitStatus(err), err, srv.URL)
+	}
+}
+
+// TestRunProbeUnknownTransaction: an app that keys its orders on the wrong
+// field reports effects for a transaction no job uploaded; the report says
+// so, and that the real transaction got no effect.
+func TestRunProbeUnknownTransaction(t *testing.T) {
+	var mu sync.Mutex
+	orders := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == "/effects" {
+			fmt.Fprintf(w, `{"effects": {"garbled-id": %d}}`, orders)
+			return
+		}
+		os.ReadFile(r.Header.Get("BITS-Request-DataFile-Name"))
+		orders++
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	_, err := runBitsim(t, "run", "--scenario", "case1-resume-same-node", "--out", dir, "--no-progress",
+		"--app-url", srv.URL+"/notify", "--effects-url", srv.URL+"/effects")
+	if exitStatus(err) != 1 {
+		t.Fatalf("exit %d (%v), want 1", exitStatus(err), err)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
+	for _, want := range []string{`transaction "garbled-id", which no job of this run uploaded`, "its probe shows no effect"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("summary.md lacks %q:\n%s", want, md)
+		}
 	}
 }
