@@ -40,6 +40,11 @@ func TestRunAndServeFailFastOnUnreachableApp(t *testing.T) {
 	if _, err := runBitsim(t, "run", "--scenario", "control", "--out", t.TempDir(), "--effects-url", u); exitStatus(err) != 2 {
 		t.Errorf("--effects-url without --app-url: exit %d, want 2", exitStatus(err))
 	}
+	// With --target the probe belongs to the target's application.
+	if _, err := runBitsim(t, "run", "--scenario", "control", "--out", t.TempDir(), "--target", u, "--effects-url", u); exitStatus(err) != 2 ||
+		strings.Contains(err.Error(), "need --app-url") || !strings.Contains(err.Error(), u) {
+		t.Errorf("--target with --effects-url: exit %d, %v; want 2 naming the unreachable URL", exitStatus(err), err)
+	}
 }
 
 func TestRunMissingPayload(t *testing.T) {

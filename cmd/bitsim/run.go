@@ -106,7 +106,7 @@ func addAppFlags(f *pflag.FlagSet, a *record.AppSpec) {
 func checkApp(cmd *cobra.Command, a record.AppSpec) error {
 	if a.URL == "" {
 		if a.EffectsURL != "" || a.EffectsCmd != "" {
-			return usage(fmt.Errorf("--effects-url and --effects-cmd need --app-url"))
+			return usage(fmt.Errorf("--effects-url and --effects-cmd need --app-url (or --target)"))
 		}
 		return nil
 	}
@@ -164,7 +164,12 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkApp(cmd, fl.app); err != nil {
+	if fl.target.URL != "" && fl.app.URL == "" {
+		// The target notifies its own application; the probe is still read.
+		if err := checkApp(cmd, record.AppSpec{URL: fl.app.EffectsURL}); err != nil {
+			return err
+		}
+	} else if err := checkApp(cmd, fl.app); err != nil {
 		return err
 	}
 	yamlApps := map[string]bool{} // YAML scenarios naming their own app (app.url)
