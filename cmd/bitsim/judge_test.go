@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,5 +126,17 @@ func TestJudgeUsage(t *testing.T) {
 	}
 	if _, _, err := runCLI(t, "judge"); exitStatus(err) == 0 {
 		t.Error("no argument accepted")
+	}
+}
+
+// A schedule serve cannot read is a usage error, before anything starts.
+func TestServeBadSchedule(t *testing.T) {
+	bad := writeFaults(t, "- trigger: {event: ack.sent}\n  action: {kind: explode}\n")
+	cmd := newRootCmd()
+	cmd.SetArgs([]string{"serve", "--nodes", "1", "-f", bad})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.ExecuteContext(t.Context()); exitStatus(err) != 2 {
+		t.Errorf("bad schedule: %v", err)
 	}
 }
