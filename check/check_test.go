@@ -170,7 +170,9 @@ func TestFaultsFired(t *testing.T) {
 		{Name: "maybe", Optional: true, Action: &faults.LinkDown{Link: "node2"}},
 	}
 	h := &hist{}
-	h.add(sim.Event{Kind: sim.FaultFired, Fault: "crash"})
+	h.add(sim.Event{Kind: sim.NodeStarted, Node: "node1"})
+	h.add(sim.Event{Kind: sim.NodeCrashed, Node: "node1", Point: "after-write"})
+	h.add(sim.Event{Kind: sim.FaultFired, Fault: "crash", Node: "node1"})
 	v := FaultsFired{}.Check(Input{Events: h.evs, Schedule: sched})
 	if v.Status != Unknown || v.Figures["fired"] != 1 {
 		t.Errorf("%s", v)
@@ -195,5 +197,47 @@ func TestNoOrphans(t *testing.T) {
 	h.add(sim.Event{Kind: sim.SessionExpired, Node: "node1", Session: "A"})
 	if v := (NoOrphans{}).Check(Input{Events: h.evs}); v.Status != Unknown {
 		t.Errorf("%s", v)
+	}
+}
+
+// A fault counts only when it did something observable: a kill that
+// crashed nothing, or a cut on a link no failed exchange crossed, fails.
+func TestFaultsFiredNeedsAnEffect(t *testing.T) {
+	cut := faults.Fault{Name: "cut", Action: &faults.AddToxic{Link: "shared", Toxic: &sim.Toxic{Name: "cut", Type: "bits_cut_request"}}}
+	slow := faults.Fault{Name: "slow", Action: &faults.AddToxic{Link: "node1", Toxic: &sim.Toxic{Name: "slow", Type: "latency"}}}
+	kill := faults.Fault{Name: "kill", Action: &faults.Kill{Node: "node2"}}
+	links := []sim.Event{
+		{Kind: sim.NodeStarted, Node: "node1"}, {Kind: sim.NodeStarted, Node: "node2"},
+		{Kind: sim.LinkChanged, Link: sim.LinkAdded, Node: "shared", Listen: "127.0.0.1:9000"},
+		{Kind: sim.LinkChanged, Link: sim.LinkAdded, Node: "node1", Listen: "127.0.0.2:9000"},
+	}
+	fired := func(names ...string) []sim.Event {
+		var out []sim.Event
+		for _, n := range names {
+			out = append(out, sim.Event{Kind: sim.FaultFired, Fault: n})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name  string
+		sched faults.Schedule
+		evs   []sim.Event
+		want  Status
+	}{
+		{"cut with no failed exchange through its link", faults.Schedule{cut}, append(fired("cut"),
+			sim.Event{Kind: sim.ClientError, URL: "http://127.0.0.2:9000/up"}), Fail},
+		{"cut that broke an exchange", faults.Schedule{cut}, append(fired("cut"),
+			sim.Event{Kind: sim.ClientError, URL: "http://127.0.0.1:9000/up"}), Pass},
+		{"latency with traffic through its link", faults.Schedule{slow}, append(fired("slow"),
+			sim.Event{Kind: sim.ClientRequest, URL: "http://127.0.0.2:9000/up"}), Pass},
+		{"latency on a link nothing crossed", faults.Schedule{slow}, append(fired("slow"),
+			sim.Event{Kind: sim.ClientRequest, URL: "http://127.0.0.1:9000/up"}), Fail},
+		{"kill that crashed its node", faults.Schedule{kill}, append([]sim.Event{{Kind: sim.NodeCrashed, Node: "node2"}}, fired("kill")...), Pass},
+		{"kill that crashed another node", faults.Schedule{kill}, append([]sim.Event{{Kind: sim.NodeCrashed, Node: "node1"}}, fired("kill")...), Fail},
+	} {
+		v := FaultsFired{}.Check(Input{Events: append(append([]sim.Event(nil), links...), tc.evs...), Schedule: tc.sched})
+		if v.Status != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, v, tc.want)
+		}
 	}
 }

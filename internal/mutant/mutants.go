@@ -57,6 +57,7 @@ var All = []Mutant{
 	// checkers
 	{"check-duplicates-same-node-blind", "check", "the duplicates checker misses a re-delivery by the same node", "case5-reforward-after-crash"},
 	{"check-effects-at-least-once", "check", "exactly-once-effect passes a job applied more than once", "case4-fallback-duplicate"},
+	{"check-faults-fired-counts-installed", "check", "faults-fired counts a fault as effective once it fired (a toxic once installed)", "inert-fault-detected"},
 	{"check-orphans-blind", "check", "no-orphans ignores the session directories left on disk", "orphans-without-cleanup"},
 }
 
