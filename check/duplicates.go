@@ -52,6 +52,13 @@ func explain(evs []sim.Event, j *job, prev, cur delivery) ([]string, string) {
 	for i := from; i < to && i < len(evs); i++ {
 		w.event(evs[i], i > from)
 	}
+	if prev.Dropped != "" && !w.crashes {
+		// The delivery was made but its answer never reached the node (an
+		// external app's answer lost on the link, or the app died): to the
+		// node this is the app dying before it replied.
+		w.crashes = true
+		w.chain = append(w.chain, fmt.Sprintf("the app's answer to delivery #%d never reached %s (%s)", prev.Seq, prev.Node, prev.Dropped))
+	}
 	if !w.faults {
 		for i := 0; i < from && i < len(evs); i++ {
 			if e := evs[i]; e.Kind == sim.FaultFired && e.Err == "" {

@@ -74,7 +74,10 @@ func ForExternal(sc record.Scenario, a record.AppSpec) (record.Scenario, string)
 // the upload but the node stops waiting, §14 case 7) becomes a bits_drop_ack
 // toxic in hold mode on every app-from-nodeK link, which swallows the app's
 // first answer on each link; app-reply-delay 0 (undoing the delay) is
-// dropped. Other mock-app faults stay, and make the scenario skipped.
+// dropped; app-crash after processing or before the reply (the upload is
+// applied, the answer lost) becomes the same toxic dropping the answer and
+// closing the connection. Other mock-app faults stay, and make the
+// scenario skipped.
 func externalFaults(sc record.Scenario) faults.Schedule {
 	timeout := sc.Farm.NotificationTimeout
 	if timeout <= 0 {
@@ -82,6 +85,12 @@ func externalFaults(sc record.Scenario) faults.Schedule {
 	}
 	var out faults.Schedule
 	for i, f := range sc.Faults {
+		if c, ok := f.Action.(*faults.AppCrash); ok && (c.Point == faults.AppAfterProcessing || c.Point == faults.AppBeforeReply) {
+			// The app applied the upload and died before answering: to the
+			// node, the answer is lost and the connection closed.
+			out = append(out, onAppLinks(sc, i, f, map[string]any{"pattern": "HTTP/1.1 ", "times": max(c.Times, 1)}, "lose-app-answer")...)
+			continue
+		}
 		d, ok := f.Action.(*faults.AppReplyDelay)
 		if !ok {
 			out = append(out, f)
@@ -90,21 +99,29 @@ func externalFaults(sc record.Scenario) faults.Schedule {
 		switch {
 		case d.Latency == 0:
 		case d.Latency >= timeout:
-			name := sc.Faults.FaultName(i)
-			for k := 1; k <= max(sc.Farm.Nodes, 1); k++ {
-				g := f
-				g.Name = name
-				if k > 1 {
-					g.Name = fmt.Sprintf("%s/node%d", name, k)
-				}
-				g.Action = &faults.AddToxic{Link: fmt.Sprintf("app-from-node%d", k), Toxic: &sim.Toxic{
-					Name: "hold-app-answer", Type: "bits_drop_ack", Stream: "downstream",
-					Attributes: map[string]any{"pattern": "HTTP/1.1 ", "times": 1, "hold": true}}}
-				out = append(out, g)
-			}
+			out = append(out, onAppLinks(sc, i, f, map[string]any{"pattern": "HTTP/1.1 ", "times": 1, "hold": true}, "hold-app-answer")...)
 		default:
 			out = append(out, f) // a late but timely answer: not reproducible on the link
 		}
+	}
+	return out
+}
+
+// onAppLinks replaces fault i (f) by a bits_drop_ack toxic with attrs on
+// every app-from-nodeK link, keeping its name (suffixed /nodeK past the
+// first) and trigger.
+func onAppLinks(sc record.Scenario, i int, f faults.Fault, attrs map[string]any, toxic string) faults.Schedule {
+	var out faults.Schedule
+	name := sc.Faults.FaultName(i)
+	for k := 1; k <= max(sc.Farm.Nodes, 1); k++ {
+		g := f
+		g.Name = name
+		if k > 1 {
+			g.Name = fmt.Sprintf("%s/node%d", name, k)
+		}
+		g.Action = &faults.AddToxic{Link: fmt.Sprintf("app-from-node%d", k), Toxic: &sim.Toxic{
+			Name: toxic, Type: "bits_drop_ack", Stream: "downstream", Attributes: attrs}}
+		out = append(out, g)
 	}
 	return out
 }
