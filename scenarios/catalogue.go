@@ -35,6 +35,8 @@ func Catalogue() []record.Scenario {
 	out = append(out, case14(), case15())
 	out = append(out, uploadReply(), notifyByValue(), tooLarge(), orphansWithoutCleanup())
 	out = append(out, hostBackBeforeFallback(), inertFault())
+	out = append(out, missingReply()...)
+	out = append(out, notifyNone())
 	out = append(out, crashPoints()...)
 	out = append(out, toxicsMatrix()...)
 	out = append(out, manyClients(), randomized())
@@ -556,6 +558,39 @@ func inertFault() record.Scenario {
 		Faults:      faults.Schedule{cut("cut-on-shared", "shared", 150_000)},
 		Expect: record.Expect{Deliveries: record.N(1), Restarts: record.N(0), NoEvents: []string{string(sim.ClientError)},
 			Verdicts: map[string]check.Status{"faults-fired": check.Fail}},
+	}
+}
+
+// missingReply: an upload-reply job whose app produces no reply, so the
+// final Ack carries no BITS-Reply-URL (K7).
+func missingReply() []record.Scenario {
+	mk := func(k7 knob.MissingReply, e record.Expect, what string) record.Scenario {
+		return record.Scenario{
+			Name: "k7-missing-reply-" + k7.String(), Spec: "§10.3 (K7)", Labels: []string{record.LabelDerived},
+			Description: "Upload-reply job, but the app produces no reply: the final Ack has no BITS-Reply-URL; with K7=" + k7.String() + " " + what + ".",
+			Farm:        record.FarmSpec{Nodes: 1},
+			Client:      record.ClientSpec{MissingReply: k7},
+			Jobs:        []record.JobSpec{{Name: "query.dat", Size: 50 * kib, Reply: true}},
+			Expect:      e,
+		}
+	}
+	return []record.Scenario{
+		mk(knob.MissingReplyEmpty, record.Expect{Deliveries: record.N(1), Effects: record.N(1),
+			Jobs: []record.JobExpect{{Why: "an empty reply", ReplySize: record.Between(0, 0)}}},
+			"([W]) the client takes an empty reply and the job is acknowledged"),
+		mk(knob.MissingReplyError, record.Expect{Deliveries: record.N(1), Effects: record.N(1), JobState: "ERROR", JobCode: "0x80072F78"},
+			"([S 3.1.5.2.4]) it is a protocol error: the job stops in ERROR (WINHTTP_INVALID_SERVER_RESPONSE) after the app was notified"),
+	}
+}
+
+func notifyNone() record.Scenario {
+	return record.Scenario{
+		Name: "notify-none", Spec: "§10.1", Labels: []string{record.LabelDerived},
+		Description: "BITSServerNotificationType 0: no notification; the node commits the upload to its destination and acknowledges; the app is never posted to.",
+		Farm:        record.FarmSpec{Nodes: 1, Notification: knob.NotifyNone},
+		Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100 * kib}},
+		Expect: record.Expect{Deliveries: record.N(0), Verdicts: map[string]check.Status{"at-least-once": record.Any, "exactly-once-effect": record.Any},
+			EventCounts: []record.EventCount{{Why: "no notification", Kind: sim.NotifySent, Max: record.N(0)}}},
 	}
 }
 

@@ -35,7 +35,7 @@ func (n *Node) complete(r *http.Request, s *session) (wire.Ack, error) {
 	if s.rec.App403 && !mutant.On("node-repost-after-403") {
 		return wire.Ack{}, wire.AppError(http.StatusForbidden).WithMsg("app refused this upload (403): never posted again")
 	}
-	if n.cfg.NotificationType != NotifyNone {
+	if n.cfg.NotificationType != NotifyNone || mutant.On("node-notifies-type0") {
 		if s.rec.RequestDeleted && s.rec.Answered {
 			// A restarted node whose request file went after the app's answer
 			// (K10) cannot post again; it answers from the persisted outcome.

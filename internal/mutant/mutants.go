@@ -26,6 +26,7 @@ var All = []Mutant{
 	{"client-app-errors-fatal", "client", "every app error relayed with context 0x7 ends the job, transient ones (408, 409, 500, 503) too", "case13-app-500"},
 	{"client-413-fatal", "client", "a 413 ends the job instead of halving the fragment", "case12-413-shrink"},
 	{"client-416-restarts", "client", "a 416 with an offset restarts the upload in a new session instead of resuming at the offset", "case11-lost-tail-rewind"},
+	{"client-k7-ignored", "client", "K7 error is ignored: a missing BITS-Reply-URL is taken as an empty reply", "k7-missing-reply-error"},
 	{"client-reply-skipped", "client", "an upload-reply job ignores BITS-Reply-URL and never downloads the reply", "upload-reply-success"},
 	// node
 	{"node-repost-after-403", "farm/node", "after the app's 403 the node posts the same upload to the app again on a retried final fragment", "case13-app-403"},
@@ -42,6 +43,7 @@ var All = []Mutant{
 	{"node-value-notify-empty", "farm/node", "a by-value notification is posted without the upload in its body", "notify-by-value"},
 	{"node-ignores-max-fragment", "farm/node", "fragments over the maximum fragment size are accepted (no 413)", "case12-413-shrink"},
 	{"node-ignores-max-upload-size", "farm/node", "uploads over BITSMaximumUploadSize are accepted (no BG_E_TOO_LARGE)", "upload-too-large"},
+	{"node-notifies-type0", "farm/node", "notification type 0 (none): the node posts to the app anyway", "notify-none"},
 	{"node-forgets-sessions-on-restart", "farm/node", "a restarted node does not restore the sessions in its storage", "crash-before-body"},
 	// balancer
 	{"balancer-sticky-ignored", "farm/balancer", "the sticky policy behaves as round-robin", "case1-resume-same-node"},
