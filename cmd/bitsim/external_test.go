@@ -151,3 +151,23 @@ func TestRunProbeUnknownTransaction(t *testing.T) {
 		}
 	}
 }
+
+// TestServeNotifiesYourApp: serve --app-url runs a live farm whose nodes
+// notify the given application; an upload with a transaction id becomes
+// one order there.
+func TestServeNotifiesYourApp(t *testing.T) {
+	base, orders := orderapp.Serve(t, orderapp.Idempotent)
+	info := startServe(t, "--nodes", "1", "--app-url", base+"/notify")
+	if info.AppURL != base+"/notify" || info.LedgerURL != "" {
+		t.Fatalf("app_url %q ledger_url %q; want the app's URL and no ledger", info.AppURL, info.LedgerURL)
+	}
+	path := filepath.Join(t.TempDir(), "order.dat")
+	os.WriteFile(path, []byte("forty-two widgets"), 0o644)
+	if out, errOut, err := runCLI(t, "upload", "--txn", "T-42", path, info.UploadURL+"order.dat"); err != nil {
+		t.Fatalf("upload: %v\n%s%s", err, out, errOut)
+	}
+	eff, err := orders.Effects(t.Context())
+	if err != nil || eff["T-42"] != 1 || len(eff) != 1 {
+		t.Errorf("orders %v (%v), want T-42 once", eff, err)
+	}
+}
