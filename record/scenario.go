@@ -116,7 +116,9 @@ type JobSpec struct {
 	// Reply makes it an upload-reply job.
 	Reply bool `json:"reply,omitempty" yaml:"reply,omitempty"`
 	// Txn wraps the payload in the transaction-id envelope: "auto" draws an
-	// id from the seed, anything else is the id. Empty: no envelope.
+	// id from the seed ("auto-fit" too, keeping the upload at Size,
+	// envelope included: runs against an external app), anything else is
+	// the id. Empty: no envelope.
 	Txn string `json:"txn,omitempty" yaml:"txn,omitempty"`
 	// Count runs that many copies (name-1, name-2, ...), concurrently.
 	Count int `json:"count,omitempty" yaml:"count,omitempty"`

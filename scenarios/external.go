@@ -28,6 +28,12 @@ import (
 //     exactly-once-effect must pass, no other checker may fail, and the
 //     jobs must end as the scenario says.
 
+// TxnAutoFit, as a job's Txn, draws an id as "auto" does and keeps the
+// upload at the job's Size, envelope included: ForExternal gives it to
+// jobs that had no transaction id, so faults naming the upload's size (a
+// final fragment's range) still match.
+const TxnAutoFit = "auto-fit"
+
 // SkipReason says why sc, already aimed at an external app (ForExternal),
 // cannot run ("" if it can, or if sc does not target one).
 func SkipReason(sc record.Scenario) string {
@@ -57,7 +63,7 @@ func ForExternal(sc record.Scenario, a record.AppSpec) (record.Scenario, string)
 	out.Jobs = append([]record.JobSpec(nil), sc.Jobs...)
 	for i := range out.Jobs {
 		if out.Jobs[i].Txn == "" {
-			out.Jobs[i].Txn = "auto"
+			out.Jobs[i].Txn = TxnAutoFit
 		}
 	}
 	out.Faults = externalFaults(sc)

@@ -306,7 +306,14 @@ func newRig(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOpti
 	rg.specs = make([]client.JobSpec, len(rg.jobs))
 	for i, j := range rg.jobs {
 		if probed(sc, opts) && j.Txn != "" {
+			fit := j.Txn == TxnAutoFit
 			j.Txn = txnFor(j, seed) + "-" + opts.TxnTag
+			if hdr, err := txn.Header(j.Txn); err == nil && fit && j.Payload == "" && j.Size > int64(len(hdr)) {
+				// The envelope takes the place of the payload's first
+				// bytes: the upload keeps the scenario's size, which its
+				// faults may name (a final fragment's range).
+				j.Size -= int64(len(hdr))
+			}
 		}
 		spec, jr, err := prepareJob(j, i, rg.work, rg.f, rg.hist, rg.clock, seed)
 		if err != nil {
@@ -426,7 +433,7 @@ func protocolTime(events []sim.Event, ends []time.Time) time.Duration {
 
 // txnFor is job j's transaction id: "auto" draws one from the seed.
 func txnFor(j record.JobSpec, seed sim.Seed) string {
-	if j.Txn == "auto" {
+	if j.Txn == "auto" || j.Txn == TxnAutoFit {
 		return fmt.Sprintf("%s-%06x", j.Name, seed.Fork("txn/"+j.Name).Uint64()&0xffffff)
 	}
 	return j.Txn
