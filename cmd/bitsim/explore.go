@@ -1,0 +1,251 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/bitsim/bitsim/explore"
+	"github.com/bitsim/bitsim/scenarios"
+	"github.com/bitsim/bitsim/sim"
+)
+
+func init() { register(newExploreCmd) }
+
+type exploreFlags struct {
+	app        string
+	runs       int
+	budget     time.Duration
+	seed       uint64
+	parallel   int
+	out        string
+	noProgress bool
+	file       string
+	invariants []string
+	shard      string
+	noShrink   bool
+	maxRepros  int
+	shape      explore.Shape
+	hostID     string
+	formats    []string
+}
+
+func newExploreCmd() *cobra.Command {
+	var fl exploreFlags
+	cmd := &cobra.Command{
+		Use:   "explore",
+		Short: "Search fault schedules for invariant violations and shrink each to a minimal reproducer",
+		Long: `explore draws fault schedules from a grammar covering every fault action,
+link class and direction, crash point and trigger kind (biased toward faults
+that can bite in the drawn topology), plays each on the exact tier and checks
+the invariants that must always hold: integrity, at-least-once, no lost
+completed upload, no orphan on disk, exactly-once-effect (no effect applied
+twice) and the run completing, plus any --invariant (a checker's name).
+
+Each distinct failure (same invariant, same cause-chain shape) is shrunk —
+fewer faults, jobs and nodes, smaller files, simpler triggers, earlier times,
+each candidate confirmed by re-running it — and written as an ordinary
+scenario, DIR/repro/<name>.yaml, that 'bitsim run -f' reproduces; the replay
+command is printed. DIR/explore.json lists the runs, the rate and the
+violations; the reproducers' runs and reports are written next to it.
+
+Run i of an exploration is a function of (--seed, i): the same seed explores
+the same schedules, and --shard i/n plays only the runs i, i+n, ...
+
+Exit status 1 when a violation was found.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runExplore(cmd, fl) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.app, "app", "naive", "the app's mode: naive or idempotent")
+	f.IntVar(&fl.runs, "runs", 0, "schedules to play (default 300 unless --budget)")
+	f.DurationVar(&fl.budget, "budget", 0, "wall time to explore for (e.g. 5m)")
+	f.Uint64Var(&fl.seed, "seed", 0, "the exploration's seed (0: draw one)")
+	f.IntVar(&fl.parallel, "parallel", 2, "runs at once")
+	f.StringVar(&fl.out, "out", "", "output directory (default ./bitsim-out/explore-<timestamp>)")
+	f.BoolVar(&fl.noProgress, "no-progress", false, "no progress bar even on a terminal")
+	f.StringVarP(&fl.file, "file", "f", "", "base scenario YAML: its farm, client and jobs (and faults) for every run")
+	f.StringSliceVar(&fl.invariants, "invariant", nil, "also hold this checker (repeatable): duplicates, resume-restart, faults-fired, host-id-honoured, ...")
+	f.StringVar(&fl.shard, "shard", "", "play only shard i of n (\"i/n\", 0 ≤ i < n)")
+	f.BoolVar(&fl.noShrink, "no-shrink", false, "keep each failure's first schedule as its reproducer")
+	f.IntVar(&fl.maxRepros, "max-repros", 8, "distinct failures to shrink")
+	f.IntVar(&fl.shape.Nodes, "nodes", 0, "nodes in the farm (0: 1 to 3, drawn)")
+	f.IntVar(&fl.shape.Jobs, "jobs", 1, "concurrent jobs per run")
+	f.Int64Var(&fl.shape.Size, "size", 0, "bytes per job (0: 32 KiB to 256 KiB, drawn)")
+	f.StringVar(&fl.hostID, "host-id", "auto", "host-id farm: yes, no or auto (drawn)")
+	f.IntVar(&fl.shape.MaxFaults, "max-faults", 4, "faults drawn per schedule (1 to this many)")
+	f.StringSliceVar(&fl.formats, "format", reportFormats, "reports to write for the reproducers: "+strings.Join(reportFormats, ","))
+	return cmd
+}
+
+// parseShard parses "i/n".
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n", s)
+	}
+	return i, n, nil
+}
+
+func exploreOptions(fl exploreFlags) (explore.Options, error) {
+	var o explore.Options
+	var err error
+	if err := o.Shape.App.UnmarshalText([]byte(fl.app)); err != nil {
+		return o, usage(err)
+	}
+	if o.Shard, o.Shards, err = parseShard(fl.shard); err != nil {
+		return o, usage(err)
+	}
+	switch fl.hostID {
+	case "auto":
+	case "yes", "no":
+		fl.shape.HostID = fl.hostID
+	default:
+		return o, usage(fmt.Errorf("--host-id %q: want yes, no or auto", fl.hostID))
+	}
+	app := o.Shape.App
+	o.Shape = fl.shape
+	o.Shape.App = app
+	if fl.file != "" {
+		ss, err := scenarios.LoadFile(fl.file)
+		if err != nil {
+			return o, usage(err)
+		}
+		if len(ss) != 1 {
+			return o, usage(fmt.Errorf("%s: want one base scenario, found %d", fl.file, len(ss)))
+		}
+		o.Base = &ss[0]
+	}
+	for _, n := range fl.invariants {
+		if !explore.KnownInvariant(n) {
+			return o, usage(fmt.Errorf("--invariant %q: not a checker (known: %s)", n, strings.Join(explore.Invariants, ", ")))
+		}
+	}
+	o.Runs, o.Budget, o.Parallel, o.Invariants = fl.runs, fl.budget, fl.parallel, fl.invariants
+	if o.Runs == 0 && o.Budget == 0 {
+		o.Runs = 300
+	}
+	o.Seed = sim.Seed(fl.seed)
+	if o.Seed == 0 {
+		o.Seed = sim.NewSeed()
+	}
+	o.NoShrink, o.MaxRepros = fl.noShrink, fl.maxRepros
+	o.Out = fl.out
+	if o.Out == "" {
+		o.Out = filepath.Join("bitsim-out", "explore-"+time.Now().Format("20060102-150405"))
+	}
+	return o, nil
+}
+
+func runExplore(cmd *cobra.Command, fl exploreFlags) error {
+	o, err := exploreOptions(fl)
+	if err != nil {
+		return err
+	}
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	what := fmt.Sprintf("%d runs", o.Runs)
+	if o.Runs == 0 {
+		what = "for " + o.Budget.String()
+	}
+	shard := ""
+	if o.Shards > 1 {
+		shard = fmt.Sprintf(", shard %d/%d", o.Shard, o.Shards)
+	}
+	fmt.Fprintf(stdout, "bitsim explore: seed %d, app %s, %s%s; output in %s\n", o.Seed, o.Shape.App, what, shard, o.Out)
+	bar := newExploreProgress(stderr, o.Runs, fl.noProgress)
+	var mu sync.Mutex
+	o.OnRun = func(p explore.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		bar.update(p)
+	}
+	rep, err := explore.Run(cmd.Context(), o)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d runs in %.1fs (%.0f runs/min), %d failing, %d distinct violations\n",
+		rep.Runs, rep.WallSeconds, rep.RatePerMin, rep.FailingRuns, len(rep.Violations))
+	printCoverage(stdout, rep)
+	if len(rep.Violations) == 0 {
+		fmt.Fprintf(stdout, "every invariant held (%s)\nexplore.json: %s\n", strings.Join(rep.Invariants, ", "), filepath.Join(o.Out, "explore.json"))
+		return nil
+	}
+	var plans []scenarios.Plan
+	for _, v := range rep.Violations {
+		fmt.Fprintf(stdout, "VIOLATION %s (%d runs): %s\n  reproducer: %d faults (shrunk from %d in %d runs, %.1fs; other seeds %s)\n  replay: %s\n",
+			v.Invariant, v.Seen, v.Shape, v.Faults, v.ShrunkFrom, v.ShrinkRuns, v.ShrinkSeconds, v.OtherSeeds, v.Replay)
+		plans = append(plans, scenarios.Plan{Scenario: v.Scenario, Seed: v.Seed})
+	}
+	idx, results, err := scenarios.RunCatalogue(cmd.Context(), plans, scenarios.BatchOptions{Out: o.Out, Seed: o.Seed,
+		Command: os.Args, Parallel: o.Parallel})
+	if err != nil {
+		return err
+	}
+	paths, err := writeReports(o.Out, idx, results, fl.formats)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintf(stdout, "report: %s\n", p)
+	}
+	fmt.Fprintf(stdout, "explore.json: %s\n", filepath.Join(o.Out, "explore.json"))
+	return exitCode(1)
+}
+
+// printCoverage prints, per grammar class, how often it was drawn and fired.
+func printCoverage(w io.Writer, rep *explore.Report) {
+	var parts []string
+	for _, p := range explore.Grammar {
+		if c := rep.Coverage[p.Class]; c != nil {
+			parts = append(parts, fmt.Sprintf("%s %d/%d", p.Class, c.Fired, c.Drawn))
+		}
+	}
+	fmt.Fprintf(w, "faults fired/drawn: %s\n", strings.Join(parts, ", "))
+}
+
+// exploreProgress is a progress bar with runs/s and violations.
+type exploreProgress struct {
+	bar *progressbar.ProgressBar
+}
+
+func newExploreProgress(w io.Writer, total int, off bool) *exploreProgress {
+	f, ok := w.(*os.File)
+	if off || !ok || !term.IsTerminal(int(f.Fd())) {
+		return &exploreProgress{}
+	}
+	if total == 0 {
+		total = -1 // a budget: a spinner
+	}
+	return &exploreProgress{bar: progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("explore"),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("runs"),
+		progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))}
+}
+
+func (p *exploreProgress) update(pr explore.Progress) {
+	if p.bar == nil {
+		return
+	}
+	p.bar.Describe(fmt.Sprintf("explore: %d violations (%d failing runs)", pr.Violations, pr.Failing))
+	_ = p.bar.Add(1)
+}
+
+func (p *exploreProgress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

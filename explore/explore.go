@@ -1,0 +1,339 @@
+package explore
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/bitsim/bitsim/record"
+	"github.com/bitsim/bitsim/scenarios"
+	"github.com/bitsim/bitsim/sim"
+)
+
+// Options tune an exploration.
+type Options struct {
+	// Shape fixes parts of the drawn topology (and the app's mode).
+	Shape Shape
+	// Base, if set, is the farm, client and jobs of every run (bitsim
+	// explore -f); its faults are kept and drawn ones added.
+	Base *record.Scenario
+	// Runs to carry out (0: until Budget).
+	Runs int
+	// Budget bounds the exploration's wall time (0: none; Runs or Budget
+	// must be set).
+	Budget time.Duration
+	// Seed of the exploration: run i is a function of (Seed, i).
+	Seed sim.Seed
+	// Parallel runs at once (default 2).
+	Parallel int
+	// Invariants names checkers to hold besides Invariants.
+	Invariants []string
+	// Shard and Shards: run only the runs i with i mod Shards = Shard.
+	Shard, Shards int
+	// NoShrink keeps the first failing schedule of each distinct failure.
+	NoShrink bool
+	// MaxRepros bounds how many distinct failures are shrunk (default 8).
+	MaxRepros int
+	// Out receives explore.json and repro/*.yaml ("" : nothing written).
+	Out string
+	// OnRun is called after each run (from any goroutine).
+	OnRun func(p Progress)
+	// Play runs one scenario (default scenarios.Run on the exact tier).
+	Play func(ctx context.Context, sc record.Scenario, seed sim.Seed) (*record.Result, error)
+}
+
+// Progress is the exploration's state after a run.
+type Progress struct {
+	Runs, Violations, Failing int
+	Elapsed                   time.Duration
+}
+
+// Report is the exploration's outcome, saved as explore.json.
+type Report struct {
+	Runs       int         `json:"runs"`
+	RatePerMin float64     `json:"rate_per_min"`
+	Violations []Violation `json:"violations"`
+	// FailingRuns is how many runs broke an invariant.
+	FailingRuns int      `json:"failing_runs"`
+	Seed        sim.Seed `json:"seed"`
+	App         string   `json:"app"`
+	Shard       string   `json:"shard,omitempty"`
+	WallSeconds float64  `json:"wall_s"`
+	Invariants  []string `json:"invariants"`
+	// Coverage counts, per grammar class, the faults drawn and fired.
+	Coverage map[string]*Coverage `json:"coverage"`
+}
+
+// Coverage is how often a grammar class was drawn and fired.
+type Coverage struct {
+	Drawn int `json:"drawn"`
+	Fired int `json:"fired"`
+}
+
+// Violation is one distinct failure and its reproducer.
+type Violation struct {
+	Invariant string `json:"invariant"`
+	// Repro is the reproducer's path, relative to Out.
+	Repro string `json:"repro"`
+	// Faults in the reproducer's schedule; ShrunkFrom in the first failing
+	// schedule.
+	Faults      int    `json:"faults"`
+	ShrunkFrom  int    `json:"shrunk_from"`
+	Explanation string `json:"explanation"`
+	Shape       string `json:"shape"`
+	// Seen is how many runs showed this failure; FirstRun the first.
+	Seen     int      `json:"seen"`
+	FirstRun int      `json:"first_run"`
+	Seed     sim.Seed `json:"seed"`
+	// Replay is the command that reproduces it.
+	Replay string `json:"replay"`
+	// Steps are the shrink steps taken, in order.
+	Steps         []string `json:"shrink_steps,omitempty"`
+	ShrinkRuns    int      `json:"shrink_runs"`
+	ShrinkSeconds float64  `json:"shrink_s"`
+	// OtherSeeds says how many of 10 other seeds reproduce it too.
+	OtherSeeds string `json:"other_seeds,omitempty"`
+	// Scenario is the reproducer.
+	Scenario record.Scenario `json:"-"`
+	// jobState is the state every job ended in, if they agree.
+	jobState string
+}
+
+// Case is one drawn run.
+type Case struct {
+	Index    int
+	Seed     sim.Seed
+	Scenario record.Scenario
+}
+
+// CaseAt draws run i of an exploration: a pure function of (seed, i).
+func CaseAt(seed sim.Seed, i int, base *record.Scenario, sh Shape) Case {
+	r := seed.Fork(fmt.Sprintf("explore/%d", i))
+	runSeed := sim.Seed(r.Uint64() & (1<<53 - 1))
+	return Case{Index: i, Seed: runSeed, Scenario: Draw(fmt.Sprintf("explore-%d", i), base, sh, r)}
+}
+
+// failing is the first run of a distinct failure.
+type failing struct {
+	f    Failure
+	c    Case
+	seen int
+}
+
+// Run explores: draws and plays the runs, judges each, then shrinks each
+// distinct failure and writes the reproducers and explore.json to Out.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Runs <= 0 && o.Budget <= 0 {
+		return nil, fmt.Errorf("explore: give a number of runs or a budget")
+	}
+	for _, n := range o.Invariants {
+		if !KnownInvariant(n) {
+			return nil, fmt.Errorf("explore: unknown invariant %q", n)
+		}
+	}
+	if o.Shards <= 0 {
+		o.Shards = 1
+	}
+	if o.Shard < 0 || o.Shard >= o.Shards {
+		return nil, fmt.Errorf("explore: shard %d of %d", o.Shard, o.Shards)
+	}
+	if o.Play == nil {
+		o.Play = Play
+	}
+	start := time.Now()
+	var deadline time.Time
+	if o.Budget > 0 {
+		deadline = start.Add(o.Budget)
+	}
+	rep := &Report{Seed: o.Seed, App: o.Shape.App.String(), Coverage: map[string]*Coverage{},
+		Invariants: append(append([]string(nil), Invariants...), o.Invariants...)}
+	if o.Shards > 1 {
+		rep.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
+	}
+	for _, p := range Grammar {
+		rep.Coverage[p.Class] = &Coverage{}
+	}
+	var (
+		mu    sync.Mutex
+		found = map[string]*failing{}
+		next  = o.Shard
+	)
+	take := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ctx.Err() != nil || (o.Runs > 0 && next >= o.Runs) || (!deadline.IsZero() && time.Now().After(deadline)) {
+			return 0, false
+		}
+		i := next
+		next += o.Shards
+		return i, true
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < max(o.Parallel, 1); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i, ok := take()
+				if !ok {
+					return
+				}
+				c := CaseAt(o.Seed, i, o.Base, o.Shape)
+				res, err := o.Play(ctx, c.Scenario, c.Seed)
+				if ctx.Err() != nil {
+					return
+				}
+				fs := Judge(res, err, o.Invariants)
+				mu.Lock()
+				rep.Runs++
+				for _, f := range c.Scenario.Faults {
+					cv := rep.Coverage[Class(f)]
+					if cv == nil || f.Name != mainName(f.Name) {
+						continue
+					}
+					cv.Drawn++
+					if res != nil && res.Fired[f.Name] > 0 {
+						cv.Fired++
+					}
+				}
+				if len(fs) > 0 {
+					rep.FailingRuns++
+				}
+				for _, f := range fs {
+					k := f.Key()
+					if prev, ok := found[k]; ok {
+						prev.seen++
+						if i < prev.c.Index {
+							prev.f, prev.c = f, c
+						}
+						continue
+					}
+					found[k] = &failing{f: f, c: c, seen: 1}
+				}
+				p := Progress{Runs: rep.Runs, Violations: len(found), Failing: rep.FailingRuns, Elapsed: time.Since(start)}
+				mu.Unlock()
+				if o.OnRun != nil {
+					o.OnRun(p)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	explored := time.Since(start)
+	if explored > 0 {
+		rep.RatePerMin = float64(rep.Runs) / explored.Minutes()
+	}
+	list := make([]*failing, 0, len(found))
+	for _, f := range found {
+		list = append(list, f)
+	}
+	sort.Slice(list, func(a, b int) bool {
+		if list[a].c.Index != list[b].c.Index {
+			return list[a].c.Index < list[b].c.Index
+		}
+		return list[a].f.Key() < list[b].f.Key()
+	})
+	maxRepros := o.MaxRepros
+	if maxRepros <= 0 {
+		maxRepros = 8
+	}
+	names := map[string]int{}
+	for n, fl := range list {
+		v := Violation{Invariant: fl.f.Invariant, Shape: fl.f.Shape, Explanation: fl.f.Explanation, Seen: fl.seen,
+			FirstRun: fl.c.Index, Seed: fl.c.Seed, ShrunkFrom: len(fl.c.Scenario.Faults), Scenario: fl.c.Scenario}
+		v.Faults = v.ShrunkFrom
+		if !o.NoShrink && n < maxRepros {
+			sr, err := Shrink(ctx, fl.c.Scenario, fl.c.Seed, fl.f, ShrinkOptions{Play: o.Play, Invariants: o.Invariants})
+			if err != nil {
+				return rep, err
+			}
+			v.Scenario, v.Steps, v.ShrinkRuns, v.ShrinkSeconds = sr.Scenario, sr.Steps, sr.Runs, sr.Wall.Seconds()
+			v.Faults, v.Explanation, v.jobState = len(sr.Scenario.Faults), sr.Failure.Explanation, sr.JobState
+			v.OtherSeeds = otherSeeds(ctx, o, sr.Scenario, fl.c.Seed, fl.f)
+		}
+		base := reproName(v.Invariant, names)
+		v.Scenario = reproScenario(v, base)
+		v.Repro = filepath.Join("repro", base+".yaml")
+		v.Replay = fmt.Sprintf("bitsim run -f %s --seed %d", filepath.Join(o.Out, v.Repro), v.Seed)
+		rep.Violations = append(rep.Violations, v)
+	}
+	rep.WallSeconds = time.Since(start).Seconds()
+	if o.Out != "" {
+		if err := Save(o.Out, rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// mainName is a fault's grammar name without a companion's suffix
+// ("x1.kill-restart.restart" → "x1.kill-restart").
+func mainName(name string) string {
+	dots := 0
+	for i := 0; i < len(name); i++ {
+		if name[i] == '.' {
+			if dots++; dots == 2 {
+				return name[:i]
+			}
+		}
+	}
+	return name
+}
+
+// otherSeeds replays the reproducer with 10 other seeds and says how many
+// show the same failure.
+func otherSeeds(ctx context.Context, o Options, sc record.Scenario, seed sim.Seed, want Failure) string {
+	n := 0
+	r := seed.Fork("other-seeds")
+	for k := 0; k < 10; k++ {
+		s := sim.Seed(r.Uint64() & (1<<53 - 1))
+		res, err := o.Play(ctx, sc, s)
+		if hasFailure(Judge(res, err, o.Invariants), want) {
+			n++
+		}
+	}
+	return fmt.Sprintf("%d/10", n)
+}
+
+func hasFailure(fs []Failure, want Failure) bool {
+	for _, f := range fs {
+		if f.Key() == want.Key() {
+			return true
+		}
+	}
+	return false
+}
+
+func reproName(inv string, used map[string]int) string {
+	used[inv]++
+	return fmt.Sprintf("%s-%d", inv, used[inv])
+}
+
+// Play runs one scenario on the exact tier.
+func Play(ctx context.Context, sc record.Scenario, seed sim.Seed) (*record.Result, error) {
+	return scenarios.Run(ctx, sc, seed, scenarios.RunOptions{})
+}
+
+// Save writes explore.json and the reproducers under dir.
+func Save(dir string, rep *Report) error {
+	if err := os.MkdirAll(filepath.Join(dir, "repro"), 0o755); err != nil {
+		return fmt.Errorf("explore: %w", err)
+	}
+	for _, v := range rep.Violations {
+		b, err := ReproYAML(v)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, v.Repro), b, 0o644); err != nil {
+			return fmt.Errorf("explore: %w", err)
+		}
+	}
+	return writeJSON(filepath.Join(dir, "explore.json"), rep)
+}

@@ -1,0 +1,237 @@
+package explore
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bitsim/bitsim/faults"
+	"github.com/bitsim/bitsim/internal/testutil"
+	"github.com/bitsim/bitsim/knob"
+	"github.com/bitsim/bitsim/record"
+	"github.com/bitsim/bitsim/scenarios"
+	"github.com/bitsim/bitsim/sim"
+	"github.com/bitsim/bitsim/sim/bubble"
+)
+
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
+
+// TestGrammarCoverage: the grammar draws every registered fault action,
+// every trigger kind, every crash point, every link class in both
+// directions, and every draw is a valid scenario.
+func TestGrammarCoverage(t *testing.T) {
+	kinds := map[string]bool{}
+	triggers := map[string]bool{}
+	points := map[string]bool{}
+	links := map[string]bool{}
+	for i := 0; i < 3000; i++ {
+		c := CaseAt(7, i, nil, Shape{})
+		if err := scenarios.Validate(c.Scenario); err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		if i%100 == 0 && !sameCase(c, CaseAt(7, i, nil, Shape{})) {
+			t.Fatalf("run %d: not a function of (seed, i)", i)
+		}
+		for _, f := range c.Scenario.Faults {
+			kinds[f.Action.Kind()] = true
+			switch tr := f.Trigger.(type) {
+			case nil:
+				triggers["at once"] = true
+			case faults.AtPoint:
+				triggers["point"] = true
+				points[tr.Point.String()] = true
+			case faults.OnEvent:
+				triggers["event"] = true
+			case faults.After:
+				triggers["time"] = true
+			case faults.OnBytes:
+				triggers["bytes"] = true
+			}
+			if a, ok := f.Action.(*faults.AddToxic); ok {
+				class := "client-node"
+				switch {
+				case a.Link == "shared":
+					class = "client-shared"
+				case strings.HasPrefix(a.Link, "app-from-"):
+					class = "node-app"
+				}
+				links[class+"/"+string(a.Toxic.Stream)] = true
+			}
+		}
+	}
+	for _, k := range faults.Kinds() {
+		if !kinds[k] {
+			t.Errorf("fault action %s never drawn", k)
+		}
+	}
+	for _, p := range faults.Points() {
+		if !points[p.String()] {
+			t.Errorf("crash point %s never drawn", p)
+		}
+	}
+	if len(triggers) != 5 {
+		t.Errorf("trigger kinds drawn: %v", triggers)
+	}
+	for _, l := range []string{"client-shared", "client-node", "node-app"} {
+		for _, d := range []sim.Direction{sim.Upstream, sim.Downstream} {
+			if !links[l+"/"+string(d)] {
+				t.Errorf("no toxic on %s %s", l, d)
+			}
+		}
+	}
+}
+
+func sameCase(a, b Case) bool {
+	ya, _ := ReproYAML(Violation{Scenario: a.Scenario})
+	yb, _ := ReproYAML(Violation{Scenario: b.Scenario})
+	return a.Seed == b.Seed && string(ya) == string(yb)
+}
+
+func TestNormalise(t *testing.T) {
+	for in, want := range map[string]string{
+		"job job-j1.bin delivered 2 times; spec §14 case 5: x":     "job J delivered # times; spec §14 case 5: x",
+		"node2 answered 503 after 12.5s (0x8020001F)":              "nodeN answered 503 after # (H)",
+		"session {0123abcd-0000-1111-2222-333344445555} not found": "session H not found",
+	} {
+		if got := normalise(in); got != want {
+			t.Errorf("normalise(%q) = %q, want %q", in, got, want)
+		}
+	}
+	chain := []string{"(before) fault x1.kill had fired: kill", "+0s delivery #1: node1 notified the app (http://127.0.0.1:2000/upload/j1.bin)",
+		"+1m0s client got a transport error on Fragment to 127.0.0.1:20005: EOF", "+10m0s delivery #2: node1 notified the app again"}
+	if got, want := chainShape(chain), "delivery ##: nodeN notified the app → client got a transport error on Fragment: EOF → delivery ##: nodeN notified the app again"; got != want {
+		t.Errorf("chainShape = %q, want %q", got, want)
+	}
+}
+
+// case5 is a single-node upload whose node dies after the app answered,
+// before the final Ack: the naive app applies the effect twice.
+func case5(extra ...faults.Fault) record.Scenario {
+	sc := record.Scenario{Name: "t", Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
+		Client: record.ClientSpec{NoProgressTimeout: NoProgressTimeout},
+		Jobs:   []record.JobSpec{{Name: "j1.bin", Size: 150_000, Txn: "auto"}}}
+	sc.Faults = append(faults.Schedule{{Name: "x1.kill-at-point", Optional: true,
+		Trigger: faults.AtPoint{Point: faults.AfterNotifyAnswer}, Action: &faults.Kill{RestartAfter: 20 * time.Minute}}}, extra...)
+	return sc
+}
+
+// TestShrinkSixFaults shrinks a failing 6-fault schedule (the case-5 kill
+// among five harmless faults) to the kill alone and writes a
+// reproducer that bitsim run -f fails.
+func TestShrinkSixFaults(t *testing.T) {
+	defer bubble.Use(t)()
+	ctx := context.Background()
+	sc := case5(
+		faults.Fault{Name: "x2.app-latency", Optional: true, Action: &faults.AppLatency{Latency: 30 * time.Second}},
+		faults.Fault{Name: "x3.slow-disk", Optional: true, Trigger: faults.OnEvent{Kind: sim.PacketReceived, Packet: "Fragment", Nth: 2},
+			Action: &faults.SlowDisk{Node: "node1", Delay: time.Minute, Times: 2}},
+		faults.Fault{Name: "x4.toxic", Optional: true, Action: &faults.AddToxic{Link: "shared",
+			Toxic: &sim.Toxic{Name: "x4.toxic", Type: "latency", Stream: sim.Downstream, Attributes: map[string]any{"latency": 400}}}},
+		faults.Fault{Name: "x5.app-status", Optional: true, Trigger: faults.After{D: time.Hour}, Action: &faults.AppStatus{Status: 500, Times: 1}},
+		faults.Fault{Name: "x6.drop-sessions", Optional: true, Trigger: faults.After{D: 90 * time.Hour}, Action: &faults.DropSessions{Node: "node1"}},
+	)
+	seed := sim.Seed(3)
+	res, err := Play(ctx, sc, seed)
+	fs := Judge(res, err, nil)
+	if len(fs) != 1 || fs[0].Invariant != "exactly-once-effect" {
+		t.Fatalf("the 6-fault schedule does not fail as expected: %+v", fs)
+	}
+	start := time.Now()
+	sr, err := Shrink(ctx, sc, seed, fs[0], ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("shrunk 6 faults to %d in %d runs, %s: %v", len(sr.Scenario.Faults), sr.Runs, time.Since(start), sr.Steps)
+	if len(sr.Scenario.Faults) != 1 || sr.Scenario.Faults[0].Name != "x1.kill-at-point" || sr.Scenario.Farm.Nodes != 1 {
+		t.Fatalf("shrunk to %+v", sr.Scenario)
+	}
+	v := Violation{Invariant: fs[0].Invariant, Shape: fs[0].Shape, Scenario: sr.Scenario, Seed: seed, jobState: sr.JobState, Steps: sr.Steps}
+	v.Scenario = reproScenario(v, "repro")
+	b, err := ReproYAML(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "# shrunk from") {
+		t.Errorf("no shrink steps in the reproducer:\n%s", b)
+	}
+	ss, err := scenarios.Parse(b)
+	if err != nil {
+		t.Fatalf("reproducer does not load: %v\n%s", err, b)
+	}
+	for _, s := range []sim.Seed{seed, 99} {
+		r, err := scenarios.Run(ctx, ss[0], s, scenarios.RunOptions{})
+		if err != nil || r.Passed || len(r.Failures) != 1 || !strings.Contains(r.Failures[0], "exactly-once-effect") {
+			t.Fatalf("seed %d: the reproducer should fail on exactly-once-effect only: %v %v", s, err, r.Failures)
+		}
+	}
+}
+
+// TestRunNaiveAndIdempotent explores a few runs with each app: the naive
+// app's duplicate effect is found and shrunk to at most 2 faults; the same
+// runs with the idempotent app hold every invariant.
+func TestRunNaiveAndIdempotent(t *testing.T) {
+	defer bubble.Use(t)()
+	ctx := context.Background()
+	out := t.TempDir()
+	// Runs 0..11 of seed 1 include a case-5 kill (see explore.json of
+	// bitsim explore --seed 1).
+	base := case5()
+	base.Faults = nil
+	o := Options{Runs: 6, Seed: 1, Parallel: 2, Out: out, Base: &base, Shape: Shape{MaxFaults: 3}}
+	o.Base.Faults = faults.Schedule{case5().Faults[0]}
+	rep, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Runs != 6 || len(rep.Violations) == 0 {
+		t.Fatalf("naive: %d runs, violations %+v", rep.Runs, rep.Violations)
+	}
+	v := rep.Violations[0]
+	if v.Invariant != "exactly-once-effect" || v.Faults > 2 || v.Faults < 1 {
+		t.Errorf("naive: violation %+v", v)
+	}
+	if _, err := os.Stat(filepath.Join(out, v.Repro)); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "explore.json")); err != nil {
+		t.Error(err)
+	}
+	o.Shape.App, o.Out, o.Base.App.Mode = knob.Idempotent, "", knob.Idempotent
+	rep, err = Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Violations) != 0 {
+		t.Errorf("idempotent: %+v", rep.Violations)
+	}
+}
+
+// TestShards: the shards' runs partition the runs.
+func TestShards(t *testing.T) {
+	seen := map[string]int{}
+	var mu sync.Mutex
+	for shard := 0; shard < 3; shard++ {
+		o := Options{Runs: 10, Seed: 1, Shard: shard, Shards: 3, NoShrink: true,
+			Play: func(_ context.Context, sc record.Scenario, _ sim.Seed) (*record.Result, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				seen[sc.Name]++
+				return &record.Result{}, nil
+			}}
+		if _, err := Run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(seen) != 10 {
+		t.Fatalf("runs played: %v", seen)
+	}
+	for i, n := range seen {
+		if n != 1 {
+			t.Errorf("run %s played %d times", i, n)
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package explore
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/bitsim/bitsim/check"
+	"github.com/bitsim/bitsim/record"
+)
+
+// reproScenario turns a violation's scenario into an ordinary scenario
+// whose expectations are everything a correct farm would give: every
+// checker but the broken invariant's may say anything, so `bitsim run -f`
+// fails exactly because the invariant broke.
+func reproScenario(v Violation, name string) record.Scenario {
+	sc := v.Scenario
+	sc.Name = name
+	sc.Labels = nil
+	sc.Description = fmt.Sprintf("found by bitsim explore (seed %d, run %d): %s broken; %s", v.Seed, v.FirstRun, v.Invariant, v.Shape)
+	sc.Faults = append(sc.Faults[:0:0], sc.Faults...)
+	for i := range sc.Faults {
+		sc.Faults[i].Optional = false
+	}
+	e := record.Expect{Verdicts: map[string]check.Status{}}
+	for _, c := range check.All() {
+		if c.Name() != v.Invariant {
+			e.Verdicts[c.Name()] = record.Any
+		}
+	}
+	if v.Invariant == NoLostUpload {
+		e.Effects = record.N(jobCount(sc))
+	} else {
+		e.JobState = v.jobState
+	}
+	sc.Expect = e
+	return sc
+}
+
+func jobCount(sc record.Scenario) int {
+	n := 0
+	for _, j := range sc.Jobs {
+		n += max(j.Count, 1)
+	}
+	return n
+}
+
+// ReproYAML is a violation's reproducer as scenario YAML, with the shrink
+// steps and the replay command in a leading comment.
+func ReproYAML(v Violation) ([]byte, error) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# %s: found by bitsim explore, seed %d, run %d (seen in %d runs)\n", v.Invariant, v.Seed, v.FirstRun, v.Seen)
+	fmt.Fprintf(&b, "# shape: %s\n", v.Shape)
+	fmt.Fprintf(&b, "# replay: %s\n", v.Replay)
+	if v.OtherSeeds != "" {
+		fmt.Fprintf(&b, "# also fails with %s other seeds\n", v.OtherSeeds)
+	}
+	fmt.Fprintf(&b, "# shrunk from %d to %d faults in %d runs (%.1fs):\n", v.ShrunkFrom, v.Faults, v.ShrinkRuns, v.ShrinkSeconds)
+	for i, s := range v.Steps {
+		fmt.Fprintf(&b, "#   %d. %s\n", i+1, s)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(v.Explanation), "\n") {
+		fmt.Fprintf(&b, "# | %s\n", l)
+	}
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(v.Scenario); err != nil {
+		return nil, fmt.Errorf("explore: %s: %w", v.Repro, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("explore: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return fmt.Errorf("explore: %w", err)
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

@@ -1,0 +1,495 @@
+package explore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bitsim/bitsim/faults"
+	"github.com/bitsim/bitsim/knob"
+	"github.com/bitsim/bitsim/record"
+	"github.com/bitsim/bitsim/scenarios"
+	"github.com/bitsim/bitsim/sim"
+)
+
+// ShrinkOptions tune Shrink.
+type ShrinkOptions struct {
+	// Play runs one scenario (default Play).
+	Play func(ctx context.Context, sc record.Scenario, seed sim.Seed) (*record.Result, error)
+	// Invariants are the extra invariants of the exploration.
+	Invariants []string
+	// MaxRuns bounds the candidate runs (default 400).
+	MaxRuns int
+	// Parallel candidates run at once (default 2); the first candidate in
+	// order that still fails wins, so the outcome does not depend on it.
+	Parallel int
+}
+
+// ShrinkResult is a shrunk failure.
+type ShrinkResult struct {
+	Scenario record.Scenario
+	Failure  Failure
+	// Steps are the accepted shrink steps, in order.
+	Steps []string
+	// Runs is how many candidates were played; Wall how long it took.
+	Runs int
+	Wall time.Duration
+	// JobState is the state every job ended in (if they agree) in the
+	// shrunk run.
+	JobState string
+}
+
+type candidate struct {
+	sc   record.Scenario
+	step string
+}
+
+// shrinker holds a shrink in progress.
+type shrinker struct {
+	ctx  context.Context
+	o    ShrinkOptions
+	seed sim.Seed
+	want Failure
+	cur  record.Scenario
+	res  ShrinkResult
+}
+
+// Shrink reduces a failing scenario to a smaller one that fails the same
+// way (same invariant, same cause-chain shape) with the same seed: delta
+// debugging over the faults (a fault and its companions go together, then
+// companions alone), then greedy passes over jobs, nodes, file sizes,
+// triggers and times, until a whole pass changes nothing. Each candidate
+// is confirmed by playing it.
+func Shrink(ctx context.Context, sc record.Scenario, seed sim.Seed, want Failure, o ShrinkOptions) (ShrinkResult, error) {
+	if o.Play == nil {
+		o.Play = Play
+	}
+	if o.MaxRuns <= 0 {
+		o.MaxRuns = 400
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 2
+	}
+	start := time.Now()
+	s := &shrinker{ctx: ctx, o: o, seed: seed, want: want, cur: sc}
+	s.res.Failure = want
+	for changed := true; changed && ctx.Err() == nil && s.res.Runs < o.MaxRuns; {
+		changed = false
+		for _, pass := range []func() bool{s.faultSets, s.singleFaults, s.jobs, s.topology, s.sizes, s.simplify} {
+			if pass() {
+				changed = true
+			}
+		}
+	}
+	if s.res.JobState == "" {
+		// The original failing run: play it once for the job states.
+		if ok, f, st := s.play(s.cur); ok {
+			s.res.Failure, s.res.JobState = f, st
+		}
+	}
+	s.res.Scenario = s.cur
+	s.res.Wall = time.Since(start)
+	return s.res, ctx.Err()
+}
+
+// play runs a candidate and says whether it still fails the same way.
+func (s *shrinker) play(sc record.Scenario) (bool, Failure, string) {
+	if scenarios.Validate(sc) != nil {
+		return false, Failure{}, ""
+	}
+	res, err := s.o.Play(s.ctx, sc, s.seed)
+	for _, f := range Judge(res, err, s.o.Invariants) {
+		if f.Key() == s.want.Key() {
+			return true, f, jobState(res)
+		}
+	}
+	return false, Failure{}, ""
+}
+
+func jobState(res *record.Result) string {
+	st := ""
+	for i, j := range res.Jobs {
+		if i > 0 && j.Result.State != st {
+			return ""
+		}
+		st = j.Result.State
+	}
+	return st
+}
+
+// first plays the candidates, Parallel at a time, and adopts the first in
+// order that still fails.
+func (s *shrinker) first(cands []candidate) bool {
+	for lo := 0; lo < len(cands); lo += s.o.Parallel {
+		if s.ctx.Err() != nil || s.res.Runs >= s.o.MaxRuns {
+			return false
+		}
+		hi := min(lo+s.o.Parallel, len(cands))
+		type out struct {
+			ok    bool
+			f     Failure
+			state string
+		}
+		outs := make([]out, hi-lo)
+		var wg sync.WaitGroup
+		for i := lo; i < hi; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				ok, f, st := s.play(cands[i].sc)
+				outs[i-lo] = out{ok, f, st}
+			}(i)
+		}
+		wg.Wait()
+		s.res.Runs += hi - lo
+		for i, o := range outs {
+			if o.ok {
+				c := cands[lo+i]
+				s.cur, s.res.Failure, s.res.JobState = c.sc, o.f, o.state
+				s.res.Steps = append(s.res.Steps, c.step)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// untilStuck adopts candidates from gen until none still fails.
+func (s *shrinker) untilStuck(gen func() []candidate) bool {
+	changed := false
+	for {
+		cands := gen()
+		if len(cands) == 0 || !s.first(cands) {
+			return changed
+		}
+		changed = true
+	}
+}
+
+// groups are the schedule's faults grouped by grammar fault (a fault and
+// its companions), in order.
+func groups(sched faults.Schedule) [][]int {
+	var out [][]int
+	at := map[string]int{}
+	for i, f := range sched {
+		k := mainName(f.Name)
+		if f.Name == "" {
+			k = fmt.Sprintf("#%d", i)
+		}
+		g, ok := at[k]
+		if !ok {
+			g = len(out)
+			at[k] = g
+			out = append(out, nil)
+		}
+		out[g] = append(out[g], i)
+	}
+	return out
+}
+
+// without returns sc without the faults at the given indices.
+func without(sc record.Scenario, drop map[int]bool) record.Scenario {
+	var keep faults.Schedule
+	for i, f := range sc.Faults {
+		if !drop[i] {
+			keep = append(keep, f)
+		}
+	}
+	sc.Faults = keep
+	return sc
+}
+
+func names(sched faults.Schedule, idx map[int]bool) string {
+	var out []string
+	for i, f := range sched {
+		if idx[i] {
+			out = append(out, fmt.Sprintf("%s (%s)", sched.FaultName(i), f.What()))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// faultSets is delta debugging over the fault groups: remove chunks of
+// halving size while the failure persists.
+func (s *shrinker) faultSets() bool {
+	changed := false
+	n := 2
+	for {
+		gs := groups(s.cur.Faults)
+		if len(gs) < 2 || n > len(gs) {
+			if len(gs) == 1 && len(s.cur.Faults) > 0 {
+				// A single fault may still not be needed at all.
+				drop := map[int]bool{}
+				for _, i := range gs[0] {
+					drop[i] = true
+				}
+				if s.first([]candidate{{without(s.cur, drop), "removed " + names(s.cur.Faults, drop)}}) {
+					changed = true
+				}
+			}
+			return changed
+		}
+		var cands []candidate
+		size := (len(gs) + n - 1) / n
+		for lo := 0; lo < len(gs); lo += size {
+			drop := map[int]bool{}
+			for _, g := range gs[lo:min(lo+size, len(gs))] {
+				for _, i := range g {
+					drop[i] = true
+				}
+			}
+			cands = append(cands, candidate{without(s.cur, drop), "removed " + names(s.cur.Faults, drop)})
+		}
+		if s.first(cands) {
+			changed = true
+			n = max(n-1, 2)
+			continue
+		}
+		if size == 1 {
+			return changed
+		}
+		n = min(2*n, len(gs))
+	}
+}
+
+// singleFaults removes companions (and any fault) one at a time.
+func (s *shrinker) singleFaults() bool {
+	return s.untilStuck(func() []candidate {
+		var cands []candidate
+		for i := range s.cur.Faults {
+			drop := map[int]bool{i: true}
+			cands = append(cands, candidate{without(s.cur, drop), "removed " + names(s.cur.Faults, drop)})
+		}
+		return cands
+	})
+}
+
+// jobs drops jobs and halves counts.
+func (s *shrinker) jobs() bool {
+	return s.untilStuck(func() []candidate {
+		var cands []candidate
+		for i, j := range s.cur.Jobs {
+			if len(s.cur.Jobs) > 1 {
+				c := s.cur
+				c.Jobs = append(append([]record.JobSpec(nil), c.Jobs[:i]...), c.Jobs[i+1:]...)
+				cands = append(cands, candidate{c, "removed job " + j.Name})
+			}
+			if j.Count > 1 {
+				c := s.cur
+				c.Jobs = append([]record.JobSpec(nil), c.Jobs...)
+				c.Jobs[i].Count = j.Count / 2
+				cands = append(cands, candidate{c, fmt.Sprintf("job %s: %d copies instead of %d", j.Name, j.Count/2, j.Count)})
+			}
+		}
+		return cands
+	})
+}
+
+// topology removes the last node (when no fault names it), the host id
+// and shared storage.
+func (s *shrinker) topology() bool {
+	return s.untilStuck(func() []candidate {
+		var cands []candidate
+		nodes := max(s.cur.Farm.Nodes, 1)
+		if nodes > 1 && !mentions(s.cur.Faults, fmt.Sprintf("node%d", nodes)) {
+			c := s.cur
+			c.Farm.Nodes = nodes - 1
+			if c.Farm.Nodes == 1 {
+				c.Farm.HostID = false
+			}
+			cands = append(cands, candidate{c, fmt.Sprintf("%d nodes instead of %d", nodes-1, nodes)})
+		}
+		if s.cur.Farm.HostID {
+			c := s.cur
+			c.Farm.HostID = false
+			cands = append(cands, candidate{c, "no host id"})
+		}
+		if s.cur.Farm.Storage != knob.LocalStorage {
+			c := s.cur
+			c.Farm.Storage = knob.LocalStorage
+			cands = append(cands, candidate{c, "local storage"})
+		}
+		return cands
+	})
+}
+
+// mentions reports whether any fault names word (a node or link).
+func mentions(sched faults.Schedule, word string) bool {
+	for _, f := range sched {
+		b, _ := json.Marshal(f)
+		for _, q := range []string{`"` + word + `"`, `"app-from-` + word + `"`} {
+			if strings.Contains(string(b), q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sizes halves the files (down to 1 KiB) and snaps them to whole
+// fragments.
+func (s *shrinker) sizes() bool {
+	return s.untilStuck(func() []candidate {
+		var cands []candidate
+		for i, j := range s.cur.Jobs {
+			for _, size := range []int64{j.Size / 2, (j.Size / frag) * frag} {
+				if size < 1024 || size >= j.Size {
+					continue
+				}
+				c := s.cur
+				c.Jobs = append([]record.JobSpec(nil), c.Jobs...)
+				c.Jobs[i].Size = size
+				cands = append(cands, candidate{c, fmt.Sprintf("job %s: %d bytes instead of %d", j.Name, size, j.Size)})
+			}
+		}
+		return cands
+	})
+}
+
+// simplify tries, fault by fault, simpler triggers and earlier or shorter
+// times.
+func (s *shrinker) simplify() bool {
+	return s.untilStuck(func() []candidate {
+		var cands []candidate
+		for i, f := range s.cur.Faults {
+			for _, v := range simpler(f) {
+				c := s.cur
+				c.Faults = append(faults.Schedule(nil), c.Faults...)
+				c.Faults[i] = v.f
+				cands = append(cands, candidate{c, fmt.Sprintf("%s: %s", s.cur.Faults.FaultName(i), v.step)})
+			}
+		}
+		return cands
+	})
+}
+
+type variant struct {
+	f    faults.Fault
+	step string
+}
+
+// clone deep-copies a fault through its saved form.
+func clone(f faults.Fault) faults.Fault {
+	b, err := json.Marshal(f)
+	if err != nil {
+		panic(fmt.Sprintf("explore: %v", err))
+	}
+	var out faults.Fault
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(fmt.Sprintf("explore: %v", err))
+	}
+	return out
+}
+
+// simpler lists a fault's simpler variants: a plainer trigger (at once,
+// the first occurrence, any node), earlier times, shorter delays.
+func simpler(f faults.Fault) []variant {
+	var out []variant
+	add := func(step string, edit func(*faults.Fault) bool) {
+		c := clone(f)
+		if edit(&c) {
+			out = append(out, variant{c, step})
+		}
+	}
+	switch t := f.Trigger.(type) {
+	case faults.AtPoint:
+		add("trigger: first time", func(c *faults.Fault) bool { u := t; u.Nth = 0; c.Trigger = u; return t.N() > 1 })
+		add("trigger: any node", func(c *faults.Fault) bool { u := t; u.Node = ""; c.Trigger = u; return t.Node != "" })
+	case faults.OnEvent:
+		add("trigger: at once", func(c *faults.Fault) bool { c.Trigger = nil; return true })
+		add("trigger: first time", func(c *faults.Fault) bool { u := t; u.Nth = 0; c.Trigger = u; return t.N() > 1 })
+		add("trigger: any packet", func(c *faults.Fault) bool { u := t; u.Packet = ""; c.Trigger = u; return t.Packet != "" })
+	case faults.After:
+		add("trigger: at once", func(c *faults.Fault) bool { c.Trigger = nil; return t.D > 0 })
+		add("trigger: earlier", func(c *faults.Fault) bool { c.Trigger = faults.After{D: t.D / 2}; return t.D >= 2*time.Second })
+	case faults.OnBytes:
+		add("trigger: at once", func(c *faults.Fault) bool { c.Trigger = nil; return true })
+		add("trigger: fewer bytes", func(c *faults.Fault) bool { u := t; u.Bytes /= 2; c.Trigger = u; return t.Bytes >= 2 })
+	}
+	switch a := f.Action.(type) {
+	case *faults.Kill:
+		add("restart sooner", func(c *faults.Fault) bool {
+			k := c.Action.(*faults.Kill)
+			k.RestartAfter = halfTime(a.RestartAfter, time.Minute)
+			return k.RestartAfter < a.RestartAfter
+		})
+	case *faults.AppLatency:
+		add("shorter latency", func(c *faults.Fault) bool {
+			k := c.Action.(*faults.AppLatency)
+			k.Latency = halfTime(a.Latency, time.Second)
+			return k.Latency < a.Latency
+		})
+	case *faults.AppReplyDelay:
+		add("shorter delay", func(c *faults.Fault) bool {
+			k := c.Action.(*faults.AppReplyDelay)
+			k.Latency = halfTime(a.Latency, time.Second)
+			return k.Latency < a.Latency
+		})
+	case *faults.SlowDisk:
+		add("shorter stall", func(c *faults.Fault) bool {
+			k := c.Action.(*faults.SlowDisk)
+			k.Delay = halfTime(a.Delay, time.Second)
+			return k.Delay < a.Delay
+		})
+		add("one write", func(c *faults.Fault) bool { c.Action.(*faults.SlowDisk).Times = 1; return a.Times > 1 })
+	case *faults.AppStatus:
+		add("once", func(c *faults.Fault) bool { c.Action.(*faults.AppStatus).Times = 1; return a.Times > 1 })
+	case *faults.AppCrash:
+		add("once", func(c *faults.Fault) bool { c.Action.(*faults.AppCrash).Times = 1; return a.Times > 1 })
+	case *faults.LoseTail:
+		add("fewer bytes lost", func(c *faults.Fault) bool {
+			k := c.Action.(*faults.LoseTail)
+			k.Bytes = a.Bytes / 2
+			return k.Bytes >= 1
+		})
+	case *faults.AddToxic:
+		if a.Toxic == nil {
+			break
+		}
+		for _, key := range sortedKeys(a.Toxic.Attributes) {
+			add("toxic "+key+" smaller", func(c *faults.Fault) bool {
+				at := c.Action.(*faults.AddToxic).Toxic.Attributes
+				n, ok := number(at[key])
+				if !ok || n <= 1 || key == "times" {
+					return false
+				}
+				at[key] = n / 2
+				return true
+			})
+			if key == "skip" || key == "jitter" || key == "size_variation" {
+				add("toxic without "+key, func(c *faults.Fault) bool {
+					delete(c.Action.(*faults.AddToxic).Toxic.Attributes, key)
+					return true
+				})
+			}
+		}
+	}
+	return out
+}
+
+// halfTime halves d, not below floor (0 stays 0).
+func halfTime(d, floor time.Duration) time.Duration {
+	if d <= floor {
+		return d
+	}
+	return max(d/2, floor).Round(floor)
+}
+
+// number reads a toxic attribute as an integer.
+func number(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case float64:
+		return int64(n), n == float64(int64(n))
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
+}
