@@ -2,10 +2,12 @@ package explore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +46,21 @@ type Options struct {
 	OnRun func(p Progress)
 	// Play runs one scenario (default scenarios.Run on the exact tier).
 	Play func(ctx context.Context, sc record.Scenario, seed sim.Seed) (*record.Result, error)
+	// HangAfter is the wall time after which a run that has not ended is
+	// judged hung (RunCompletes) and abandoned (default 20s).
+	HangAfter time.Duration
+
+	// cases, if set, replaces the drawn runs (Exhaustive).
+	cases []Case
+	scope *Scope
+}
+
+// caseAt is run i: drawn, or the i-th enumerated case.
+func (o Options) caseAt(i int) Case {
+	if o.cases != nil {
+		return o.cases[i]
+	}
+	return CaseAt(o.Seed, i, o.Base, o.Shape)
 }
 
 // Progress is the exploration's state after a run.
@@ -62,10 +79,25 @@ type Report struct {
 	Seed        sim.Seed `json:"seed"`
 	App         string   `json:"app"`
 	Shard       string   `json:"shard,omitempty"`
-	WallSeconds float64  `json:"wall_s"`
-	Invariants  []string `json:"invariants"`
+	// ExploreSeconds is the wall time of the runs; WallSeconds of the
+	// whole exploration (shrinking included).
+	ExploreSeconds float64  `json:"explore_s"`
+	WallSeconds    float64  `json:"wall_s"`
+	Invariants     []string `json:"invariants"`
 	// Coverage counts, per grammar class, the faults drawn and fired.
 	Coverage map[string]*Coverage `json:"coverage"`
+	// Slowest are the runs that took the most wall time.
+	Slowest []SlowRun `json:"slowest,omitempty"`
+	// Scope is set by an exhaustive exploration.
+	Scope *Scope `json:"exhaustive,omitempty"`
+}
+
+// SlowRun is one of the slowest runs of an exploration.
+type SlowRun struct {
+	Run    int      `json:"run"`
+	WallS  float64  `json:"wall_s"`
+	Events int      `json:"events"`
+	Faults []string `json:"faults"`
 }
 
 // Coverage is how often a grammar class was drawn and fired.
@@ -144,6 +176,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Play == nil {
 		o.Play = Play
 	}
+	o.Play = watchdog(o.Play, o.HangAfter)
 	start := time.Now()
 	var deadline time.Time
 	if o.Budget > 0 {
@@ -156,6 +189,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	for _, p := range Grammar {
 		rep.Coverage[p.Class] = &Coverage{}
+	}
+	if o.scope != nil {
+		rep.Scope = o.scope
+		for _, c := range ScopeClasses {
+			rep.Coverage[c] = &Coverage{}
+		}
 	}
 	var (
 		mu    sync.Mutex
@@ -182,7 +221,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				if !ok {
 					return
 				}
-				c := CaseAt(o.Seed, i, o.Base, o.Shape)
+				c := o.caseAt(i)
 				res, err := o.Play(ctx, c.Scenario, c.Seed)
 				if ctx.Err() != nil {
 					return
@@ -202,6 +241,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				}
 				if len(fs) > 0 {
 					rep.FailingRuns++
+				}
+				if res != nil {
+					rep.noteSlow(c, res)
+				}
+				if rep.Scope != nil {
+					rep.Scope.count(c, len(fs) > 0)
 				}
 				for _, f := range fs {
 					k := f.Key()
@@ -227,6 +272,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return rep, err
 	}
 	explored := time.Since(start)
+	rep.ExploreSeconds = explored.Seconds()
 	if explored > 0 {
 		rep.RatePerMin = float64(rep.Runs) / explored.Minutes()
 	}
@@ -250,7 +296,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			FirstRun: fl.c.Index, Seed: fl.c.Seed, ShrunkFrom: len(fl.c.Scenario.Faults), Scenario: fl.c.Scenario}
 		v.Faults = v.ShrunkFrom
 		if !o.NoShrink && n < maxRepros {
-			sr, err := Shrink(ctx, fl.c.Scenario, fl.c.Seed, fl.f, ShrinkOptions{Play: o.Play, Invariants: o.Invariants})
+			sr, err := Shrink(ctx, fl.c.Scenario, fl.c.Seed, fl.f, ShrinkOptions{Play: o.Play, Invariants: o.Invariants, MaxRuns: shrinkRuns(fl.f)})
 			if err != nil {
 				return rep, err
 			}
@@ -271,6 +317,28 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// noteSlow keeps the 5 slowest runs.
+func (rep *Report) noteSlow(c Case, res *record.Result) {
+	s := SlowRun{Run: c.Index, WallS: res.Wall.Seconds(), Events: len(res.Events)}
+	for _, f := range c.Scenario.Faults {
+		s.Faults = append(s.Faults, f.Name+": "+f.When()+": "+f.What())
+	}
+	rep.Slowest = append(rep.Slowest, s)
+	sort.Slice(rep.Slowest, func(a, b int) bool { return rep.Slowest[a].WallS > rep.Slowest[b].WallS })
+	if len(rep.Slowest) > 5 {
+		rep.Slowest = rep.Slowest[:5]
+	}
+}
+
+// shrinkRuns bounds a shrink: a hang costs its whole wall-time bound per
+// failing candidate, so hangs get fewer.
+func shrinkRuns(f Failure) int {
+	if strings.Contains(f.Explanation, ErrHung.Error()) {
+		return 24
+	}
+	return 0
 }
 
 // mainName is a fault's grammar name without a companion's suffix
@@ -314,6 +382,40 @@ func hasFailure(fs []Failure, want Failure) bool {
 func reproName(inv string, used map[string]int) string {
 	used[inv]++
 	return fmt.Sprintf("%s-%d", inv, used[inv])
+}
+
+// ErrHung is the error of a run that did not end within its wall-time
+// bound: on the exact tier, a goroutine blocked on something that is not
+// durably blocking (a mutex held by another blocked goroutine) stops the
+// bubble's clock without the bubble detecting a deadlock.
+var ErrHung = errors.New("explore: the run hung (no end within its wall-time bound; a deadlock the bubble cannot see, e.g. on a mutex)")
+
+// watchdog bounds each run's wall time: a run that has not ended after
+// d is reported as ErrHung and abandoned (its goroutines stay blocked
+// until the process exits).
+func watchdog(play func(context.Context, record.Scenario, sim.Seed) (*record.Result, error), d time.Duration) func(context.Context, record.Scenario, sim.Seed) (*record.Result, error) {
+	if d <= 0 {
+		d = 20 * time.Second
+	}
+	return func(ctx context.Context, sc record.Scenario, seed sim.Seed) (*record.Result, error) {
+		type out struct {
+			res *record.Result
+			err error
+		}
+		ch := make(chan out, 1)
+		go func() {
+			r, err := play(ctx, sc, seed)
+			ch <- out{r, err}
+		}()
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case o := <-ch:
+			return o.res, o.err
+		case <-t.C:
+			return nil, ErrHung
+		}
+	}
 }
 
 // Play runs one scenario on the exact tier.

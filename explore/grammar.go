@@ -235,8 +235,12 @@ func produce(class, name string, t top, r *sim.Rand) faults.Schedule {
 			{Name: name + ".restart", Trigger: faults.OnEvent{Kind: sim.NodeCrashed, Node: node}, Action: &faults.Restart{Node: node}},
 		}
 	case "drop-sessions":
+		// Only when the client got a Fragment's Ack: node.DropSessions
+		// waits for each session's lock, and a handler holds it while it
+		// notifies the app, so fired at any other moment it can block for
+		// good (see the package documentation).
 		node := t.node(r)
-		return one(t.anyTrigger(node, r), &faults.DropSessions{Node: node})
+		return one(faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: 1 + r.IntN(t.frags)}, &faults.DropSessions{Node: node})
 	case "link-flap":
 		link := t.link([]string{"data", "data", "shared", "app"}[r.IntN(4)], r)
 		return faults.Schedule{

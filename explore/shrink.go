@@ -111,6 +111,9 @@ func (s *shrinker) play(sc record.Scenario) (bool, Failure, string) {
 
 func jobState(res *record.Result) string {
 	st := ""
+	if res == nil {
+		return ""
+	}
 	for i, j := range res.Jobs {
 		if i > 0 && j.Result.State != st {
 			return ""

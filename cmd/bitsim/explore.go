@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -37,6 +38,7 @@ type exploreFlags struct {
 	shape      explore.Shape
 	hostID     string
 	formats    []string
+	exhaustive bool
 }
 
 func newExploreCmd() *cobra.Command {
@@ -83,6 +85,7 @@ Exit status 1 when a violation was found.`,
 	f.Int64Var(&fl.shape.Size, "size", 0, "bytes per job (0: 32 KiB to 256 KiB, drawn)")
 	f.StringVar(&fl.hostID, "host-id", "auto", "host-id farm: yes, no or auto (drawn)")
 	f.IntVar(&fl.shape.MaxFaults, "max-faults", 4, "faults drawn per schedule (1 to this many)")
+	f.BoolVar(&fl.exhaustive, "exhaustive", false, "enumerate every single fault (and, with --max-faults 2, the default here, every ordered pair) of the small scope: 2 nodes, one 3-fragment upload")
 	f.StringSliceVar(&fl.formats, "format", reportFormats, "reports to write for the reproducers: "+strings.Join(reportFormats, ","))
 	return cmd
 }
@@ -161,6 +164,10 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	if o.Runs == 0 {
 		what = "for " + o.Budget.String()
 	}
+	if fl.exhaustive {
+		what = "exhaustive small scope"
+		o.Runs = 0 // the scope's size
+	}
 	shard := ""
 	if o.Shards > 1 {
 		shard = fmt.Sprintf(", shard %d/%d", o.Shard, o.Shards)
@@ -173,14 +180,26 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 		defer mu.Unlock()
 		bar.update(p)
 	}
-	rep, err := explore.Run(cmd.Context(), o)
+	var rep *explore.Report
+	if fl.exhaustive {
+		k := 2
+		if cmd.Flags().Changed("max-faults") {
+			k = fl.shape.MaxFaults
+		}
+		rep, err = explore.Exhaustive(cmd.Context(), o, k)
+	} else {
+		rep, err = explore.Run(cmd.Context(), o)
+	}
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d runs in %.1fs (%.0f runs/min), %d failing, %d distinct violations\n",
-		rep.Runs, rep.WallSeconds, rep.RatePerMin, rep.FailingRuns, len(rep.Violations))
+	fmt.Fprintf(stdout, "%d runs in %.1fs (%.0f runs/min), %d failing, %d distinct violations (%.1fs with shrinking)\n",
+		rep.Runs, rep.ExploreSeconds, rep.RatePerMin, rep.FailingRuns, len(rep.Violations), rep.WallSeconds)
 	printCoverage(stdout, rep)
+	if rep.Scope != nil {
+		printScope(stdout, rep.Scope)
+	}
 	if len(rep.Violations) == 0 {
 		fmt.Fprintf(stdout, "every invariant held (%s)\nexplore.json: %s\n", strings.Join(rep.Invariants, ", "), filepath.Join(o.Out, "explore.json"))
 		return nil
@@ -210,12 +229,36 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 // printCoverage prints, per grammar class, how often it was drawn and fired.
 func printCoverage(w io.Writer, rep *explore.Report) {
 	var parts []string
-	for _, p := range explore.Grammar {
-		if c := rep.Coverage[p.Class]; c != nil {
-			parts = append(parts, fmt.Sprintf("%s %d/%d", p.Class, c.Fired, c.Drawn))
+	classes := explore.ScopeClasses
+	if rep.Scope == nil {
+		classes = nil
+		for _, p := range explore.Grammar {
+			classes = append(classes, p.Class)
+		}
+	}
+	for _, cl := range classes {
+		if c := rep.Coverage[cl]; c != nil {
+			parts = append(parts, fmt.Sprintf("%s %d/%d", cl, c.Fired, c.Drawn))
 		}
 	}
 	fmt.Fprintf(w, "faults fired/drawn: %s\n", strings.Join(parts, ", "))
+}
+
+// printScope prints an exhaustive exploration's coverage table and its
+// guarantee.
+func printScope(w io.Writer, s *explore.Scope) {
+	fmt.Fprintf(w, "scope: %s\n%d single faults, %d schedules of at most %d faults\n", s.Description, s.Singles, s.Schedules, s.MaxFaults)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLASS\tFAULTS\tSCHEDULES\tFAILING")
+	for _, c := range explore.ScopeClasses {
+		if n := s.ByClass[c]; n != nil {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", c, n.Faults, n.Schedules, n.Failing)
+		}
+	}
+	tw.Flush()
+	if s.Guarantee != "" {
+		fmt.Fprintln(w, s.Guarantee)
+	}
 }
 
 // exploreProgress is a progress bar with runs/s and violations.

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExploreCommand: the naive app's duplicate effect is found, shrunk to
+// a reproducer that `bitsim run -f` fails, and the command exits 1; the
+// idempotent app on the same runs holds every invariant.
+func TestExploreCommand(t *testing.T) {
+	scenarioLeaks(t)
+	out := filepath.Join(t.TempDir(), "ex")
+	// Runs 0..3 of seed 1 include a case-5 kill.
+	stdout, err := runBitsim(t, "explore", "--app", "naive", "--runs", "4", "--seed", "1", "--out", out, "--no-progress", "--format", "json")
+	var ec exitCode
+	if !errors.As(err, &ec) || ec != 1 {
+		t.Fatalf("naive: want exit 1, got %v\n%s", err, stdout)
+	}
+	var rep struct {
+		Runs       int `json:"runs"`
+		Violations []struct {
+			Invariant string `json:"invariant"`
+			Repro     string `json:"repro"`
+			Faults    int    `json:"faults"`
+		} `json:"violations"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "explore.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Runs != 4 || len(rep.Violations) == 0 || rep.Violations[0].Invariant != "exactly-once-effect" || rep.Violations[0].Faults > 2 {
+		t.Fatalf("explore.json: %s", b)
+	}
+	if !strings.Contains(stdout, "replay: bitsim run -f ") {
+		t.Errorf("no replay command:\n%s", stdout)
+	}
+	stdout, err = runBitsim(t, "run", "-f", filepath.Join(out, rep.Violations[0].Repro), "--out", filepath.Join(out, "replay"), "--no-progress", "--format", "json")
+	if !errors.As(err, &ec) || ec != 1 || !strings.Contains(stdout, "exactly-once-effect") {
+		t.Fatalf("the reproducer should fail: %v\n%s", err, stdout)
+	}
+	stdout, err = runBitsim(t, "explore", "--app", "idempotent", "--runs", "4", "--seed", "1", "--out", filepath.Join(out, "i"), "--no-progress")
+	if err != nil || !strings.Contains(stdout, "every invariant held") {
+		t.Fatalf("idempotent: %v\n%s", err, stdout)
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	for in, ok := range map[string]bool{"": true, "0/1": true, "2/3": true, "3/3": false, "-1/2": false, "a/b": false, "1": false} {
+		if _, _, err := parseShard(in); (err == nil) != ok {
+			t.Errorf("parseShard(%q): %v", in, err)
+		}
+	}
+}
