@@ -60,10 +60,11 @@ func toxiproxy(p string) bool { return strings.HasPrefix(p, "github.com/Shopify/
 var Rules = []Rule{
 	{
 		Name: "nothing below the commands depends on scenarios, reports or cmd/...",
-		// apptest (the Go API for users' suites), the examples and CI's
-		// tools sit beside the commands, on top.
+		// apptest (the Go API for users' suites), explore (it plays
+		// scenarios), the examples and CI's tools sit beside the commands,
+		// on top.
 		Applies: func(p string) bool {
-			return !under(p, "cmd") && !under(p, "apptest") && !under(p, "examples") && !under(p, "internal/tools")
+			return !under(p, "cmd") && !under(p, "apptest") && !under(p, "explore") && !under(p, "examples") && !under(p, "internal/tools")
 		},
 		Forbidden: anyUnder("scenarios", "reports", "cmd"),
 	},
