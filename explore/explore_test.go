@@ -235,3 +235,37 @@ func TestShards(t *testing.T) {
 		}
 	}
 }
+
+// TestRates: one upload per class and app; the idempotent app never
+// applies an effect twice, the naive app does after a crash after the
+// notification, and both see the same duplicate deliveries (same seeds).
+func TestRates(t *testing.T) {
+	defer bubble.Use(t)()
+	rates, err := Rates(context.Background(), 1, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rates) != 2*len(RateClasses()) {
+		t.Fatalf("%d rows", len(rates))
+	}
+	for i := 0; i < len(rates); i += 2 {
+		naive, idem := rates[i], rates[i+1]
+		if idem.DupEffect.Per1000 != 0 {
+			t.Errorf("%s: idempotent app applied duplicate effects: %+v", idem.Class, idem)
+		}
+		if naive.DupDeliv != idem.DupDeliv {
+			t.Errorf("%s: different duplicate deliveries on the same seeds: %+v vs %+v", naive.Class, naive.DupDeliv, idem.DupDeliv)
+		}
+		if naive.Class == "crash after-notify-answer" && naive.DupEffect.Per1000 != 1000 {
+			t.Errorf("%s: naive %+v", naive.Class, naive)
+		}
+	}
+	dir := t.TempDir()
+	if err := SaveRates(dir, rates); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "rates.html"))
+	if err != nil || !strings.Contains(string(b), "<svg") {
+		t.Errorf("rates.html: %v", err)
+	}
+}

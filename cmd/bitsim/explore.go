@@ -39,6 +39,8 @@ type exploreFlags struct {
 	hostID     string
 	formats    []string
 	exhaustive bool
+	rates      bool
+	uploads    int
 }
 
 func newExploreCmd() *cobra.Command {
@@ -86,6 +88,8 @@ Exit status 1 when a violation was found.`,
 	f.StringVar(&fl.hostID, "host-id", "auto", "host-id farm: yes, no or auto (drawn)")
 	f.IntVar(&fl.shape.MaxFaults, "max-faults", 4, "faults drawn per schedule (1 to this many)")
 	f.BoolVar(&fl.exhaustive, "exhaustive", false, "enumerate every single fault (and, with --max-faults 2, the default here, every ordered pair) of the small scope: 2 nodes, one 3-fragment upload")
+	f.BoolVar(&fl.rates, "rates", false, "measure duplicate deliveries and effects per 1,000 uploads per fault class, naive vs idempotent app on the same seeds (rates.md, rates.html, rates.json)")
+	f.IntVar(&fl.uploads, "uploads", 100, "with --rates: uploads per fault class and app")
 	f.StringSliceVar(&fl.formats, "format", reportFormats, "reports to write for the reproducers: "+strings.Join(reportFormats, ","))
 	return cmd
 }
@@ -160,6 +164,19 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 		return err
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if fl.rates {
+		fmt.Fprintf(stdout, "bitsim explore --rates: seed %d, %d uploads per fault class and app; output in %s\n", o.Seed, fl.uploads, o.Out)
+		rates, err := explore.Rates(cmd.Context(), o.Seed, fl.uploads, o.Parallel)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, explore.RatesMarkdown(rates))
+		if err := explore.SaveRates(o.Out, rates); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rates: %s\n", filepath.Join(o.Out, "rates.html"))
+		return nil
+	}
 	what := fmt.Sprintf("%d runs", o.Runs)
 	if o.Runs == 0 {
 		what = "for " + o.Budget.String()

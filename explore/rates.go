@@ -1,0 +1,268 @@
+package explore
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bitsim/bitsim/faults"
+	"github.com/bitsim/bitsim/knob"
+	"github.com/bitsim/bitsim/record"
+	"github.com/bitsim/bitsim/sim"
+)
+
+// RateClass is a fault class of the duplicate-rate table: a topology and
+// one fault (with its companions), drawn per upload from the seed.
+type RateClass struct {
+	Name string
+	// Predicted: the protocol predicts duplicate deliveries for it.
+	Predicted bool
+	make      func(r *sim.Rand, app knob.AppMode) record.Scenario
+}
+
+// single is a one-job scenario of 1 to 4 fragments on nodes nodes.
+func single(r *sim.Rand, app knob.AppMode, nodes int, hostID bool, sched ...faults.Fault) record.Scenario {
+	size := int64(frag/2 + r.IntN(4*frag-frag/2))
+	return record.Scenario{Name: "rates", Farm: record.FarmSpec{Nodes: nodes, HostID: hostID}, App: record.AppSpec{Mode: app},
+		Client: record.ClientSpec{NoProgressTimeout: NoProgressTimeout},
+		Jobs:   []record.JobSpec{{Name: "j1.bin", Size: size, Txn: "auto"}}, Faults: sched}
+}
+
+// RateClasses are the classes of the rate table: a node crash at each
+// crash point (restarted 10 minutes later), a lost final Ack with the node
+// restarting, an app slower than the notification time-out, an app 5xx,
+// the host-id fallback, a session drop after the final Ack, a link toxic.
+func RateClasses() []RateClass {
+	var out []RateClass
+	for _, p := range faults.Points() {
+		out = append(out, RateClass{Name: "crash " + p.String(), Predicted: p == faults.AfterNotifySent || p == faults.AfterNotifyAnswer,
+			make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
+				return single(r, app, 1, false, faults.Fault{Name: "crash", Trigger: faults.AtPoint{Point: p, Nth: 1},
+					Action: &faults.Kill{RestartAfter: 10 * time.Minute}})
+			}})
+	}
+	out = append(out,
+		RateClass{Name: "lost final Ack + node restart", Predicted: true, make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
+			sc := single(r, app, 1, false)
+			sc.Faults = faults.Schedule{
+				{Name: "drop-final-ack", Action: &faults.AddToxic{Link: "shared", Toxic: &sim.Toxic{Name: "drop-final-ack", Type: "bits_drop_ack",
+					Stream: sim.Downstream, Attributes: map[string]any{"pattern": fmt.Sprintf("BITS-Received-Content-Range: %d", sc.Jobs[0].Size+txnLen(sc)), "times": 1}}}},
+				{Name: "restart", Trigger: faults.OnEvent{Kind: sim.ClientError}, Action: &faults.Kill{Node: "node1", RestartAfter: time.Minute}},
+			}
+			return sc
+		}},
+		RateClass{Name: "app time-out", Predicted: true, make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
+			return single(r, app, 1, false,
+				faults.Fault{Name: "slow-app", Action: &faults.AppReplyDelay{Latency: 6 * time.Minute}},
+				faults.Fault{Name: "heal", Trigger: faults.OnEvent{Kind: sim.NotifyAnswered}, Action: &faults.AppReplyDelay{}})
+		}},
+		RateClass{Name: "app 5xx", make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
+			return single(r, app, 1, false, faults.Fault{Name: "app-500", Action: &faults.AppStatus{Status: []int{500, 503}[r.IntN(2)], Times: 1}})
+		}},
+		RateClass{Name: "host-id fallback", Predicted: true, make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
+			return single(r, app, 2, true, faults.Fault{Name: "down-past-fallback", Trigger: faults.AtPoint{Point: faults.AfterNotifyAnswer},
+				Action: &faults.Kill{RestartAfter: 30 * time.Hour}})
+		}},
+		RateClass{Name: "session drop after final Ack", make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
+			sc := single(r, app, 1, false)
+			sc.Faults = faults.Schedule{{Name: "drop", Trigger: faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: topOf(sc).frags},
+				Action: &faults.DropSessions{Node: "node1"}}}
+			return sc
+		}},
+		RateClass{Name: "link toxic", make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
+			sc := single(r, app, 1, false)
+			sc.Faults = topOf(sc).toxic("toxic", r)
+			return sc
+		}},
+	)
+	return out
+}
+
+// txnLen is the envelope's length for job 0 of sc ("bitsim-txn: <id>\n",
+// the id being the job's name, a dash and 6 hex digits).
+func txnLen(sc record.Scenario) int64 {
+	return int64(len("bitsim-txn: ") + len(sc.Jobs[0].Name) + 1 + 6 + 1)
+}
+
+// Rate is one row of the duplicate-rate table: per 1,000 uploads, with a
+// 95% interval (normal approximation over the uploads).
+type Rate struct {
+	Class     string   `json:"class"`
+	App       string   `json:"app"`
+	Uploads   int      `json:"uploads"`
+	Predicted bool     `json:"predicted"`
+	DupDeliv  Estimate `json:"duplicate_deliveries_per_1000"`
+	DupEffect Estimate `json:"duplicate_effects_per_1000"`
+}
+
+// Estimate is a rate per 1,000 and its 95% interval.
+type Estimate struct {
+	Per1000 float64 `json:"per_1000"`
+	Low     float64 `json:"low"`
+	High    float64 `json:"high"`
+}
+
+func estimate(xs []float64) Estimate {
+	n := float64(len(xs))
+	if n == 0 {
+		return Estimate{}
+	}
+	var sum, sq float64
+	for _, x := range xs {
+		sum += x
+	}
+	mean := sum / n
+	for _, x := range xs {
+		sq += (x - mean) * (x - mean)
+	}
+	half := 0.0
+	if n > 1 {
+		half = 1.96 * math.Sqrt(sq/(n-1)) / math.Sqrt(n)
+	}
+	return Estimate{Per1000: 1000 * mean, Low: 1000 * max(mean-half, 0), High: 1000 * (mean + half)}
+}
+
+// Rates plays uploads uploads per class with each app mode, on the same
+// seeds for both modes, and returns the table (naive then idempotent per
+// class).
+func Rates(ctx context.Context, seed sim.Seed, uploads, parallel int) ([]Rate, error) {
+	type job struct {
+		class, i int
+		app      knob.AppMode
+	}
+	classes := RateClasses()
+	apps := []knob.AppMode{knob.Naive, knob.Idempotent}
+	dupD := map[[2]int][]float64{}
+	dupE := map[[2]int][]float64{}
+	var mu sync.Mutex
+	var firstErr error
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	play := watchdog(Play, 0)
+	for w := 0; w < max(parallel, 1); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				r := seed.Fork(fmt.Sprintf("rates/%s/%d", classes[j.class].Name, j.i))
+				runSeed := sim.Seed(r.Uint64() & (1<<53 - 1))
+				sc := classes[j.class].make(r, apps[j.app])
+				res, err := play(ctx, sc, runSeed)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("explore: rates %s: %w", classes[j.class].Name, err)
+				}
+				if res != nil {
+					k := [2]int{j.class, int(j.app)}
+					dupD[k] = append(dupD[k], float64(res.Duplicates))
+					dupE[k] = append(dupE[k], float64(extraEffects(res)))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for c := range classes {
+		for i := 0; i < uploads; i++ {
+			for a := range apps {
+				jobs <- job{c, i, apps[a]}
+			}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	var out []Rate
+	for c, cl := range classes {
+		for _, a := range apps {
+			k := [2]int{c, int(a)}
+			out = append(out, Rate{Class: cl.Name, App: a.String(), Uploads: len(dupD[k]), Predicted: cl.Predicted,
+				DupDeliv: estimate(dupD[k]), DupEffect: estimate(dupE[k])})
+		}
+	}
+	return out, firstErr
+}
+
+// extraEffects counts effects beyond the first per transaction.
+func extraEffects(res *record.Result) int {
+	effects := map[string]int{}
+	n := 0
+	for _, d := range res.Ledger {
+		if d.Effect {
+			if effects[d.Key()]++; effects[d.Key()] > 1 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// RatesMarkdown is the rate table as Markdown.
+func RatesMarkdown(rates []Rate) string {
+	var b strings.Builder
+	b.WriteString("| fault class | app | uploads | duplicate deliveries / 1,000 (95% CI) | duplicate effects / 1,000 (95% CI) |\n|---|---|---|---|---|\n")
+	for _, r := range rates {
+		p := ""
+		if r.Predicted {
+			p = " *"
+		}
+		fmt.Fprintf(&b, "| %s%s | %s | %d | %.0f (%.0f–%.0f) | %.0f (%.0f–%.0f) |\n", r.Class, p, r.App, r.Uploads,
+			r.DupDeliv.Per1000, r.DupDeliv.Low, r.DupDeliv.High, r.DupEffect.Per1000, r.DupEffect.Low, r.DupEffect.High)
+	}
+	b.WriteString("\n\\* the protocol predicts duplicate deliveries for this class (docs/protocol.md §14).\n")
+	return b.String()
+}
+
+// RatesHTML is a self-contained page with the table and a bar chart
+// (duplicate effects per 1,000 uploads, naive vs idempotent).
+func RatesHTML(rates []Rate) string {
+	var b strings.Builder
+	b.WriteString("<!doctype html><html><head><meta charset=\"utf-8\"><title>bitsim duplicate rates</title></head><body>\n<h1>Duplicate rates per 1,000 uploads</h1>\n")
+	const rowH, width = 18, 400
+	top := 0.0
+	for _, r := range rates {
+		top = max(top, r.DupDeliv.High, r.DupEffect.High)
+	}
+	if top == 0 {
+		top = 1
+	}
+	fmt.Fprintf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">\n", 260+width+60, rowH*len(rates)+20)
+	for i, r := range rates {
+		y := i * rowH
+		color := "#c0392b"
+		if r.App == knob.Idempotent.String() {
+			color = "#27ae60"
+		}
+		w := int(float64(width) * r.DupEffect.Per1000 / top)
+		fmt.Fprintf(&b, "<text x=\"0\" y=\"%d\">%s (%s)</text><rect x=\"260\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%.0f</text>\n",
+			y+12, html.EscapeString(r.Class), r.App, y+2, w, rowH-4, color, 264+w, y+12, r.DupEffect.Per1000)
+	}
+	b.WriteString("</svg>\n<p>Bars: duplicate effects per 1,000 uploads (red naive, green idempotent).</p>\n<table border=\"1\" cellpadding=\"3\">\n<tr><th>fault class</th><th>app</th><th>uploads</th><th>duplicate deliveries / 1,000 (95% CI)</th><th>duplicate effects / 1,000 (95% CI)</th></tr>\n")
+	for _, r := range rates {
+		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%.0f (%.0f–%.0f)</td><td>%.0f (%.0f–%.0f)</td></tr>\n", html.EscapeString(r.Class), r.App, r.Uploads,
+			r.DupDeliv.Per1000, r.DupDeliv.Low, r.DupDeliv.High, r.DupEffect.Per1000, r.DupEffect.Low, r.DupEffect.High)
+	}
+	b.WriteString("</table></body></html>\n")
+	return b.String()
+}
+
+// SaveRates writes rates.json, rates.md and rates.html into dir.
+func SaveRates(dir string, rates []Rate) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("explore: %w", err)
+	}
+	if err := writeJSON(filepath.Join(dir, "rates.json"), rates); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rates.md"), []byte(RatesMarkdown(rates)), 0o644); err != nil {
+		return fmt.Errorf("explore: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rates.html"), []byte(RatesHTML(rates)), 0o644); err != nil {
+		return fmt.Errorf("explore: %w", err)
+	}
+	return nil
+}
