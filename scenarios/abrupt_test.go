@@ -58,7 +58,7 @@ func TestAbruptKillAtEveryEventKind(t *testing.T) {
 				Name: "abrupt-" + string(kind), Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
 				// The node stays dead: the client gives up after an hour.
 				Client: record.ClientSpec{NoProgressTimeout: time.Hour},
-				Jobs: []record.JobSpec{{Name: "a.bin", Size: 200 << 10}},
+				Jobs:   []record.JobSpec{{Name: "a.bin", Size: 200 << 10}},
 				Faults: faults.Schedule{{Name: "kill", Trigger: faults.OnEvent{Kind: kind, Node: "node1", Nth: nth},
 					Action: &faults.Kill{Node: "node1"}}},
 				Expect: record.Expect{Verdicts: nil},
