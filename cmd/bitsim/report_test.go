@@ -44,20 +44,7 @@ func copyRun(t *testing.T) string {
 	t.Helper()
 	src := filepath.Join("..", "..", "reports", "testdata", "run")
 	dst := filepath.Join(t.TempDir(), "run")
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
+	err := copyTree(src, dst)
 	if err != nil {
 		t.Fatal(err)
 	}

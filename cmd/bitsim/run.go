@@ -43,6 +43,7 @@ type runFlags struct {
 	app         record.AppSpec // --app-url, --effects-url, --effects-cmd
 	payload     string
 	target      farm.Target // --target, --node-url, --kill-cmd, --restart-cmd, --target-app
+	shard       string
 }
 
 func newRunCmd() *cobra.Command {
@@ -85,6 +86,7 @@ and exits non-zero if any scenario missed its expectations.`,
 	f.DurationVar(&fl.timeout, "timeout", 2*time.Minute, "wall-time limit per scenario (wire tier; the exact tier detects a run that cannot end)")
 	f.BoolVar(&fl.wire, "wire", false, "play on the wire tier (real loopback TCP, heuristic clock) instead of the exact tier")
 	f.BoolVar(&fl.noProgress, "no-progress", false, "no progress bar even on a terminal")
+	f.StringVar(&fl.shard, "shard", "", "run only shard i of n (\"i/n\", 0 <= i < n): the scenario runs k with k mod n = i, same seed; merge the shards' directories with bitsim report --merge")
 	addAppFlags(f, &fl.app)
 	f.StringVar(&fl.target.URL, "target", "", "run against this external BITS server (upload URL prefix, e.g. http://host:8080/upload/) behind bitsim's toxiproxy links; scenarios it cannot undergo are skipped with the reason")
 	f.StringArrayVar(&fl.target.NodeURLs, "node-url", nil, "with --target: the URL of one of its nodes, for host-id farms (repeatable: node1, node2, ...)")
@@ -216,6 +218,20 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	plans := scenarios.PlanRuns(list, seed, fl.randomSeeds)
+	shard, shards, err := parseShard(fl.shard)
+	if err != nil {
+		return usage(err)
+	}
+	if shards > 1 {
+		var mine []scenarios.Plan
+		for k, p := range plans {
+			if k%shards == shard {
+				mine = append(mine, p)
+			}
+		}
+		plans = mine
+		fmt.Fprintf(stdout, "bitsim: shard %d/%d\n", shard, shards)
+	}
 	fmt.Fprintf(stdout, "bitsim: seed %d (replay with --seed %d); %d scenario runs; output in %s\n", seed, seed, len(plans), out)
 	parallel, tag := fl.parallel, ""
 	if fl.app.URL != "" {
