@@ -264,6 +264,12 @@ type rig struct {
 	copts   client.Options
 	jobs    []record.JobSpec
 	specs   []client.JobSpec
+	// serial runs the jobs one after another, in job order (wire tier,
+	// scenarios with a random fault schedule): a drawn fault bites
+	// whatever reaches its trigger first, and on real TCP which job that
+	// is, and how many jobs a kill catches mid-request, would change from
+	// run to run.
+	serial bool
 }
 
 // newRig starts the farm for sc on the tier s selects, writes every job's
@@ -284,6 +290,7 @@ func newRig(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOpti
 		res.Tier = record.TierWire
 		rg.virtual = sim.NewVirtual(time.Time{})
 		rg.clock = rg.virtual
+		rg.serial = sc.Random != nil
 	}
 	rg.hist = sim.NewHistory()
 	if rg.work, err = workDir(); err != nil {
@@ -348,6 +355,8 @@ func (rg *rig) runJobs(ctx context.Context, res *record.Result) ([]time.Time, er
 	ends := make([]time.Time, len(rg.jobs))
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	prev := make(chan struct{}) // serial: closed when the previous job ended
+	close(prev)
 	for i := range rg.jobs {
 		o := rg.copts
 		o.Clock, o.Events = rg.clock, rg.f.Events()
@@ -366,17 +375,26 @@ func (rg *rig) runJobs(ctx context.Context, res *record.Result) ([]time.Time, er
 		if err != nil {
 			return nil, err
 		}
+		wait, done := prev, make(chan struct{})
+		if rg.serial {
+			prev = done
+		}
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
+			defer close(done)
 			if rg.s != nil {
 				rg.s.PostWait(fmt.Sprintf("~job/%06d", i), 0)
+			}
+			select {
+			case <-wait:
+			case <-ctx.Done():
 			}
 			r, _ := job.Run(ctx)
 			res.Jobs[i].Result = clientResult(r)
 			ends[i] = rg.clock.Now()
 			if guard != nil {
-				guard.jobEnded()
+				guard.jobEnded(rg.serial)
 			}
 		}(i)
 	}
@@ -531,13 +549,18 @@ func (g *wireGuard) Record(e sim.Event) {
 	}
 }
 
-// jobEnded holds the clock for good once the last job ended.
-func (g *wireGuard) jobEnded() {
+// jobEnded holds the clock for good once the last job ended; with serial
+// jobs it holds it until the next job's first request, so the idle
+// detector does not jump over the nodes' timers between two jobs.
+func (g *wireGuard) jobEnded(serial bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.left--; g.left == 0 {
 		g.start()
 		g.v.Hold()
+	} else if serial {
+		g.start()
+		g.start = g.v.Hold()
 	}
 }
 
