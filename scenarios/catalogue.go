@@ -37,6 +37,8 @@ func Catalogue() []record.Scenario {
 	out = append(out, hostBackBeforeFallback(), inertFault())
 	out = append(out, missingReply()...)
 	out = append(out, notifyNone())
+	out = append(out, commitCases()...)
+	out = append(out, conflictCases()...)
 	out = append(out, crashPoints()...)
 	out = append(out, toxicsMatrix()...)
 	out = append(out, manyClients(), randomized())
