@@ -17,7 +17,8 @@ import (
 //     one); restart: the node started (node.started); for a node bitsim does
 //     not run (an external target's, killed through hooks) firing is enough;
 //   - app-status: the app answered that status (app.replied); app-crash:
-//     the app crashed (app.crashed);
+//     the app crashed (app.crashed); node-status: the node answered that
+//     status (ack.sent);
 //   - add-toxic and link-down on a link: a breaking toxic (bits_cut_request,
 //     bits_drop_ack, reset_peer, timeout, limit_data) or a link down broke
 //     an exchange through that link (a client.error or a notify.answered
@@ -135,6 +136,10 @@ func hadEffect(f faults.Fault, fired sim.Event, after, all []sim.Event) bool {
 		return any(func(e sim.Event) bool { return e.Kind == sim.AppReplied && e.Status == a.Status })
 	case *faults.AppCrash:
 		return any(func(e sim.Event) bool { return e.Kind == sim.AppCrashed })
+	case *faults.NodeStatus:
+		return any(func(e sim.Event) bool {
+			return e.Kind == sim.AckSent && e.Status == a.Status && (node == "" || e.Node == node)
+		})
 	case *faults.AddToxic:
 		if a.Toxic == nil {
 			return true

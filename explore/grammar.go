@@ -157,6 +157,7 @@ var Grammar = []Production{
 	{"app-status", []string{"app-status"}, 3},
 	{"app-crash", []string{"app-crash", "app-restart"}, 3},
 	{"slow-disk", []string{"slow-disk"}, 1},
+	{"node-status", []string{"node-status"}, 1},
 }
 
 // Production is one fault class of the grammar.
@@ -289,6 +290,12 @@ func produce(class, name string, t top, r *sim.Rand) faults.Schedule {
 		node := t.node(r)
 		return one(faults.OnEvent{Kind: sim.PacketReceived, Packet: "Fragment", Node: node, Nth: 1 + r.IntN(t.frags)},
 			&faults.SlowDisk{Node: node, Delay: time.Duration(1+r.IntN(10)) * time.Minute, Times: 1 + r.IntN(2)})
+	case "node-status":
+		// Transient statuses only (a front end's redirect or gateway
+		// error): the job still completes.
+		node := t.node(r)
+		st := []int{308, 502, 503}[r.IntN(3)]
+		return one(t.anyTrigger(node, r), &faults.NodeStatus{Node: node, Packet: "Fragment", Nth: 1 + r.IntN(t.frags), Status: st})
 	}
 	panic("explore: unknown class " + class)
 }

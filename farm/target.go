@@ -2,6 +2,7 @@ package farm
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/bitsim/bitsim/farm/node"
@@ -78,6 +79,16 @@ func (t target) Link(name string) (faults.Link, error) {
 func (t target) DropSessions(name, reason string) {
 	if n := t.f.Node(name); n != nil {
 		n.DropSessions(reason)
+	}
+}
+
+func (t target) AnswerStatus(name, packet string, nth, status int, header map[string]string) {
+	if n := t.f.Node(name); n != nil {
+		h := http.Header{}
+		for k, v := range header {
+			h.Set(k, v)
+		}
+		n.AnswerStatus(packet, nth, status, h)
 	}
 }
 

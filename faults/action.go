@@ -68,6 +68,9 @@ type Target interface {
 	// SlowDisk makes node's next times session writes (0: all) take d of
 	// extra protocol time each; d = 0 restores normal writes.
 	SlowDisk(node string, d time.Duration, times int)
+	// AnswerStatus makes node answer status (with header) to the nth packet
+	// of type packet it receives from now on, instead of processing it.
+	AnswerStatus(node, packet string, nth, status int, header map[string]string)
 	// App returns the mock application.
 	App() App
 }

@@ -85,6 +85,7 @@ const everyAction = `
 - {action: {kind: app-crash, point: after-processing, times: 2}, optional: true}
 - {action: {kind: app-restart}}
 - {trigger: {event: packet.received, packet: Fragment, nth: 2}, action: {kind: slow-disk, node: node1, delay: 30s, times: 1}}
+- {action: {kind: node-status, node: node1, packet: Fragment, nth: 2, status: 302, header: {Location: "http://elsewhere/"}}}
 `
 
 func TestYAMLEveryAction(t *testing.T) {
@@ -116,6 +117,7 @@ func TestYAMLEveryAction(t *testing.T) {
 		"f8: protocol time +0s → remove-toxic link=shared toxic=latency_downstream",
 		"f12: protocol time +0s → app-crash point=after-processing times=2",
 		"f14: event packet.received #2 packet Fragment → slow-disk node=node1 delay=30s times=1",
+		"f15: protocol time +0s → node-status node=node1 packet=Fragment nth=2 status=302",
 	}
 	for _, w := range want {
 		found := false

@@ -93,3 +93,43 @@ func conflictCases() []record.Scenario {
 			"with BITSAllowOverwrites the new session is accepted, the file re-sent and committed again over the first"),
 	}
 }
+
+// serverStatuses: the node (as a front end in front of it would) answers
+// one Fragment with a bare HTTP status, no BITS headers; the client
+// classifies it by docs/protocol.md §6.5: 300–305 and 307 fatal, other 3xx
+// transient, 505 fatal, 401/407 fatal after one try (it has no
+// credentials).
+func serverStatuses() []record.Scenario {
+	mk := func(status int, header map[string]string, fatal bool) record.Scenario {
+		e := record.Expect{Restarts: record.N(0), EventCounts: []record.EventCount{{Why: fmt.Sprintf("the node answered %d once", status),
+			Kind: sim.AckSent, Match: record.EventMatch{Status: status, Packet: "Fragment"}, Min: record.N(1), Max: record.N(1)}}}
+		what := "transient: the client retries the fragment in its session and the upload completes, one delivery"
+		if fatal {
+			e.Deliveries, e.JobState, e.JobCode = record.N(0), "ERROR", fmt.Sprintf("0x%08X", 0x80190000+status)
+			e.Verdicts = map[string]check.Status{"at-least-once": record.Any}
+			e.Jobs = []record.JobExpect{{Why: "fatal at once: no retry", Retries: record.Between(0, 0)}}
+			what = "fatal: the job stops in ERROR after one try, nothing delivered"
+		} else {
+			e.Deliveries, e.Effects, e.JobState = record.N(1), record.N(1), "ACKNOWLEDGED"
+			e.Jobs = []record.JobExpect{{Why: "the client retried after the transient status", Retries: record.AtLeast(1)}}
+		}
+		return record.Scenario{
+			Name: fmt.Sprintf("server-status-%d", status), Spec: "§6.5", Labels: []string{record.LabelDerived},
+			Description: fmt.Sprintf("The node answers the second Fragment with a bare %d (no BITS headers, as a front end would); %s.", status, what),
+			Farm:        record.FarmSpec{Nodes: 1},
+			Jobs:        []record.JobSpec{{Name: "data.bin", Size: 200 * kib, Txn: "auto"}},
+			Faults: faults.Schedule{{Name: fmt.Sprintf("node-%d", status), Action: &faults.NodeStatus{Node: "node1", Packet: "Fragment", Nth: 2,
+				Status: status, Header: header}}},
+			Expect: e,
+		}
+	}
+	loc := map[string]string{"Location": "http://elsewhere.invalid/upload/data.bin"}
+	return []record.Scenario{
+		mk(302, loc, true),
+		mk(307, loc, true),
+		mk(308, loc, false),
+		mk(505, nil, true),
+		mk(401, map[string]string{"WWW-Authenticate": `Basic realm="bits"`}, true),
+		mk(407, map[string]string{"Proxy-Authenticate": `Basic realm="proxy"`}, true),
+	}
+}

@@ -64,7 +64,7 @@ func TargetSkipReason(sc record.Scenario, t *farm.Target) string {
 			}
 		}
 		switch a := f.Action.(type) {
-		case *faults.DropSessions, *faults.LoseTail, *faults.SlowDisk:
+		case *faults.DropSessions, *faults.LoseTail, *faults.SlowDisk, *faults.NodeStatus:
 			return fmt.Sprintf("needs the in-process node action %s (fault %s)", a.Kind(), name)
 		case *faults.Kill:
 			if t.KillCmd == "" {

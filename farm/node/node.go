@@ -42,8 +42,9 @@ type Node struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 
-	arms armTable
-	disk slowDisk // SlowDisk's extra write time
+	arms   armTable
+	disk   slowDisk       // SlowDisk's extra write time
+	answer statusOverride // AnswerStatus's overriding answer
 
 	reqSeq atomic.Int64 // request ids of logged error Acks
 

@@ -81,6 +81,9 @@ func (n *Node) servePacket(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	n.emit(ev)
+	if n.answerOverride(w, r, p) {
+		return
+	}
 
 	note := &reqNote{}
 	ack, err := n.dispatch(w, r.WithContext(context.WithValue(r.Context(), reqNoteKey{}, note)), p)
