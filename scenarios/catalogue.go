@@ -40,6 +40,7 @@ func Catalogue() []record.Scenario {
 	out = append(out, commitCases()...)
 	out = append(out, conflictCases()...)
 	out = append(out, serverStatuses()...)
+	out = append(out, sessionLimit())
 	out = append(out, crashPoints()...)
 	out = append(out, toxicsMatrix()...)
 	out = append(out, manyClients(), randomized())

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/faults"
@@ -131,5 +132,36 @@ func serverStatuses() []record.Scenario {
 		mk(505, nil, true),
 		mk(401, map[string]string{"WWW-Authenticate": `Basic realm="bits"`}, true),
 		mk(407, map[string]string{"Proxy-Authenticate": `Basic realm="proxy"`}, true),
+	}
+}
+
+// sessionLimit is the per-user session limit (BITSNumberOfSessionsLimit 1):
+// the node dies right after creating a session (crash point after-create)
+// and restarts; the client creates a second one, then loses its link until
+// the node's cleanup, which finds two sessions of one client and evicts the
+// most recent: the client's active session. Its next packet gets
+// 0x8020001F and the upload restarts in a third session; the first, stale
+// one survives until the end-of-run cleanup's time-out.
+func sessionLimit() record.Scenario {
+	return record.Scenario{
+		Name: "session-limit-evicts-newest", Spec: "§15 (session limit)", Labels: []string{record.LabelDerived},
+		Description: "BITSNumberOfSessionsLimit 1: a crash after Create-Session leaves a stale session; the client's second session is evicted by the next cleanup (the user's most recent sessions over the limit go), so the upload restarts in a third session; one delivery.",
+		Farm:        record.FarmSpec{Nodes: 1, SessionLimit: 1},
+		Jobs:        []record.JobSpec{{Name: "data.bin", Size: 200 * kib, Txn: "auto"}},
+		Faults: faults.Schedule{
+			{Name: "crash-after-create", Trigger: faults.AtPoint{Point: faults.AfterCreate, Node: "node1"},
+				Action: &faults.Kill{RestartAfter: 10 * time.Minute}},
+			{Name: "link-down", Trigger: faults.OnEvent{Kind: sim.ClientResponse, Packet: "Create-Session", Nth: 1},
+				Action: &faults.LinkDown{Link: "shared"}},
+			{Name: "link-up", Trigger: faults.OnEvent{Kind: sim.CleanupRan}, Action: &faults.LinkUp{Link: "shared"}},
+		},
+		Expect: record.Expect{Deliveries: record.N(1), Effects: record.N(1), Restarts: record.N(1), JobState: "ACKNOWLEDGED",
+			EventCounts: []record.EventCount{
+				{Why: "the cleanup evicted one session over the limit", Kind: sim.SessionExpired,
+					Match: record.EventMatch{Reason: sim.ReasonSessionLimit}, Min: record.N(1), Max: record.N(1)},
+				{Why: "the evicted session was the client's active one: it restarted on session-not-found", Kind: sim.ClientSession,
+					Match: record.EventMatch{Step: sim.StepRestarted, Reason: sim.ReasonSessionNotFound}, Min: record.N(1), Max: record.N(1)},
+				{Why: "three sessions: the stale one, the evicted one, the one that completed", Kind: sim.SessionCreated, Min: record.N(3), Max: record.N(3)},
+			}},
 	}
 }
