@@ -43,7 +43,7 @@ func Catalogue() []record.Scenario {
 	out = append(out, sessionLimit())
 	out = append(out, crashPoints()...)
 	out = append(out, toxicsMatrix()...)
-	out = append(out, manyClients(), randomized())
+	out = append(out, manyClients(), randomized(), scale(1000, 8), scale(10_000, 16))
 	return out
 }
 
@@ -607,6 +607,24 @@ func manyClients() record.Scenario {
 		Jobs:        []record.JobSpec{{Name: "upload", Size: 96 * kib, Txn: "auto", Count: 50}},
 		Random:      &record.RandomSpec{Faults: 5},
 		Expect: record.Expect{MinDeliveries: record.N(50), Effects: record.N(50),
+			Verdicts: map[string]check.Status{"duplicates": record.Any, "faults-fired": record.Any, "no-orphans": record.Any, "at-least-once": record.Any}},
+	}
+}
+
+// scale is n concurrent single-fragment jobs on a host-id farm of nodes
+// nodes with an idempotent app and random faults: every job completes,
+// intact, with exactly one effect each. Both sizes are labelled slow (the
+// 1,000-job run takes about 8 s and 450 MB, the 10,000-job one ten times
+// that); run them with bitsim run --scenario scale-1000.
+func scale(n, nodes int) record.Scenario {
+	return record.Scenario{
+		Name: fmt.Sprintf("scale-%d", n), Labels: []string{record.LabelScale, record.LabelSlow},
+		Description: fmt.Sprintf("%d concurrent jobs on a %d-node host-id farm with an idempotent app and %d random faults: every job completes, every file intact, exactly one effect each.", n, nodes, nodes),
+		Farm:        record.FarmSpec{Nodes: nodes, HostID: true},
+		App:         record.AppSpec{Mode: knob.Idempotent},
+		Jobs:        []record.JobSpec{{Name: "up", Size: 40_000, Txn: "auto", Count: n}},
+		Random:      &record.RandomSpec{Faults: nodes},
+		Expect: record.Expect{MinDeliveries: record.N(n), Effects: record.N(n),
 			Verdicts: map[string]check.Status{"duplicates": record.Any, "faults-fired": record.Any, "no-orphans": record.Any, "at-least-once": record.Any}},
 	}
 }
