@@ -83,12 +83,12 @@ func (n *Node) notifyApp(s *session) (notifyOutcome, error) {
 	ctx, cancel := n.clock.WithTimeout(base, timeout)
 	crashSig := make(chan struct{})
 	trace := n.sentTrace(s, target, &detached, &crashed, crashSig)
-	req, body, err := n.notifyRequest(httptrace.WithClientTrace(ctx, trace), s, target, reply)
+	req, err := n.notifyRequest(httptrace.WithClientTrace(ctx, trace), s, target, reply)
 	if err != nil {
 		cancel()
 		return out, err
 	}
-	done := n.sendNotify(s, target, req, body, &crashed, func() { cancel(); cutBase() })
+	done := n.sendNotify(s, target, req, &crashed, func() { cancel(); cutBase() })
 	var res notifyResult
 	select {
 	case res = <-done:
@@ -115,18 +115,15 @@ type notifyResult struct {
 	err  error
 }
 
-// sendNotify sends req (closing body) in a goroutine that outlives the
+// sendNotify sends req in a goroutine that outlives the
 // handler if the node dies at AfterNotifySent (crashed set): that orphan
 // drains and drops the answer, records it as orphaned and calls release.
 // Otherwise the answer goes to the returned channel.
-func (n *Node) sendNotify(s *session, target string, req *http.Request, body io.ReadCloser, crashed *atomic.Bool, release func()) <-chan notifyResult {
+func (n *Node) sendNotify(s *session, target string, req *http.Request, crashed *atomic.Bool, release func()) <-chan notifyResult {
 	done := make(chan notifyResult, 1)
 	n.orphans.Add(1)
 	go func() {
 		defer n.orphans.Done()
-		if body != nil {
-			defer body.Close()
-		}
 		resp, err := n.notify.Do(req)
 		if crashed.Load() { // the handler is gone: drop the answer
 			if resp != nil {
@@ -186,27 +183,32 @@ func (n *Node) readAnswer(ctx context.Context, s *session, target string, resp *
 	return out, err
 }
 
-// notifyRequest builds the POST of §10.2. The caller closes body.
-func (n *Node) notifyRequest(ctx context.Context, s *session, target, reply string) (*http.Request, io.ReadCloser, error) {
+// notifyRequest builds the POST of §10.2. A by-value body is the request
+// file itself, closed by the transport once it wrote it: closed by the
+// caller when the answer came, it raced the transport's end-of-body read
+// (on real TCP sendfile gets the last bytes to the app, which answers,
+// before that read), which then failed the write: no notify.sent, crash
+// point after-notify-sent skipped.
+func (n *Node) notifyRequest(ctx context.Context, s *session, target, reply string) (*http.Request, error) {
 	var body io.ReadCloser
 	var length int64
 	if n.cfg.NotificationType == NotifyValue && !mutant.On("node-value-notify-empty") {
 		f, err := os.Open(n.lay.requestFile(s.id))
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		body, length = f, s.rec.Total
 	}
 	var rd io.Reader = http.NoBody
 	if body != nil {
-		rd = io.NopCloser(body) // the caller owns the file
+		rd = body
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, rd)
 	if err != nil {
 		if body != nil {
 			body.Close()
 		}
-		return nil, nil, errAppUnreachable.WithMsg("notification request: %v", err)
+		return nil, errAppUnreachable.WithMsg("notification request: %v", err)
 	}
 	req.ContentLength = length
 	h := req.Header
@@ -217,7 +219,7 @@ func (n *Node) notifyRequest(ctx context.Context, s *session, target, reply stri
 	}
 	h.Set(NodeHeader, n.cfg.Name)
 	h.Set("User-Agent", notifyUserAgent)
-	return req, body, nil
+	return req, nil
 }
 
 // notifyFailed classifies a notification that got no answer.
