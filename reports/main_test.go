@@ -54,7 +54,8 @@ var full struct {
 	err     error
 }
 
-// fullCatalogue runs scenarios.PlanRuns(Catalogue(), 7, 3) once.
+// fullCatalogue runs scenarios.PlanRuns(Catalogue(), 7, 3) once, without
+// the scenarios labelled slow (scale-1000, scale-10000).
 func fullCatalogue(tb testing.TB) (*record.RunIndex, []*record.Result) {
 	tb.Helper()
 	full.once.Do(func() {
@@ -62,7 +63,7 @@ func fullCatalogue(tb testing.TB) (*record.RunIndex, []*record.Result) {
 		if full.err != nil {
 			return
 		}
-		plans := scenarios.PlanRuns(scenarios.Catalogue(), 7, 3)
+		plans := scenarios.PlanRuns(scenarios.Select(scenarios.Catalogue(), "!"+record.LabelSlow), 7, 3)
 		full.idx, full.results, full.err = scenarios.RunCatalogue(context.Background(), plans,
 			scenarios.BatchOptions{Out: filepath.Join(full.dir, "run"), Seed: 7, Parallel: 2, Command: []string{"bitsim", "run", "--seed", "7"}})
 	})
