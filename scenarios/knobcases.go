@@ -165,3 +165,49 @@ func sessionLimit() record.Scenario {
 			}},
 	}
 }
+
+// fallbackRule is knob K8 on a one-node host-id farm whose fallback
+// time-out is 1 h: after the first Fragment Ack the node's own link
+// swallows every answer (toxic timeout, downstream), so each request to the
+// pinned address connects but ends in a response time-out; the toxic goes
+// after the eighth client error (about 2 h). Under any-failure the first
+// time-out starts the fallback timer and nothing resets it: after 1 h the
+// client returns to the shared address and finishes the upload there, in
+// the same session. Under connect-failure ([W]) a connection that succeeds
+// never starts it: the client stays pinned until the link heals.
+func fallbackRule() []record.Scenario {
+	mk := func(k8 knob.Fallback, fell bool, what string) record.Scenario {
+		fired := record.EventCount{Why: "the fallback timer fired after 1 h", Kind: sim.ClientTimerFired,
+			Match: record.EventMatch{Timer: sim.TimerHostFallback, Duration: time.Hour}, Min: record.N(1), Max: record.N(1)}
+		e := record.Expect{Deliveries: record.N(1), Effects: record.N(1), Restarts: record.N(0), JobState: "ACKNOWLEDGED"}
+		if fell {
+			e.EventCounts = append(e.EventCounts, record.EventCount{Why: "the client returned to the shared address", Kind: sim.ClientHostID,
+				Match: record.EventMatch{Step: sim.StepFallback}, Min: record.N(1), Max: record.N(1)})
+		} else {
+			fired.Why, fired.Min, fired.Max = "the fallback timer never started nor fired", nil, record.N(0)
+			e.EventCounts = append(e.EventCounts, record.EventCount{Why: "the fallback timer never started", Kind: sim.ClientTimerArmed,
+				Match: record.EventMatch{Timer: sim.TimerHostFallback}, Max: record.N(0)})
+			e.Jobs = []record.JobExpect{{Why: "the client kept retrying its pinned node until the link healed", Retries: record.AtLeast(8)}}
+		}
+		e.EventCounts = append(e.EventCounts, fired)
+		return record.Scenario{
+			Name: "k8-fallback-" + k8.String(), Spec: "§12.4 (K8)", Labels: []string{record.LabelDerived},
+			Description: "One-node host-id farm, 1 h fallback time-out: after the first Fragment Ack the node's own link swallows every answer (each request connects, then times out) until the eighth client error; with K8=" + k8.String() + " " + what + ".",
+			Farm:        record.FarmSpec{Nodes: 1, HostID: true, FallbackTimeout: time.Hour},
+			Client:      record.ClientSpec{Fallback: k8},
+			Jobs:        []record.JobSpec{{Name: "data.bin", Size: 200 * kib, Txn: "auto"}},
+			Faults: faults.Schedule{
+				{Name: "swallow-answers", Trigger: faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: 1},
+					Action: &faults.AddToxic{Link: "node1", Toxic: &sim.Toxic{Name: "swallow", Type: "timeout", Stream: sim.Downstream,
+						Attributes: map[string]any{"timeout": 0}}}},
+				{Name: "heal", Trigger: faults.OnEvent{Kind: sim.ClientError, Nth: 8}, Optional: true,
+					Action: &faults.RemoveToxic{Link: "node1", ToxicName: "swallow"}},
+			},
+			Expect: e,
+		}
+	}
+	return []record.Scenario{
+		mk(knob.FallbackAnyFailure, true, "the first time-out starts the timer and no answer resets it: after 1 h the client falls back to the shared address and completes the upload there, in its session"),
+		mk(knob.FallbackConnectFailure, false, "a connection that succeeds is no connect failure: the timer never starts and the client stays on its node until the link heals"),
+	}
+}
