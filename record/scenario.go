@@ -43,7 +43,7 @@ type Scenario struct {
 // docs/configuration.md.
 type FarmSpec struct {
 	Nodes                int                `json:"nodes,omitempty" yaml:"nodes,omitempty" doc:"number of upload nodes (serve: 3 unless given)" default:"1"`
-	HostID               bool               `json:"host_id,omitempty" yaml:"host_id,omitempty" doc:"nodes send BITS-Host-Id with their own address (BITSHostId)"`
+	HostID               bool               `json:"host_id,omitempty" yaml:"host_id,omitempty" doc:"nodes send BITS-Host-Id with their own address (BITSHostId); serve: on unless given when it runs more than one node on local storage (--host-id=false: the farm of docs/protocol.md §14 case 2)"`
 	FallbackTimeout      time.Duration      `json:"fallback_timeout,omitempty" yaml:"fallback_timeout,omitempty" doc:"BITSHostIdFallbackTimeout, with host_id; negative: configured as 0, the header is not sent and clients never fall back" default:"24h"`
 	Balancer             knob.Policy        `json:"balancer,omitzero" yaml:"balancer,omitempty" flag:"lb" doc:"the balancer's policy for the shared address"`
 	Storage              knob.Storage       `json:"storage,omitempty" yaml:"storage,omitempty" doc:"local: a session lives on the node that created it; shared: any node can continue any session"`

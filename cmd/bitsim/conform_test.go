@@ -81,11 +81,27 @@ func TestConformPassesAgainstServe(t *testing.T) {
 	}
 }
 
-// TestConformFailsOnALocalStorageFarm: without BITS-Host-Id or shared
+// TestConformPassesAgainstDefaultServe: `bitsim serve` with no flag at all
+// (three nodes, local storage, round-robin balancer: host ids on by
+// default) passes every probe `bitsim conform` runs with no flag either.
+func TestConformPassesAgainstDefaultServe(t *testing.T) {
+	rep := conformServe(t, nil, 0, "--seed", "42")
+	t.Logf("%d probes: %d passed, %d not applicable", rep.Totals.Probes, rep.Totals.Passed, rep.Totals.NotApplicable)
+	if rep.Totals.Probes < 60 || rep.Totals.Failed != 0 || rep.Totals.Passed == 0 {
+		t.Errorf("totals %+v, want at least 60 probes and no failure", rep.Totals)
+	}
+	for _, r := range rep.Results {
+		if r.Outcome == conform.Fail {
+			t.Errorf("%s: %s", r.ID, r.Message)
+		}
+	}
+}
+
+// TestConformFailsOnALocalStorageFarm: with --host-id=false and no shared
 // storage a packet on a new connection lands on another node, which does
 // not know the session: exit 1, the failure explained in every report.
 func TestConformFailsOnALocalStorageFarm(t *testing.T) {
-	rep := conformServe(t, []string{"--nodes", "3", "--lb", "round-robin"}, 1, "--probe", "sessions/new-connection")
+	rep := conformServe(t, []string{"--nodes", "3", "--host-id=false", "--lb", "round-robin"}, 1, "--probe", "sessions/new-connection")
 	dir := t.TempDir() // the reports again, to read them
 	if _, err := writeConformReports(dir, &rep, []string{"markdown", "junit"}); err != nil {
 		t.Fatal(err)

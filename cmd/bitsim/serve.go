@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bitsim/bitsim/farm"
+	"github.com/bitsim/bitsim/knob"
 	"github.com/bitsim/bitsim/faults"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
@@ -48,6 +49,7 @@ type serveFlags struct {
 	port         int
 	history      string
 	faults       string
+	hostIDSet    bool // --host-id was given: no default from the farm's shape
 }
 
 func newServeCmd() *cobra.Command { return serveCmd(new(serveFlags)) }
@@ -68,7 +70,9 @@ The first line of standard output is one JSON object:
 Upload to upload_url + a file name (bitsim upload FILE URL); read what the
 application received at ledger_url; drive faults through toxiproxy's REST API
 (proxies "shared", "node1".."nodeN", "app-from-node1"..). It serves until
-SIGINT or SIGTERM, then shuts down cleanly.
+SIGINT or SIGTERM, then shuts down cleanly. With more than one node on local
+storage, --host-id is on unless given (such a farm needs BITSHostId;
+--host-id=false builds the misconfigured farm of docs/protocol.md §14 case 2).
 
 Every error Ack a node sends is logged on stderr, one line with the packet,
 session, status, code, context, the reason and a request id (the Ack carries
@@ -82,7 +86,10 @@ exit the client-conduct checkers say, from what the nodes saw, whether the
 client resumed, restarted on 0x8020001F, honoured the host id and fell
 back, retried the final fragment and sent Content-Length (see bitsim judge).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, *fl, cmd.OutOrStdout()) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fl.hostIDSet = cmd.Flags().Changed("host-id")
+			return runServe(cmd, *fl, cmd.OutOrStdout())
+		},
 	}
 	fl.farm.Nodes = 3 // serve's one departure from the spec defaults: a farm worth the name
 	f := cmd.Flags()
@@ -103,6 +110,12 @@ back, retried the final fragment and sent Content-Length (see bitsim judge).`,
 func (fl serveFlags) config() (farm.Config, error) {
 	if fl.farm.Nodes < 1 {
 		return farm.Config{}, fmt.Errorf("--nodes must be at least 1")
+	}
+	if !fl.hostIDSet && fl.farm.Nodes > 1 && fl.farm.Storage == knob.LocalStorage {
+		// A farm of several nodes with local storage needs BITSHostId
+		// (docs/protocol.md §1): without it a reconnect may land on a
+		// node that does not know the session (§14 case 2).
+		fl.farm.HostID = true
 	}
 	seed := sim.Seed(fl.seed)
 	if seed == 0 {
