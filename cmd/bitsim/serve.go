@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bitsim/bitsim/farm"
-	"github.com/bitsim/bitsim/knob"
 	"github.com/bitsim/bitsim/faults"
+	"github.com/bitsim/bitsim/knob"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
