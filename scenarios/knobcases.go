@@ -211,3 +211,38 @@ func fallbackRule() []record.Scenario {
 		mk(knob.FallbackConnectFailure, false, "a connection that succeeds is no connect failure: the timer never starts and the client stays on its node until the link heals"),
 	}
 }
+
+// replyHost is knob K6 on a one-node host-id farm: an upload-reply job
+// whose shared address goes down right after the final Ack. The reply's
+// relative BITS-Reply-URL resolved against the host id reaches the node on
+// its own link; resolved against the original host it needs the shared
+// link, and the download fails until the 1 h no-progress time-out.
+func replyHost() []record.Scenario {
+	mk := func(k6 knob.ReplyHost, e record.Expect, what string) record.Scenario {
+		return record.Scenario{
+			Name: "k6-reply-host-" + k6.String(), Spec: "§10.3 (K6)", Labels: []string{record.LabelDerived},
+			Description: "One-node host-id farm, upload-reply job: the shared address goes down right after the final Ack; with K6=" + k6.String() + " " + what + ".",
+			Farm:        record.FarmSpec{Nodes: 1, HostID: true},
+			App:         record.AppSpec{Reply: true},
+			Client:      record.ClientSpec{ReplyHost: k6, NoProgressTimeout: time.Hour},
+			Jobs:        []record.JobSpec{{Name: "query.dat", Size: 100 * kib, Reply: true}},
+			Faults: faults.Schedule{{Name: "shared-down", Trigger: faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: 2},
+				Action: &faults.LinkDown{Link: "shared"}}},
+			Expect: e,
+		}
+	}
+	served := func(n int) record.EventCount {
+		return record.EventCount{Why: fmt.Sprintf("the node served the reply %d time(s)", n), Kind: sim.ReplyServed, Min: record.N(n), Max: record.N(n)}
+	}
+	return []record.Scenario{
+		mk(knob.ReplyFromHostID, record.Expect{Deliveries: record.N(1), Effects: record.N(1), JobState: "ACKNOWLEDGED",
+			Verdicts:    map[string]check.Status{"faults-fired": check.Fail},
+			Jobs:        []record.JobExpect{{Why: "the client downloaded the reply from the host id", ReplySize: record.AtLeast(1)}},
+			EventCounts: []record.EventCount{served(1)}},
+			"the download goes to the node's own address and succeeds; nothing crosses the shared link after the fault, so faults-fired reports it without effect"),
+		mk(knob.ReplyFromOrigin, record.Expect{Deliveries: record.N(1), Effects: record.N(1), JobState: "ERROR",
+			Verdicts:    map[string]check.Status{"at-least-once": record.Any},
+			EventCounts: []record.EventCount{served(0)}},
+			"the download goes to the original (shared) host, which is down: it never reaches the node and the job ends in ERROR at the 1 h no-progress time-out"),
+	}
+}
