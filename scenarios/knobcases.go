@@ -246,3 +246,24 @@ func replyHost() []record.Scenario {
 			"the download goes to the original (shared) host, which is down: it never reaches the node and the job ends in ERROR at the 1 h no-progress time-out"),
 	}
 }
+
+// replyInBody is knob K9: a by-reference app writes its reply to the
+// response file and also sends it as the answer's body; the node accepts
+// both (no error Ack), keeps the file and names it in BITS-Reply-URL.
+func replyInBody() record.Scenario {
+	return record.Scenario{
+		Name: "k9-reply-file-and-body", Spec: "§10.3 (K9)", Labels: []string{record.LabelDerived},
+		Description: "Upload-reply job, notification by reference: the app writes the reply to the response file and also returns it as the body (K9); the node accepts the answer, prefers the file and the client downloads the reply.",
+		Farm:        record.FarmSpec{Nodes: 1},
+		App:         record.AppSpec{Reply: true, ReplyBodyByReference: true},
+		Jobs:        []record.JobSpec{{Name: "query.dat", Size: 100 * kib, Reply: true}},
+		Expect: record.Expect{Deliveries: record.N(1), Effects: record.N(1), Restarts: record.N(0), JobState: "ACKNOWLEDGED",
+			Jobs: []record.JobExpect{{Why: "the client downloaded the app's reply", ReplySize: record.AtLeast(1)}},
+			EventCounts: []record.EventCount{
+				{Why: "the app's by-reference answer carried the reply as its body", Kind: sim.AppReplied,
+					Match: record.EventMatch{Status: 200, Bytes: record.AtLeast(1)}, Min: record.N(1), Max: record.N(1)},
+				{Why: "no error Ack: the node accepted the answer", Kind: sim.AckSent, Match: record.EventMatch{Status: 500}, Max: record.N(0)},
+				{Why: "the node served the reply once", Kind: sim.ReplyServed, Min: record.N(1), Max: record.N(1)},
+			}},
+	}
+}
