@@ -166,9 +166,17 @@ func linkEffect(link string, broke bool, after, all []sim.Event) bool {
 	if addr == "" {
 		return true // a history without link events: nothing to judge by
 	}
+	// A client with a host map reaches the link under the host-id URL its
+	// client.hostid event names (Listen: the address it dials instead).
+	hosts := map[string]bool{strings.ToLower(addr): true}
+	for _, e := range all {
+		if u, err := url.Parse(e.URL); err == nil && e.Kind == sim.ClientHostID && strings.EqualFold(e.Listen, addr) {
+			hosts[strings.ToLower(u.Host)] = true
+		}
+	}
 	through := func(e sim.Event) bool {
 		u, err := url.Parse(e.URL)
-		return err == nil && strings.EqualFold(u.Host, addr)
+		return err == nil && hosts[strings.ToLower(u.Host)]
 	}
 	for _, e := range after {
 		switch {

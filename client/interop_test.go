@@ -190,3 +190,24 @@ func TestNoProgressNotOneRetryEarly(t *testing.T) {
 		t.Errorf("ERROR after %s: %s", took, res.Error)
 	}
 }
+
+// TestMapHost: the host map sends a host's connections (any port) to its
+// address; other hosts, and no map, dial what the URL says.
+func TestMapHost(t *testing.T) {
+	m := map[string]string{"127.0.0.11": "127.0.0.2:4000", "srv2": "127.0.0.3:4000", "::1": "127.0.0.4:4000"}
+	for addr, want := range map[string]string{
+		"127.0.0.11:80":   "127.0.0.2:4000",
+		"127.0.0.11:5555": "127.0.0.2:4000",
+		"srv2:443":        "127.0.0.3:4000",
+		"[::1]:80":        "127.0.0.4:4000",
+		"127.0.0.12:80":   "127.0.0.12:80",
+		"srv2":            "127.0.0.3:4000",
+	} {
+		if got := mapHost(m, addr); got != want {
+			t.Errorf("mapHost(%q) = %q, want %q", addr, got, want)
+		}
+	}
+	if got := mapHost(nil, "127.0.0.11:80"); got != "127.0.0.11:80" {
+		t.Errorf("no map: %q", got)
+	}
+}

@@ -562,7 +562,13 @@ func (j *Job) setHostID(id string, hasFallback bool, secs int64) error {
 	j.hasFallback = hasFallback
 	j.fallbackTO = time.Duration(secs) * time.Second
 	j.fallbackAt = time.Time{}
-	j.emit(sim.Event{Kind: sim.ClientHostID, Step: sim.StepPinned, HostID: id, URL: j.targetStr, Duration: j.fallbackTO, Detail: "host-id " + id})
+	e := sim.Event{Kind: sim.ClientHostID, Step: sim.StepPinned, HostID: id, URL: j.targetStr, Duration: j.fallbackTO, Detail: "host-id " + id}
+	if to := mapHost(j.cfg.HostMap, u.Host); to != u.Host && j.cfg.Transport == nil {
+		// The host map: the connections go to another address, e.g. the
+		// node's toxiproxy link.
+		e.Listen, e.Detail = to, e.Detail+" via "+to
+	}
+	j.emit(e)
 	return nil
 }
 

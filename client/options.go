@@ -55,6 +55,11 @@ type Options struct {
 	Events sim.Sink
 	// Net dials connections (default sim.TCP). Ignored if Transport is set.
 	Net sim.Network
+	// HostMap sends connections for a host (the host name of a BITS-Host-Id
+	// or of any URL, without port) to another address (host:port), e.g. a
+	// proxy in front of that node (bitsim run --target --node-url). The
+	// requests keep their URL and Host header. Ignored if Transport is set.
+	HostMap map[string]string
 	// Transport replaces the HTTP/1.1 transport the job builds on Net. The
 	// job never closes a transport it did not build.
 	Transport http.RoundTripper

@@ -24,12 +24,12 @@ import (
 func (j *Job) buildClient() {
 	rt := j.cfg.Transport
 	if rt == nil {
-		netw := j.cfg.Net
+		netw, hosts := j.cfg.Net, j.cfg.HostMap
 		protos := new(http.Protocols)
 		protos.SetHTTP1(true)
 		tr := &http.Transport{
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				c, err := netw.DialContext(ctx, network, addr)
+				c, err := netw.DialContext(ctx, network, mapHost(hosts, addr))
 				if err != nil {
 					return nil, &dialError{err}
 				}
@@ -50,6 +50,22 @@ func (j *Job) buildClient() {
 		Transport:     rt,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// mapHost returns the address to dial for addr (host:port): hosts' entry
+// for its host if there is one, else addr.
+func mapHost(hosts map[string]string, addr string) string {
+	if len(hosts) == 0 {
+		return addr
+	}
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		h = addr
+	}
+	if to, ok := hosts[h]; ok {
+		return to
+	}
+	return addr
 }
 
 // reservedHeader reports whether a custom header would collide with a

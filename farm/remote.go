@@ -98,3 +98,30 @@ func (f *Farm) runHook(ctx context.Context, what, cmd string, s *slot) error {
 	}
 	return nil
 }
+
+// HostMap maps the host name of each --node-url (Target.NodeURLs[k-1]) to
+// the address of link nodeK, for a client that follows the server's own
+// BITS-Host-Id values (client.Options.HostMap): its packets after
+// Create-Session then cross nodeK's link, so link faults reach them. Nil
+// for an in-process farm or a target without node URLs; a host name
+// shared by two node URLs is left out (it names no one node).
+func (f *Farm) HostMap() map[string]string {
+	if f.cfg.Target == nil || len(f.cfg.Target.NodeURLs) == 0 {
+		return nil
+	}
+	m, dup := map[string]string{}, map[string]bool{}
+	for _, s := range f.slots {
+		h, _, err := net.SplitHostPort(s.addr)
+		if err != nil {
+			continue
+		}
+		if _, seen := m[h]; seen {
+			dup[h] = true
+		}
+		m[h] = net.JoinHostPort(s.hostIP, strconv.Itoa(f.port))
+	}
+	for h := range dup {
+		delete(m, h)
+	}
+	return m
+}

@@ -309,6 +309,10 @@ func newRig(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOpti
 		rg.close()
 		return nil, err
 	}
+	// Against a target's host-id farm the server's own BITS-Host-Id values
+	// name its nodes: the host map sends those connections through the
+	// nodeK links (the client's host-id event says "via" which).
+	rg.copts.HostMap = rg.f.HostMap()
 	rg.jobs = expandJobs(sc)
 	rg.specs = make([]client.JobSpec, len(rg.jobs))
 	for i, j := range rg.jobs {

@@ -97,7 +97,7 @@ type Event struct {
 	Trigger      string     `json:"trigger,omitempty"`      // fault.fired: what triggered it, as text
 	Action       string     `json:"action,omitempty"`       // fault.fired: what it did, as text
 	Link         LinkChange `json:"link,omitempty"`         // link.changed: what changed
-	Listen       string     `json:"listen,omitempty"`       // link.changed: the proxy's listen address (host:port)
+	Listen       string     `json:"listen,omitempty"`       // link.changed: the proxy's listen address (host:port); client.hostid: the address the client's host map dials for the host-id URL
 	Upstream     string     `json:"upstream,omitempty"`     // link.changed: the upstream address (host:port)
 	Notification string     `json:"notification,omitempty"` // notify.sent: the notification type (K1)
 	Count        int64      `json:"count,omitempty"`        // node.started: sessions restored from storage

@@ -89,7 +89,7 @@ and exits non-zero if any scenario missed its expectations.`,
 	f.StringVar(&fl.shard, "shard", "", "run only shard i of n (\"i/n\", 0 <= i < n): the scenario runs k with k mod n = i, same seed; merge the shards' directories with bitsim report --merge")
 	addAppFlags(f, &fl.app)
 	f.StringVar(&fl.target.URL, "target", "", "run against this external BITS server (upload URL prefix, e.g. http://host:8080/upload/) behind bitsim's toxiproxy links; scenarios it cannot undergo are skipped with the reason")
-	f.StringArrayVar(&fl.target.NodeURLs, "node-url", nil, "with --target: the URL of one of its nodes, for host-id farms (repeatable: node1, node2, ...)")
+	f.StringArrayVar(&fl.target.NodeURLs, "node-url", nil, "with --target: the URL of one of its nodes, for host-id farms (repeatable: node1, node2, ...); connections to its host go through link nodeK")
 	f.StringVar(&fl.target.KillCmd, "kill-cmd", "", "with --target: shell command that kills a node (BITSIM_NODE, BITSIM_NODE_URL set)")
 	f.StringVar(&fl.target.RestartCmd, "restart-cmd", "", "with --target: shell command that restarts a node (BITSIM_NODE, BITSIM_NODE_URL set)")
 	f.StringVar(&fl.target.AppAddr, "target-app", "", "with --target: serve bitsim's mock app at this `HOST:PORT` (configure the target to notify http://HOST:PORT/notify) to see its deliveries")

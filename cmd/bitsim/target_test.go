@@ -111,3 +111,68 @@ func holdHTTP(t *testing.T, addr string) (release func()) {
 	t.Cleanup(release)
 	return release
 }
+
+// bitsim run --target against `bitsim serve --host-id` with a --node-url
+// per node: the target's own BITS-Host-Id values name its nodes
+// (127.0.0.11, 127.0.0.12 on serve's port), and the client's host map sends
+// those connections through bitsim's node1/node2 links (on 127.0.0.2,
+// 127.0.0.3, another port), so a cut on link node1 and the kill/restart
+// hooks (serve's own node1 link, through its toxiproxy API) both reach the
+// job: it retries and resumes, the file arrives once, intact.
+func TestRunAgainstHostIDTarget(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("no curl for the hooks")
+	}
+	appAddr := freeAddr(t)
+	hold := holdHTTP(t, appAddr)
+	sr := startServeRun(t, "--nodes", "2", "--host-id", "--bind", "127.0.0.10", "--lb", "pin:1",
+		"--app-url", "http://"+appAddr+"/notify")
+	hold()
+	scen := filepath.Join(t.TempDir(), "cut.yaml")
+	if err := os.WriteFile(scen, []byte(`name: target-node-link-cut
+description: link node1 goes down after 120000 bytes and comes back after the client's error; then the target's node1 is killed and restarted through the hooks
+farm: {nodes: 2, host_id: true}
+jobs: [{name: a.bin, size: 400000}]
+faults:
+  - name: cut-node1
+    trigger: {link: node1, bytes: 120000}
+    action: {kind: link-down, link: node1}
+  - name: heal-node1
+    trigger: {event: client.error}
+    action: {kind: link-up, link: node1}
+  - name: kill-node1
+    trigger: {event: client.response, packet: Fragment, nth: 4}
+    action: {kind: kill, node: node1, restart_after: 30s}
+expect:
+  deliveries: 1
+  jobs: [{why: the cut and the kill made the client retry, retries: {min: 2}}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	api := "http://" + sr.info.ToxiproxyAPI + "/proxies/$BITSIM_NODE"
+	out := t.TempDir()
+	args := []string{"run", "--target", sr.info.UploadURL, "--target-app", appAddr, "--no-progress", "--out", out, "-f", scen,
+		"--node-url", sr.info.Nodes[0].URL, "--node-url", sr.info.Nodes[1].URL,
+		"--kill-cmd", "curl -sf -X POST -d '{\"enabled\":false}' " + api,
+		"--restart-cmd", "curl -sf -X POST -d '{\"enabled\":true}' " + api}
+	stdout, errOut, err := runCLI(t, args...)
+	t.Log(stdout)
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, errOut)
+	}
+	if l := summaryLine(stdout, "target-node-link-cut"); !strings.HasSuffix(strings.TrimSpace(l), "pass") {
+		t.Errorf("summary %q\n%s", l, stdout)
+	}
+	// The host-id event records the mapping: serve's node1 through link node1.
+	var via bool
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			via = via || strings.Contains(string(b), "host-id 127.0.0.11 via 127.0.0.2:")
+		}
+		return nil
+	})
+	if !via {
+		t.Errorf("no host-id event says the connections go via link node1 (%s)", out)
+	}
+}
