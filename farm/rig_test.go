@@ -93,10 +93,41 @@ func (r *rig) upload(name string, size int, opts client.Options, url string) (cl
 	defer cancel()
 	// Time jumps only while the workload runs: set-up and assertions happen
 	// at a fixed protocol time.
+	// No jump before the job's first request (as on the wire tier): a
+	// time-triggered fault must not fire before the client has started.
+	release := r.clock.Hold()
+	defer release()
+	stop := r.releaseOnFirstRequest(id, release)
+	defer stop()
 	r.clock.AutoAdvance(0, 0)
 	defer r.clock.StopAuto()
 	res, _ := job.Run(ctx)
 	return res, data
+}
+
+// releaseOnFirstRequest calls release once the history holds a request of
+// job id; the returned stop ends the watcher and waits for it.
+func (r *rig) releaseOnFirstRequest(id string, release func()) (stop func()) {
+	c, unsub := r.hist.Notify()
+	done, quit := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		defer unsub()
+		for {
+			for _, e := range r.hist.OfKind(sim.ClientRequest) {
+				if e.Job == id {
+					release()
+					return
+				}
+			}
+			select {
+			case <-c:
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() { close(quit); <-done }
 }
 
 func (r *rig) input() check.Input {
