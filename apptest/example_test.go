@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/bitsim/bitsim/apptest"
 	"github.com/bitsim/bitsim/examples/orderapp"
@@ -34,7 +35,9 @@ func Example() {
 		return
 	}
 	v, _ := res.Verdict("exactly-once-effect")
+	// An external app runs on the wire tier, whose clock is not exact:
+	// protocol time is printed to the hour (the fallback waited a day).
 	fmt.Printf("%d deliveries, %d effect, protocol time %s, contract held: %v, exactly-once-effect: %s\n",
-		res.Deliveries, res.Effects, res.ProtocolTime, res.Passed, v.Status)
+		res.Deliveries, res.Effects, res.ProtocolTime.Round(time.Hour), res.Passed, v.Status)
 	// Output: 2 deliveries, 1 effect, protocol time 24h0m0s, contract held: true, exactly-once-effect: pass
 }
