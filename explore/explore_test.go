@@ -237,17 +237,21 @@ func TestShards(t *testing.T) {
 }
 
 // TestRates: one upload per class and app; the idempotent app never
-// applies an effect twice, the naive app does after a crash after the
-// notification, and both see the same duplicate deliveries (same seeds).
+// applies an effect twice, the naive app delivers and applies twice in
+// every class the protocol predicts (crash after the notification, lost
+// final Ack + restart with K10 until-close, app time-out, fallback), never
+// after a lost final Ack + restart with K10 after-answer, and both apps see
+// the same duplicate deliveries (same seeds).
 func TestRates(t *testing.T) {
 	defer bubble.Use(t)()
-	rates, err := Rates(context.Background(), 1, 1, 2)
+	rates, err := Rates(context.Background(), 1, 2, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rates) != 2*len(RateClasses()) {
 		t.Fatalf("%d rows", len(rates))
 	}
+	predicted := map[string]bool{}
 	for i := 0; i < len(rates); i += 2 {
 		naive, idem := rates[i], rates[i+1]
 		if idem.DupEffect.Per1000 != 0 {
@@ -256,8 +260,19 @@ func TestRates(t *testing.T) {
 		if naive.DupDeliv != idem.DupDeliv {
 			t.Errorf("%s: different duplicate deliveries on the same seeds: %+v vs %+v", naive.Class, naive.DupDeliv, idem.DupDeliv)
 		}
-		if naive.Class == "crash after-notify-answer" && naive.DupEffect.Per1000 != 1000 {
-			t.Errorf("%s: naive %+v", naive.Class, naive)
+		if naive.Predicted && (naive.DupDeliv.Per1000 == 0 || naive.DupEffect.Per1000 == 0) {
+			t.Errorf("%s: the protocol predicts duplicates, naive app: %+v", naive.Class, naive)
+		}
+		predicted[naive.Class] = naive.Predicted
+	}
+	for _, c := range []string{"crash after-notify-sent", "crash after-notify-answer", "lost final Ack + node restart", "app time-out", "host-id fallback"} {
+		if !predicted[c] {
+			t.Errorf("class %q is not in the table as predicted", c)
+		}
+	}
+	for _, r := range rates {
+		if r.Class == "lost final Ack + node restart (K10 after-answer)" && (r.Predicted || r.DupDeliv.Per1000 != 0) {
+			t.Errorf("%s: the request file is gone, the restarted node must not post again: %+v", r.Class, r)
 		}
 	}
 	dir := t.TempDir()

@@ -49,13 +49,10 @@ func RateClasses() []RateClass {
 	}
 	out = append(out,
 		RateClass{Name: "lost final Ack + node restart", Predicted: true, make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
-			sc := single(r, app, 1, false)
-			sc.Faults = faults.Schedule{
-				{Name: "drop-final-ack", Action: &faults.AddToxic{Link: "shared", Toxic: &sim.Toxic{Name: "drop-final-ack", Type: "bits_drop_ack",
-					Stream: sim.Downstream, Attributes: map[string]any{"pattern": fmt.Sprintf("BITS-Received-Content-Range: %d", sc.Jobs[0].Size+txnLen(sc)), "times": 1}}}},
-				{Name: "restart", Trigger: faults.OnEvent{Kind: sim.ClientError}, Action: &faults.Kill{Node: "node1", RestartAfter: time.Minute}},
-			}
-			return sc
+			return lostFinalAckRestart(r, app, knob.KeepUntilClose)
+		}},
+		RateClass{Name: "lost final Ack + node restart (K10 after-answer)", make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
+			return lostFinalAckRestart(r, app, knob.DeleteAfterAnswer)
 		}},
 		RateClass{Name: "app time-out", Predicted: true, make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
 			return single(r, app, 1, false,
@@ -82,6 +79,23 @@ func RateClasses() []RateClass {
 		}},
 	)
 	return out
+}
+
+// lostFinalAckRestart loses the final Ack (bits_drop_ack on the shared
+// link) and restarts the node when the client sees the error. Only with K10
+// until-close is the request file still there for the restarted node, whose
+// notify cache died with it, to post again (docs/protocol.md §7.3, §8.2);
+// with K10 after-answer the file went with the app's answer and the
+// restarted node answers the retry from its persisted answer (§8.3).
+func lostFinalAckRestart(r *sim.Rand, app knob.AppMode, k10 knob.Retention) record.Scenario {
+	sc := single(r, app, 1, false)
+	sc.Farm.RequestRetention = k10
+	sc.Faults = faults.Schedule{
+		{Name: "drop-final-ack", Action: &faults.AddToxic{Link: "shared", Toxic: &sim.Toxic{Name: "drop-final-ack", Type: "bits_drop_ack",
+			Stream: sim.Downstream, Attributes: map[string]any{"pattern": fmt.Sprintf("BITS-Received-Content-Range: %d", sc.Jobs[0].Size+txnLen(sc)), "times": 1}}}},
+		{Name: "restart", Trigger: faults.OnEvent{Kind: sim.ClientError}, Action: &faults.Kill{Node: "node1", RestartAfter: time.Minute}},
+	}
+	return sc
 }
 
 // txnLen is the envelope's length for job 0 of sc ("bitsim-txn: <id>\n",
@@ -201,6 +215,10 @@ func extraEffects(res *record.Result) int {
 	return n
 }
 
+// RatesK10Note is the table's footnote on the two lost-final-Ack rows.
+const RatesK10Note = "\"lost final Ack + node restart\" runs the nodes with K10 until-close: the request file is still there, the restarted node's notify cache is gone, so it posts the file again (docs/protocol.md §7.3, §8.2). " +
+	"With the default K10 after-answer the request file went with the app's answer: the restarted node answers the retried final fragment from its persisted answer and does not post again, hence 0 duplicates (§8.3)."
+
 // RatesMarkdown is the rate table as Markdown.
 func RatesMarkdown(rates []Rate) string {
 	var b strings.Builder
@@ -214,6 +232,7 @@ func RatesMarkdown(rates []Rate) string {
 			r.DupDeliv.Per1000, r.DupDeliv.Low, r.DupDeliv.High, r.DupEffect.Per1000, r.DupEffect.Low, r.DupEffect.High)
 	}
 	b.WriteString("\n\\* the protocol predicts duplicate deliveries for this class (docs/protocol.md §14).\n")
+	b.WriteString(RatesK10Note + "\n")
 	return b.String()
 }
 
