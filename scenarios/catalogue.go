@@ -44,6 +44,7 @@ func Catalogue() []record.Scenario {
 	out = append(out, fallbackRule()...)
 	out = append(out, replyHost()...)
 	out = append(out, replyInBody())
+	out = append(out, requestRetention()...)
 	out = append(out, crashPoints()...)
 	out = append(out, toxicsMatrix()...)
 	out = append(out, manyClients(), randomized(), scale(1000, 8), scale(10_000, 16))

@@ -267,3 +267,49 @@ func replyInBody() record.Scenario {
 			}},
 	}
 }
+
+// requestRetention is knob K10: the final Ack is lost (bits_drop_ack on the
+// shared link), the client's transport error kills the node, which
+// restarts a minute later with an empty notify cache; the client retries
+// the final fragment in its session. With K10 until-close the request file
+// is still there and the restarted node posts it to the app again (the
+// core duplicate path, docs/protocol.md §7.3); with K10 after-answer it
+// went with the app's answer, and the restarted node answers the retry from
+// its persisted answer without posting (§8.3).
+func requestRetention() []record.Scenario {
+	mk := func(k10 knob.Retention, deliveries int, what string) record.Scenario {
+		farm := record.FarmSpec{Nodes: 1, RequestRetention: k10}
+		e := record.Expect{Deliveries: record.N(deliveries), Effects: record.N(deliveries), Restarts: record.N(0), JobState: "ACKNOWLEDGED",
+			Jobs: []record.JobExpect{{Why: "the client retried the final fragment in its session, never from byte 0", Sessions: record.Between(1, 1),
+				Restarts: record.Between(0, 0), Retries: record.AtLeast(1)}},
+			EventCounts: []record.EventCount{
+				{Why: "the node was killed once, after the lost final Ack", Kind: sim.NodeCrashed, Min: record.N(1), Max: record.N(1)},
+				{Why: "the restarted node restored the session from disk", Kind: sim.SessionRestored, Min: record.N(1), Max: record.N(1)},
+				{Why: "the restarted node's notify cache is empty", Kind: sim.NotifyCached, Max: record.N(0)},
+				{Why: what, Kind: sim.NotifySent, Min: record.N(deliveries), Max: record.N(deliveries)},
+			}}
+		if deliveries > 1 {
+			e.Verdicts, e.Explain = dupVerdicts(false), []string{"case 5"}
+			e.EventCounts = append(e.EventCounts,
+				record.EventCount{Why: "both notifications are for the one session", Kind: sim.NotifySent, Distinct: "session", Min: record.N(1), Max: record.N(1)},
+				record.EventCount{Why: "both deliveries carry the one transaction", Kind: sim.AppDelivery, Distinct: "txn", Min: record.N(1), Max: record.N(1)})
+		}
+		return record.Scenario{
+			Name: "k10-" + k10.String() + "-restart", Spec: "§15 (K10)", Labels: []string{record.LabelDerived},
+			Description: "K10=" + k10.String() + ": the final Ack is lost, the node is killed when the client sees the error and restarts a minute later; the client retries the final fragment in its session and " + what + ".",
+			Farm:        farm,
+			Jobs:        []record.JobSpec{{Name: "order.dat", Size: 100 * kib, Txn: "auto"}},
+			Faults: faults.Schedule{
+				{Name: "drop-final-ack", Trigger: faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: 1},
+					Action: &faults.AddToxic{Link: "shared", Toxic: &sim.Toxic{Name: "drop-final-ack", Type: "bits_drop_ack",
+						Stream: sim.Downstream, Attributes: map[string]any{"pattern": "HTTP/1.1 200", "times": 1}}}},
+				{Name: "restart", Trigger: faults.OnEvent{Kind: sim.ClientError}, Action: &faults.Kill{Node: "node1", RestartAfter: time.Minute}},
+			},
+			Expect: e,
+		}
+	}
+	return []record.Scenario{
+		mk(knob.KeepUntilClose, 2, "the restarted node, whose request file was kept, posts it to the app again: two deliveries of the same upload"),
+		mk(knob.DeleteAfterAnswer, 1, "the restarted node, whose request file went with the app's answer, answers from its persisted answer without posting: one delivery"),
+	}
+}

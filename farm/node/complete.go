@@ -36,7 +36,7 @@ func (n *Node) complete(r *http.Request, s *session) (wire.Ack, error) {
 		return wire.Ack{}, wire.AppError(http.StatusForbidden).WithMsg("app refused this upload (403): never posted again")
 	}
 	if n.cfg.NotificationType != NotifyNone || mutant.On("node-notifies-type0") {
-		if s.rec.RequestDeleted && s.rec.Answered {
+		if s.rec.Answered && (s.rec.RequestDeleted || mutant.On("node-retry-answers-from-disk")) {
 			// A restarted node whose request file went after the app's answer
 			// (K10) cannot post again; it answers from the persisted outcome.
 			ack := received(s.rec.Total)
