@@ -108,14 +108,10 @@ func TestNormalise(t *testing.T) {
 	}
 }
 
-// case5 is a single-node upload whose node dies after the app answered,
-// before the final Ack: the naive app applies the effect twice.
+// case5 is case5Scenario with extra faults.
 func case5(extra ...faults.Fault) record.Scenario {
-	sc := record.Scenario{Name: "t", Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
-		Client: record.ClientSpec{NoProgressTimeout: NoProgressTimeout},
-		Jobs:   []record.JobSpec{{Name: "j1.bin", Size: 150_000, Txn: "auto"}}}
-	sc.Faults = append(faults.Schedule{{Name: "x1.kill-at-point", Optional: true,
-		Trigger: faults.AtPoint{Point: faults.AfterNotifyAnswer}, Action: &faults.Kill{RestartAfter: 20 * time.Minute}}}, extra...)
+	sc := case5Scenario()
+	sc.Faults = append(sc.Faults, extra...)
 	return sc
 }
 
@@ -125,16 +121,7 @@ func case5(extra ...faults.Fault) record.Scenario {
 func TestShrinkSixFaults(t *testing.T) {
 	defer bubble.Use(t)()
 	ctx := context.Background()
-	sc := case5(
-		faults.Fault{Name: "x2.app-latency", Optional: true, Action: &faults.AppLatency{Latency: 30 * time.Second}},
-		faults.Fault{Name: "x3.slow-disk", Optional: true, Trigger: faults.OnEvent{Kind: sim.PacketReceived, Packet: "Fragment", Nth: 2},
-			Action: &faults.SlowDisk{Node: "node1", Delay: time.Minute, Times: 2}},
-		faults.Fault{Name: "x4.toxic", Optional: true, Action: &faults.AddToxic{Link: "shared",
-			Toxic: &sim.Toxic{Name: "x4.toxic", Type: "latency", Stream: sim.Downstream, Attributes: map[string]any{"latency": 400}}}},
-		faults.Fault{Name: "x5.app-status", Optional: true, Trigger: faults.After{D: time.Hour}, Action: &faults.AppStatus{Status: 500, Times: 1}},
-		faults.Fault{Name: "x6.drop-sessions", Optional: true, Trigger: faults.After{D: 90 * time.Hour}, Action: &faults.DropSessions{Node: "node1"}},
-	)
-	seed := sim.Seed(3)
+	sc, seed := SixFaultCase()
 	res, err := Play(ctx, sc, seed)
 	fs := Judge(res, err, nil)
 	if len(fs) != 1 || fs[0].Invariant != "exactly-once-effect" {
