@@ -189,6 +189,14 @@ func Exhaustive(ctx context.Context, o Options, maxFaults int) (*Report, error) 
 		scope.Guarantee = fmt.Sprintf("Bounded guarantee: in this scope (%s), %s (%s) left every invariant holding (%s): "+
 			"no schedule of at most %d of these faults breaks them.", scope.Description, what, strings.Join(ScopeClasses, ", "),
 			strings.Join(rep.Invariants, ", "), maxFaults)
+		var drawn, fired int
+		for _, c := range ScopeClasses {
+			if cv := rep.Coverage[c]; cv != nil {
+				drawn, fired = drawn+cv.Drawn, fired+cv.Fired
+			}
+		}
+		scope.Guarantee += fmt.Sprintf(" %d of the %d faults placed fired; a fault aimed at a node, fragment or packet its schedule never reached "+
+			"could not bite there (the coverage table counts them per class).", fired, drawn)
 		if o.Out != "" {
 			if err := Save(o.Out, rep); err != nil {
 				return rep, err
