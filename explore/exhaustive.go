@@ -182,21 +182,7 @@ func Exhaustive(ctx context.Context, o Options, maxFaults int) (*Report, error) 
 		return rep, err
 	}
 	if len(rep.Violations) == 0 && rep.Runs == len(cases) {
-		what := fmt.Sprintf("each of the %d single faults", len(us))
-		if maxFaults == 2 {
-			what += fmt.Sprintf(" and each of the %d ordered pairs of distinct faults", len(us)*(len(us)-1))
-		}
-		scope.Guarantee = fmt.Sprintf("Bounded guarantee: in this scope (%s), %s (%s) left every invariant holding (%s): "+
-			"no schedule of at most %d of these faults breaks them.", scope.Description, what, strings.Join(ScopeClasses, ", "),
-			strings.Join(rep.Invariants, ", "), maxFaults)
-		var drawn, fired int
-		for _, c := range ScopeClasses {
-			if cv := rep.Coverage[c]; cv != nil {
-				drawn, fired = drawn+cv.Drawn, fired+cv.Fired
-			}
-		}
-		scope.Guarantee += fmt.Sprintf(" %d of the %d faults placed fired; a fault aimed at a node, fragment or packet its schedule never reached "+
-			"could not bite there (the coverage table counts them per class).", fired, drawn)
+		scope.Guarantee = guarantee(scope, rep.Invariants, rep.Coverage)
 		if o.Out != "" {
 			if err := Save(o.Out, rep); err != nil {
 				return rep, err
@@ -204,4 +190,25 @@ func Exhaustive(ctx context.Context, o Options, maxFaults int) (*Report, error) 
 		}
 	}
 	return rep, nil
+}
+
+// guarantee states the bounded guarantee of a scope in which every
+// schedule was played and every invariant held (coverage: the faults
+// placed and fired per class).
+func guarantee(s *Scope, invariants []string, coverage map[string]*Coverage) string {
+	what := fmt.Sprintf("each of the %d single faults", s.Singles)
+	if s.MaxFaults == 2 {
+		what += fmt.Sprintf(" and each of the %d ordered pairs of distinct faults", s.Singles*(s.Singles-1))
+	}
+	g := fmt.Sprintf("Bounded guarantee: in this scope (%s), %s (%s) left every invariant holding (%s): "+
+		"no schedule of at most %d of these faults breaks them.", s.Description, what, strings.Join(ScopeClasses, ", "),
+		strings.Join(invariants, ", "), s.MaxFaults)
+	var drawn, fired int
+	for _, c := range ScopeClasses {
+		if cv := coverage[c]; cv != nil {
+			drawn, fired = drawn+cv.Drawn, fired+cv.Fired
+		}
+	}
+	return g + fmt.Sprintf(" %d of the %d faults placed fired; a fault aimed at a node, fragment or packet its schedule never reached "+
+		"could not bite there (the coverage table counts them per class).", fired, drawn)
 }

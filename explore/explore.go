@@ -90,6 +90,10 @@ type Report struct {
 	Slowest []SlowRun `json:"slowest,omitempty"`
 	// Scope is set by an exhaustive exploration.
 	Scope *Scope `json:"exhaustive,omitempty"`
+	// Shards are the shards a merged exploration came from (Merge), and
+	// Missing the shards of 0/n ... n-1/n that were not given.
+	Shards  []ShardRun `json:"shards,omitempty"`
+	Missing []string   `json:"missing_shards,omitempty"`
 }
 
 // SlowRun is one of the slowest runs of an exploration.
@@ -290,7 +294,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if maxRepros <= 0 {
 		maxRepros = 8
 	}
-	names := map[string]int{}
 	for n, fl := range list {
 		v := Violation{Invariant: fl.f.Invariant, Shape: fl.f.Shape, Explanation: fl.f.Explanation, Seen: fl.seen,
 			FirstRun: fl.c.Index, Seed: fl.c.Seed, ShrunkFrom: len(fl.c.Scenario.Faults), Scenario: fl.c.Scenario}
@@ -304,7 +307,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			v.Faults, v.Explanation, v.jobState = len(sr.Scenario.Faults), sr.Failure.Explanation, sr.JobState
 			v.OtherSeeds = otherSeeds(ctx, o, sr.Scenario, fl.c.Seed, fl.f)
 		}
-		base := reproName(v.Invariant, names)
+		base := reproName(v.Invariant, v.FirstRun)
 		v.Scenario = reproScenario(v, base)
 		v.Repro = filepath.Join("repro", base+".yaml")
 		v.Replay = fmt.Sprintf("bitsim run -f %s --seed %d", filepath.Join(o.Out, v.Repro), v.Seed)
@@ -379,9 +382,12 @@ func hasFailure(fs []Failure, want Failure) bool {
 	return false
 }
 
-func reproName(inv string, used map[string]int) string {
-	used[inv]++
-	return fmt.Sprintf("%s-%d", inv, used[inv])
+// reproName names a distinct failure's reproducer after its invariant and
+// its first run ("exactly-once-effect-run17"): one invariant fails first
+// in a run at most once, and the name is the same whether the exploration
+// ran whole or in shards (Merge).
+func reproName(inv string, firstRun int) string {
+	return fmt.Sprintf("%s-run%d", inv, firstRun)
 }
 
 // ErrHung is the error of a run that did not end within its wall-time

@@ -53,9 +53,9 @@ func jobCount(sc record.Scenario) int {
 // steps and the replay command in a leading comment.
 func ReproYAML(v Violation) ([]byte, error) {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# %s: found by bitsim explore, seed %d, run %d (seen in %d runs)\n", v.Invariant, v.Seed, v.FirstRun, v.Seen)
+	b.WriteString(reproFound(v))
 	fmt.Fprintf(&b, "# shape: %s\n", v.Shape)
-	fmt.Fprintf(&b, "# replay: %s\n", v.Replay)
+	b.WriteString(reproReplay(v))
 	if v.OtherSeeds != "" {
 		fmt.Fprintf(&b, "# also fails with %s other seeds\n", v.OtherSeeds)
 	}
@@ -76,6 +76,14 @@ func ReproYAML(v Violation) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
+
+// reproFound and reproReplay are a reproducer's first and third comment
+// lines (Merge rewrites them).
+func reproFound(v Violation) string {
+	return fmt.Sprintf("# %s: found by bitsim explore, seed %d, run %d (seen in %d runs)\n", v.Invariant, v.Seed, v.FirstRun, v.Seen)
+}
+
+func reproReplay(v Violation) string { return "# replay: " + v.Replay + "\n" }
 
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", " ")

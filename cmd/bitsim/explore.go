@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -63,7 +62,9 @@ command is printed. DIR/explore.json lists the runs, the rate and the
 violations; the reproducers' runs and reports are written next to it.
 
 Run i of an exploration is a function of (--seed, i): the same seed explores
-the same schedules, and --shard i/n plays only the runs i, i+n, ...
+the same schedules, and --shard i/n plays only the runs i, i+n, ...; with
+the same --seed and --runs on every machine, 'bitsim report --merge' of the
+n shard directories writes the unsharded exploration's explore.json.
 
 Exit status 1 when a violation was found.`,
 		Args: cobra.NoArgs,
@@ -94,16 +95,11 @@ Exit status 1 when a violation was found.`,
 	return cmd
 }
 
-// parseShard parses "i/n".
+// parseShard parses --shard "i/n".
 func parseShard(s string) (int, int, error) {
-	if s == "" {
-		return 0, 1, nil
-	}
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n", s)
+	i, n, err := explore.ParseShard(s)
+	if err != nil {
+		return 0, 0, fmt.Errorf("--%w", err)
 	}
 	return i, n, nil
 }
