@@ -32,7 +32,7 @@ import (
 var nodeEvents = map[sim.Kind]bool{
 	sim.NodeStarted: true, sim.NodeStopped: true, sim.NodeCrashed: true, sim.PacketReceived: true, sim.AckSent: true,
 	sim.NotifySent: true, sim.NotifyAnswered: true, sim.NotifyCached: true, sim.SessionCreated: true, sim.SessionRestored: true,
-	sim.SessionCompleted: true, sim.SessionExpired: true, sim.SessionClosed: true, sim.SessionCancelled: true,
+	sim.SessionCompleted: true, sim.SessionExpired: true, sim.SessionDoomed: true, sim.SessionClosed: true, sim.SessionCancelled: true,
 	sim.FileCommitted: true, sim.ReplyServed: true, sim.CrashPoint: true, sim.CleanupRan: true, sim.RequestRejected: true,
 	sim.RequestTolerated: true,
 }

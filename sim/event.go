@@ -27,6 +27,7 @@ const (
 	SessionRestored  Kind = "session.restored"   // a session was loaded from disk after a restart
 	SessionCompleted Kind = "session.completed"  // the last byte arrived
 	SessionExpired   Kind = "session.expired"    // removed by timeout/cleanup (Reason)
+	SessionDoomed    Kind = "session.doomed"     // to be dropped (Reason) once the packet holding it is done; session.expired follows then
 	SessionClosed    Kind = "session.closed"     // Close-Session
 	SessionCancelled Kind = "session.cancelled"  // Cancel-Session
 	FileCommitted    Kind = "file.committed"     // the upload was put at its destination

@@ -74,7 +74,7 @@ func (n *Node) RunCleanup() int {
 		default:
 			alive = append(alive, s)
 		}
-		s.mu.Unlock()
+		n.release(s)
 	}
 	if !n.cfg.SessionLimitDisabled {
 		byClient := map[string][]*session{}
@@ -99,7 +99,7 @@ func (n *Node) RunCleanup() int {
 					n.expire(s, string(sim.ReasonSessionLimit))
 					removed++
 				}
-				s.mu.Unlock()
+				n.release(s)
 			}
 		}
 	}
@@ -117,19 +117,61 @@ func (n *Node) expire(s *session, why string) {
 }
 
 // DropSessions removes every session at once, as a server may under
-// resource pressure ([S] 3.2.7), with the same effect as a time-out: files
-// deleted, later packets answered 0x8020001F (sim.SessionExpired, Reason
-// why). It returns how many sessions it removed. A session busy with a
-// packet is removed once that packet is done.
+// resource pressure ([S] 3.2.7, docs/protocol.md §8.3), with the same
+// effect as a time-out: files deleted, later packets answered 0x8020001F
+// (sim.SessionExpired, Reason why). It returns how many sessions it
+// removed at once.
+//
+// It never waits for a session. A session a packet holds right now (a
+// Fragment being written, a final fragment whose app notification is in
+// flight, a Close committing) is doomed instead (sim.SessionDoomed, Reason
+// why) and dropped when that packet is done, by whoever releases it
+// (release): the packet completes and is answered as it would have been,
+// then the session goes, as if the pressure came just after it. A doomed
+// session the packet closed or cancelled itself, or whose node died
+// meanwhile, is not dropped again (a dead node writes nothing). Waiting
+// instead deadlocked: the holder may be waiting for the app (a slow app,
+// a fault, the notification time-out on a clock that cannot move while
+// the caller blocks), and an event trigger runs DropSessions in the very
+// goroutine that holds the session (notify.answered, session.completed).
 func (n *Node) DropSessions(why string) int {
 	removed := 0
 	for _, s := range n.snapshot() {
-		s.mu.Lock()
-		if !s.gone {
-			n.expire(s, why)
+		if !s.mu.TryLock() {
+			// Recorded before the doom is set, so the session.expired of
+			// the holder's release always follows it.
+			n.emit(sim.Event{Kind: sim.SessionDoomed, Session: s.id, Reason: sim.Reason(why),
+				Detail: why + ": busy with a packet, dropped when it is done"})
+			s.doom.Store(&why)
+			if !s.mu.TryLock() {
+				continue // the holder drops it on release
+			}
+		} else {
+			s.doom.Store(&why)
+		}
+		if n.release(s) {
 			removed++
 		}
-		s.mu.Unlock()
 	}
 	return removed
+}
+
+// release unlocks s.mu, first dropping the session if DropSessions doomed
+// it while it was held (unless it is gone already or the node is dead).
+// Every holder of s.mu unlocks through release, so a doom set while the
+// lock is held is always acted on: after unlocking, release takes the lock
+// back if a doom arrived meanwhile and no one else holds it (the one who
+// does will see it). It reports whether it dropped the session.
+func (n *Node) release(s *session) bool {
+	dropped := false
+	for {
+		if why := s.doom.Swap(nil); why != nil && !s.gone && !n.Dead() {
+			n.expire(s, *why)
+			dropped = true
+		}
+		s.mu.Unlock()
+		if s.doom.Load() == nil || !s.mu.TryLock() {
+			return dropped
+		}
+	}
 }

@@ -53,8 +53,11 @@ func TestDropSessionsWhileNotifying(t *testing.T) {
 	dropped := dropOrReport(t, n, "pressure")
 	a.set(func(a *mockApp) { close(a.block); a.block = nil })
 	<-final
-	<-dropped
+	if got := <-dropped; got != 0 {
+		t.Errorf("DropSessions removed %d sessions at once, want 0 (the session was busy)", got)
+	}
 	waitKind(t, h, sim.SessionExpired, 1)
+	doomedThenExpired(t, h.Events(), "pressure")
 	if exists(si.RequestFile) {
 		t.Error("the dropped session's request file survives")
 	}
@@ -95,7 +98,54 @@ func TestDropSessionsFromAnEmitter(t *testing.T) {
 				t.Fatalf("no %s event", kind)
 			}
 			waitKind(t, hist, sim.SessionExpired, 1)
+			doomedThenExpired(t, hist.Events(), "pressure on "+string(kind))
 			x.run(step{pkt: "Close-Session", sid: "$", status: 500, want: map[string]string{wire.HdrErrorCode: "0x8020001F"}})
 		})
+	}
+}
+
+// doomedThenExpired asserts that events hold one session.doomed and then
+// one session.expired, both with Reason why, for the same session.
+func doomedThenExpired(t *testing.T, events []sim.Event, why string) {
+	t.Helper()
+	var got []sim.Event
+	for _, e := range events {
+		if e.Kind == sim.SessionDoomed || e.Kind == sim.SessionExpired {
+			got = append(got, e)
+		}
+	}
+	if len(got) != 2 || got[0].Kind != sim.SessionDoomed || got[1].Kind != sim.SessionExpired ||
+		got[0].Session != got[1].Session || got[0].Reason != sim.Reason(why) || got[1].Reason != sim.Reason(why) {
+		t.Errorf("want session.doomed then session.expired (reason %q), got %v", why, got)
+	}
+}
+
+// TestDropSessionsDuringClose: a session doomed while its Close-Session
+// is processed is closed by that packet and not dropped again: the
+// client's Close succeeds, the history has session.closed and no expiry.
+func TestDropSessionsDuringClose(t *testing.T) {
+	var n atomic.Pointer[Node]
+	var once sync.Once
+	fired := make(chan (<-chan int), 1)
+	sink := sim.SinkFunc(func(e sim.Event) {
+		if e.Kind == sim.CrashPoint && e.Point == CloseBeforeCommit.String() {
+			once.Do(func() { fired <- dropOrReport(t, n.Load(), "pressure") })
+		}
+	})
+	hist := sim.NewHistory()
+	nd, _ := startNode(t, Config{Clock: sim.NewVirtual(time.Time{}), CleanupInterval: -1, TraceCrashPoints: true, Events: sim.Tee(hist, sink)})
+	n.Store(nd)
+	data := payload(100)
+	x := newExchange(t, nd)
+	x.run(step{pkt: create, status: 200}, frag(data, 0, 99, 200, 100), step{pkt: "Close-Session", sid: "$", status: 200})
+	select {
+	case dropped := <-fired:
+		<-dropped
+	default:
+		t.Fatal("Close-Session did not reach close-before-commit")
+	}
+	if countKind(hist, sim.SessionDoomed) != 1 || countKind(hist, sim.SessionExpired) != 0 || countKind(hist, sim.SessionClosed) != 1 {
+		t.Errorf("doomed %d, expired %d, closed %d; want 1, 0, 1", countKind(hist, sim.SessionDoomed), countKind(hist, sim.SessionExpired),
+			countKind(hist, sim.SessionClosed))
 	}
 }

@@ -27,7 +27,7 @@ func (n *Node) serveReply(w http.ResponseWriter, r *http.Request) {
 			if !s.gone {
 				f, _ = os.Open(n.lay.replyFile(s.id))
 			}
-			s.mu.Unlock()
+			n.release(s)
 		}
 	}
 	if f == nil {

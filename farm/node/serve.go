@@ -246,7 +246,7 @@ func (n *Node) withSession(p packet, f func(*session) (wire.Ack, error)) (wire.A
 		return wire.Ack{}, wire.ErrSessionNotFound.WithMsg("no session %q on this node", p.session)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer n.release(s)
 	if s.gone {
 		return wire.Ack{}, wire.ErrSessionNotFound.WithMsg("session %s is gone", s.id)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bitsim/bitsim/sim"
@@ -54,7 +55,8 @@ type record struct {
 
 // session is a live session. mu serialises the packets of one session (one
 // request outstanding per session, §2.3; a retry racing a dying connection
-// waits for it) and guards every field.
+// waits for it) and guards every field but doom. Unlock it with
+// Node.release, never mu.Unlock: release acts on a doom set meanwhile.
 type session struct {
 	mu       sync.Mutex
 	id       string
@@ -66,6 +68,10 @@ type session struct {
 	// cache is the NotifyCache: the Ack of the completed final fragment,
 	// memory only.
 	cache *wire.Ack
+	// doom is set (to the reason) by DropSessions when a packet holds the
+	// session: whoever holds mu drops the session when it releases it
+	// (Node.release). Read and written without mu.
+	doom atomic.Pointer[string]
 }
 
 func (s *session) complete() bool { return s.rec.Total > 0 && s.received == s.rec.Total }
@@ -109,7 +115,7 @@ func (n *Node) Session(id string) (SessionInfo, bool) {
 
 func (n *Node) info(s *session) (SessionInfo, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer n.release(s)
 	if s.gone {
 		return SessionInfo{}, false
 	}
@@ -246,7 +252,7 @@ func (n *Node) refresh(id string, s *session) *session {
 		if s != nil {
 			s.mu.Lock()
 			s.gone = true
-			s.mu.Unlock()
+			n.release(s)
 			n.mu.Lock()
 			if n.sessions[id] == s {
 				delete(n.sessions, id)
@@ -272,7 +278,7 @@ func (n *Node) refresh(id string, s *session) *session {
 	if !s.gone {
 		s.rec, s.received, s.savedActivity = fresh.rec, fresh.received, fresh.rec.LastActivity
 	}
-	s.mu.Unlock()
+	n.release(s)
 	return s
 }
 
@@ -303,6 +309,6 @@ func (n *Node) loseTail(by int64, only string) {
 				_ = os.Truncate(path, max(st.Size()-by, 0))
 			}
 		}
-		s.mu.Unlock()
+		n.release(s)
 	}
 }
