@@ -89,18 +89,22 @@ func buildIndex(in Input) *index {
 	}
 	// Match ledger entries to their app.delivery events (same node, remote
 	// URL, hash and txn, in order) and to jobs.
-	used := make([]bool, len(in.Events))
+	// Each ledger entry takes the first app.delivery event with its key
+	// not taken yet: a FIFO queue per key.
+	type deliveryKey struct{ node, url, sha, txn string }
+	queued := map[deliveryKey][]int{}
+	for i := range in.Events {
+		if e := &in.Events[i]; e.Kind == sim.AppDelivery {
+			k := deliveryKey{e.Node, e.URL, e.SHA256, e.Txn}
+			queued[k] = append(queued[k], i)
+		}
+	}
 	for _, d := range in.Ledger {
 		dv := delivery{Delivery: d, EventIdx: -1}
-		for i := range in.Events {
-			e := &in.Events[i]
-			if used[i] || e.Kind != sim.AppDelivery {
-				continue
-			}
-			if e.Node == d.Node && e.URL == d.RemoteURL && e.SHA256 == d.SHA256 && e.Txn == d.Txn {
-				used[i], dv.Event, dv.EventIdx = true, e, i
-				break
-			}
+		k := deliveryKey{d.Node, d.RemoteURL, d.SHA256, d.Txn}
+		if q := queued[k]; len(q) > 0 {
+			dv.Event, dv.EventIdx = &in.Events[q[0]], q[0]
+			queued[k] = q[1:]
 		}
 		if j := ix.jobFor(d); j != nil {
 			j.Deliv = append(j.Deliv, dv)

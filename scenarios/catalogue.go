@@ -2,10 +2,12 @@ package scenarios
 
 import (
 	"fmt"
-	"github.com/bitsim/bitsim/faults"
-	"github.com/bitsim/bitsim/knob"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bitsim/bitsim/faults"
+	"github.com/bitsim/bitsim/knob"
 
 	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/record"
@@ -47,15 +49,22 @@ func Catalogue() []record.Scenario {
 	out = append(out, requestRetention()...)
 	out = append(out, crashPoints()...)
 	out = append(out, toxicsMatrix()...)
-	out = append(out, manyClients(), randomized(), scale(1000, 8), scale(10_000, 16))
+	out = append(out, manyClients(), randomized(), Scale(1000), Scale(10_000))
 	return out
 }
 
-// Find returns the catalogue scenario with that name.
+// Find returns the catalogue scenario with that name. Besides the
+// catalogue's scale-1000 and scale-10000, "scale-N" names the scale
+// scenario of any size N (see Scale).
 func Find(name string) (record.Scenario, bool) {
 	for _, s := range Catalogue() {
 		if s.Name == name {
 			return s, true
+		}
+	}
+	if n, ok := strings.CutPrefix(name, "scale-"); ok {
+		if jobs, err := strconv.Atoi(n); err == nil && jobs > 0 && strconv.Itoa(jobs) == n {
+			return Scale(jobs), true
 		}
 	}
 	return record.Scenario{}, false
@@ -615,12 +624,14 @@ func manyClients() record.Scenario {
 	}
 }
 
-// scale is n concurrent single-fragment jobs on a host-id farm of nodes
-// nodes with an idempotent app and random faults: every job completes,
-// intact, with exactly one effect each. Both sizes are labelled slow (the
-// 1,000-job run takes about 8 s and 450 MB, the 10,000-job one ten times
-// that); run them with bitsim run --scenario scale-1000.
-func scale(n, nodes int) record.Scenario {
+// Scale is the scenario scale-n: n concurrent single-fragment jobs on a
+// host-id farm of ScaleNodes(n) nodes with an idempotent app and as many
+// random faults as nodes: every job completes, intact, with exactly one
+// effect each. The catalogue holds scale-1000 and scale-10000, labelled
+// slow; run them, or any other size, with bitsim run --scenario scale-N,
+// and measure the cost per 1,000 jobs with bitsim bench scale.
+func Scale(n int) record.Scenario {
+	nodes := ScaleNodes(n)
 	return record.Scenario{
 		Name: fmt.Sprintf("scale-%d", n), Labels: []string{record.LabelScale, record.LabelSlow},
 		Description: fmt.Sprintf("%d concurrent jobs on a %d-node host-id farm with an idempotent app and %d random faults: every job completes, every file intact, exactly one effect each.", n, nodes, nodes),
@@ -632,6 +643,10 @@ func scale(n, nodes int) record.Scenario {
 			Verdicts: map[string]check.Status{"duplicates": record.Any, "faults-fired": record.Any, "no-orphans": record.Any, "at-least-once": record.Any}},
 	}
 }
+
+// ScaleNodes is the farm size of scale-n: 8 nodes up to 5,000 jobs, then
+// 8 more per 5,000 jobs (16 for scale-10000).
+func ScaleNodes(n int) int { return max(8, 8*n/5000) }
 
 func randomized() record.Scenario {
 	return record.Scenario{

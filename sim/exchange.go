@@ -80,6 +80,15 @@ type Ops struct {
 	// List holds every exchange, ordered by its first event.
 	List []*Exchange
 	by   map[int]*Exchange
+	// of indexes List by kind and by kind and job (see Of).
+	of map[opsKey][]*Exchange
+}
+
+// opsKey names one list of Of: the exchanges of a kind, of one job or (job
+// "") of all jobs.
+type opsKey struct {
+	kind ExchangeKind
+	job  string
 }
 
 // At returns the exchange whose call, return or received event is the
@@ -89,19 +98,20 @@ func (o *Ops) At(i int) *Exchange { return o.by[i] }
 // Of returns the exchanges of kind k, in order; for client exchanges only
 // those of job (all jobs if job is "").
 func (o *Ops) Of(k ExchangeKind, job string) []*Exchange {
-	var out []*Exchange
+	return append([]*Exchange(nil), o.of[opsKey{k, job}]...)
+}
+
+// index fills o.of from o.List, once the pairing is complete.
+func (o *Ops) index() {
+	o.of = map[opsKey][]*Exchange{}
 	for _, x := range o.List {
-		if x.Kind != k {
-			continue
+		all := opsKey{x.Kind, ""}
+		o.of[all] = append(o.of[all], x)
+		if job := x.first().Job; job != "" {
+			one := opsKey{x.Kind, job}
+			o.of[one] = append(o.of[one], x)
 		}
-		if job != "" {
-			if e := x.first(); e.Job != job {
-				continue
-			}
-		}
-		out = append(out, x)
 	}
-	return out
 }
 
 func (x *Exchange) first() *Event {
@@ -114,11 +124,12 @@ func (x *Exchange) first() *Event {
 // Exchanges pairs the calls and returns of evs (a history, in order). The
 // Exchanges point into evs: do not modify it while using them.
 func Exchanges(evs []Event) *Ops {
-	p := pairer{ops: &Ops{by: map[int]*Exchange{}}, evs: evs,
-		open: map[string]*Exchange{}, pending: map[string][]*Exchange{}, calls: map[string][]*Exchange{}}
+	p := pairer{ops: &Ops{by: map[int]*Exchange{}}, evs: evs, open: map[string]*Exchange{},
+		pending: map[string][]*Exchange{}, pendKey: map[*Exchange]string{}, calls: map[string][]*Exchange{}}
 	for i := range evs {
 		p.event(i)
 	}
+	p.ops.index()
 	return p.ops
 }
 
@@ -130,6 +141,8 @@ type pairer struct {
 	open map[string]*Exchange
 	// pending: client requests not yet received by a node, by path|packet.
 	pending map[string][]*Exchange
+	// pendKey: the pending key each client request was queued under.
+	pendKey map[*Exchange]string
 	// calls: notifications and packets awaiting their answer, FIFO by key.
 	calls map[string][]*Exchange
 }
@@ -141,13 +154,15 @@ func (p *pairer) event(i int) {
 		x := p.call(ExchangeClient, i)
 		key := urlPath(e.URL) + "|" + e.Packet
 		p.pending[key] = append(p.pending[key], x)
+		p.pendKey[x] = key
 		p.open[e.Job] = x
 	case PacketReceived:
 		key := urlPath(e.URL) + "|" + e.Packet
 		if q := p.pending[key]; len(q) > 0 {
 			q[0].Received, q[0].ReceivedIdx = e, i
 			p.ops.by[i] = q[0]
-			p.pending[key] = q[1:]
+			delete(p.pendKey, q[0])
+			p.setPending(key, q[1:])
 		}
 		p.queue(p.call(ExchangePacket, i), "packet|"+e.Node+"|"+e.Packet+"|"+e.Session)
 	case AckSent:
@@ -192,7 +207,11 @@ func (p *pairer) queue(x *Exchange, key string) { p.calls[key] = append(p.calls[
 // exchange of kind k.
 func (p *pairer) dequeue(key string, k ExchangeKind) *Exchange {
 	if q := p.calls[key]; len(q) > 0 {
-		p.calls[key] = q[1:]
+		if len(q) == 1 {
+			delete(p.calls, key) // keeps the crash loop over calls short
+		} else {
+			p.calls[key] = q[1:]
+		}
 		return q[0]
 	}
 	return p.call(k, -1)
@@ -200,14 +219,27 @@ func (p *pairer) dequeue(key string, k ExchangeKind) *Exchange {
 
 // unpend removes x from the requests awaiting a node.
 func (p *pairer) unpend(x *Exchange) {
-	for k, q := range p.pending {
-		for i, y := range q {
-			if y == x {
-				p.pending[k] = append(q[:i:i], q[i+1:]...)
-				return
-			}
+	k, ok := p.pendKey[x]
+	if !ok {
+		return
+	}
+	delete(p.pendKey, x)
+	q := p.pending[k]
+	for i, y := range q {
+		if y == x {
+			p.setPending(k, append(q[:i:i], q[i+1:]...))
+			return
 		}
 	}
+}
+
+// setPending stores q as the requests awaiting a node under key.
+func (p *pairer) setPending(key string, q []*Exchange) {
+	if len(q) == 0 {
+		delete(p.pending, key)
+		return
+	}
+	p.pending[key] = q
 }
 
 // answer records event i as x's return and judges the outcome.

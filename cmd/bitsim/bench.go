@@ -41,7 +41,7 @@ fraction of the wire tier's.`,
 	fl.StringSliceVar(&f.names, "scenario", []string{"many-clients"}, "scenario to play (repeatable)")
 	fl.IntVar(&f.times, "times", 5, "runs per scenario and tier")
 	fl.Uint64Var(&f.seed, "seed", 42, "the seed of every run")
-	cmd.AddCommand(newBenchExploreCmd())
+	cmd.AddCommand(newBenchExploreCmd(), newBenchScaleCmd())
 	return cmd
 }
 

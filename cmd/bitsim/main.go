@@ -26,7 +26,10 @@ func main() {
 func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := newRootCmd().ExecuteContext(ctx)
+	root := newRootCmd()
+	stopProfile := addProfileFlags(root)
+	err := root.ExecuteContext(ctx)
+	stopProfile()
 	var ec exitCode
 	if err != nil && !errors.As(err, &ec) {
 		fmt.Fprintln(os.Stderr, "bitsim:", err)
