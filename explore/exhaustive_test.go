@@ -51,5 +51,8 @@ func TestExhaustiveSingles(t *testing.T) {
 		if v.Invariant != "exactly-once-effect" {
 			t.Errorf("naive: unexpected violation %+v", v)
 		}
+		if v.NotShrunk != "--no-shrink" || !strings.Contains(v.Summary(), "not shrunk: --no-shrink") {
+			t.Errorf("naive: reproducer summary %q", v.Summary())
+		}
 	}
 }

@@ -127,6 +127,9 @@ type Violation struct {
 	Seed     sim.Seed `json:"seed"`
 	// Replay is the command that reproduces it.
 	Replay string `json:"replay"`
+	// NotShrunk says why the reproducer is the first failing schedule as
+	// drawn ("--no-shrink", or the --max-repros limit); empty when shrunk.
+	NotShrunk string `json:"not_shrunk,omitempty"`
 	// Steps are the shrink steps taken, in order.
 	Steps         []string `json:"shrink_steps,omitempty"`
 	ShrinkRuns    int      `json:"shrink_runs"`
@@ -306,6 +309,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			v.Scenario, v.Steps, v.ShrinkRuns, v.ShrinkSeconds = sr.Scenario, sr.Steps, sr.Runs, sr.Wall.Seconds()
 			v.Faults, v.Explanation, v.jobState = len(sr.Scenario.Faults), sr.Failure.Explanation, sr.JobState
 			v.OtherSeeds = otherSeeds(ctx, o, sr.Scenario, fl.c.Seed, fl.f)
+		} else if o.NoShrink {
+			v.NotShrunk = "--no-shrink"
+		} else {
+			v.NotShrunk = fmt.Sprintf("only the first %d distinct failures are shrunk (--max-repros)", maxRepros)
 		}
 		base := reproName(v.Invariant, v.FirstRun)
 		v.Scenario = reproScenario(v, base)

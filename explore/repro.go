@@ -59,7 +59,11 @@ func ReproYAML(v Violation) ([]byte, error) {
 	if v.OtherSeeds != "" {
 		fmt.Fprintf(&b, "# also fails with %s other seeds\n", v.OtherSeeds)
 	}
-	fmt.Fprintf(&b, "# shrunk from %d to %d faults in %d runs (%.1fs):\n", v.ShrunkFrom, v.Faults, v.ShrinkRuns, v.ShrinkSeconds)
+	if v.NotShrunk != "" {
+		fmt.Fprintf(&b, "# not shrunk (%s): the first failing schedule, %d faults\n", v.NotShrunk, v.Faults)
+	} else {
+		fmt.Fprintf(&b, "# shrunk from %d to %d faults in %d runs (%.1fs):\n", v.ShrunkFrom, v.Faults, v.ShrinkRuns, v.ShrinkSeconds)
+	}
 	for i, s := range v.Steps {
 		fmt.Fprintf(&b, "#   %d. %s\n", i+1, s)
 	}
@@ -91,4 +95,16 @@ func writeJSON(path string, v any) error {
 		return fmt.Errorf("explore: %w", err)
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// Summary is the reproducer in a line: its faults and how it was shrunk.
+func (v Violation) Summary() string {
+	if v.NotShrunk != "" {
+		return fmt.Sprintf("%d faults (not shrunk: %s)", v.Faults, v.NotShrunk)
+	}
+	s := fmt.Sprintf("%d faults (shrunk from %d in %d runs, %.1fs", v.Faults, v.ShrunkFrom, v.ShrinkRuns, v.ShrinkSeconds)
+	if v.OtherSeeds != "" {
+		s += "; other seeds " + v.OtherSeeds
+	}
+	return s + ")"
 }

@@ -219,8 +219,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	}
 	var plans []scenarios.Plan
 	for _, v := range rep.Violations {
-		fmt.Fprintf(stdout, "VIOLATION %s (%d runs): %s\n  reproducer: %d faults (shrunk from %d in %d runs, %.1fs; other seeds %s)\n  replay: %s\n",
-			v.Invariant, v.Seen, v.Shape, v.Faults, v.ShrunkFrom, v.ShrinkRuns, v.ShrinkSeconds, v.OtherSeeds, v.Replay)
+		fmt.Fprintf(stdout, "VIOLATION %s (%d runs): %s\n  reproducer: %s\n  replay: %s\n", v.Invariant, v.Seen, v.Shape, v.Summary(), v.Replay)
 		plans = append(plans, scenarios.Plan{Scenario: v.Scenario, Seed: v.Seed})
 	}
 	idx, results, err := scenarios.RunCatalogue(cmd.Context(), plans, scenarios.BatchOptions{Out: o.Out, Seed: o.Seed,
