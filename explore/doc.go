@@ -25,12 +25,7 @@
 //
 // A run that does not end within a wall-time bound is judged hung
 // (RunCompletes) and abandoned: on the exact tier a goroutine blocked on a
-// mutex stops the bubble's clock without the bubble seeing a deadlock. The
-// grammar knows one such harness defect and avoids it: node.DropSessions
-// waits for each session's lock, which a node's handler holds while it
-// notifies the app, so a drop-sessions action fired while a notification
-// is in flight (from notify.sent, at a time, ...) blocks for good;
-// drop-sessions is drawn only on the client's receipt of a Fragment Ack.
+// mutex stops the bubble's clock without the bubble seeing a deadlock.
 //
 // Exhaustive enumerates every single fault (and, for K = 2, every ordered
 // pair) of a small scope instead of drawing them; Rates measures duplicate

@@ -2,6 +2,7 @@ package explore
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,7 @@ func TestGrammarCoverage(t *testing.T) {
 	triggers := map[string]bool{}
 	points := map[string]bool{}
 	links := map[string]bool{}
+	drops := map[string]bool{} // drop-sessions' trigger kinds (it had been held to one)
 	for i := 0; i < 3000; i++ {
 		c := CaseAt(7, i, nil, Shape{})
 		if err := scenarios.Validate(c.Scenario); err != nil {
@@ -38,6 +40,9 @@ func TestGrammarCoverage(t *testing.T) {
 		}
 		for _, f := range c.Scenario.Faults {
 			kinds[f.Action.Kind()] = true
+			if f.Action.Kind() == "drop-sessions" {
+				drops[triggerKind(f.Trigger)] = true
+			}
 			switch tr := f.Trigger.(type) {
 			case nil:
 				triggers["at once"] = true
@@ -76,6 +81,12 @@ func TestGrammarCoverage(t *testing.T) {
 	if len(triggers) != 5 {
 		t.Errorf("trigger kinds drawn: %v", triggers)
 	}
+	for _, k := range []string{"point", "time", "bytes", "event " + string(sim.NotifySent), "event " + string(sim.NotifyAnswered),
+		"event " + string(sim.SessionCompleted), "event " + string(sim.ClientResponse)} {
+		if !drops[k] {
+			t.Errorf("drop-sessions never drawn on %s (drawn on %v)", k, drops)
+		}
+	}
 	for _, l := range []string{"client-shared", "client-node", "node-app"} {
 		for _, d := range []sim.Direction{sim.Upstream, sim.Downstream} {
 			if !links[l+"/"+string(d)] {
@@ -83,6 +94,23 @@ func TestGrammarCoverage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// triggerKind names a trigger's kind, an event trigger with its event.
+func triggerKind(t faults.Trigger) string {
+	switch tr := t.(type) {
+	case nil:
+		return "at once"
+	case faults.AtPoint:
+		return "point"
+	case faults.OnEvent:
+		return "event " + string(tr.Kind)
+	case faults.After:
+		return "time"
+	case faults.OnBytes:
+		return "bytes"
+	}
+	return fmt.Sprintf("%T", t)
 }
 
 func sameCase(a, b Case) bool {

@@ -236,12 +236,16 @@ func produce(class, name string, t top, r *sim.Rand) faults.Schedule {
 			{Name: name + ".restart", Trigger: faults.OnEvent{Kind: sim.NodeCrashed, Node: node}, Action: &faults.Restart{Node: node}},
 		}
 	case "drop-sessions":
-		// Only when the client got a Fragment's Ack: node.DropSessions
-		// waits for each session's lock, and a handler holds it while it
-		// notifies the app, so fired at any other moment it can block for
-		// good (see the package documentation).
+		// Any trigger: a crash point, a node event (a notification in
+		// flight, the node's own goroutine holding the session), a time,
+		// bytes on the data link, or the client's receipt of a Fragment
+		// Ack. A session busy with a packet is dropped once it is done
+		// (node.DropSessions).
 		node := t.node(r)
-		return one(faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: 1 + r.IntN(t.frags)}, &faults.DropSessions{Node: node})
+		if r.IntN(4) == 0 {
+			return one(faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: 1 + r.IntN(t.frags)}, &faults.DropSessions{Node: node})
+		}
+		return one(t.anyTrigger(node, r), &faults.DropSessions{Node: node})
 	case "link-flap":
 		link := t.link([]string{"data", "data", "shared", "app"}[r.IntN(4)], r)
 		return faults.Schedule{
