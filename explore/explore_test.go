@@ -2,9 +2,11 @@ package explore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -259,10 +261,11 @@ func TestShards(t *testing.T) {
 // the same duplicate deliveries (same seeds).
 func TestRates(t *testing.T) {
 	defer bubble.Use(t)()
-	rates, err := Rates(context.Background(), 1, 2, 2)
+	table, err := Rates(context.Background(), 1, 2, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rates := table.Rows
 	if len(rates) != 2*len(RateClasses()) {
 		t.Fatalf("%d rows", len(rates))
 	}
@@ -291,11 +294,14 @@ func TestRates(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	if err := SaveRates(dir, rates); err != nil {
+	if err := SaveRates(dir, table); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "rates.html"))
-	if err != nil || !strings.Contains(string(b), "<svg") {
-		t.Errorf("rates.html: %v", err)
+	if again, err := Rates(context.Background(), 1, 2, 1); err != nil || !reflect.DeepEqual(again, table) {
+		t.Errorf("same seed, one worker: a different table (%v)", err)
+	}
+	var back record.RateTable
+	if b, err := os.ReadFile(filepath.Join(dir, "rates.json")); err != nil || json.Unmarshal(b, &back) != nil || !reflect.DeepEqual(back, table) {
+		t.Errorf("rates.json does not hold the table: %v", err)
 	}
 }

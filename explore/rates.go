@@ -3,11 +3,8 @@ package explore
 import (
 	"context"
 	"fmt"
-	"html"
-	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -104,48 +101,10 @@ func txnLen(sc record.Scenario) int64 {
 	return int64(len("bitsim-txn: ") + len(sc.Jobs[0].Name) + 1 + 6 + 1)
 }
 
-// Rate is one row of the duplicate-rate table: per 1,000 uploads, with a
-// 95% interval (normal approximation over the uploads).
-type Rate struct {
-	Class     string   `json:"class"`
-	App       string   `json:"app"`
-	Uploads   int      `json:"uploads"`
-	Predicted bool     `json:"predicted"`
-	DupDeliv  Estimate `json:"duplicate_deliveries_per_1000"`
-	DupEffect Estimate `json:"duplicate_effects_per_1000"`
-}
-
-// Estimate is a rate per 1,000 and its 95% interval.
-type Estimate struct {
-	Per1000 float64 `json:"per_1000"`
-	Low     float64 `json:"low"`
-	High    float64 `json:"high"`
-}
-
-func estimate(xs []float64) Estimate {
-	n := float64(len(xs))
-	if n == 0 {
-		return Estimate{}
-	}
-	var sum, sq float64
-	for _, x := range xs {
-		sum += x
-	}
-	mean := sum / n
-	for _, x := range xs {
-		sq += (x - mean) * (x - mean)
-	}
-	half := 0.0
-	if n > 1 {
-		half = 1.96 * math.Sqrt(sq/(n-1)) / math.Sqrt(n)
-	}
-	return Estimate{Per1000: 1000 * mean, Low: 1000 * max(mean-half, 0), High: 1000 * (mean + half)}
-}
-
 // Rates plays uploads uploads per class with each app mode, on the same
 // seeds for both modes, and returns the table (naive then idempotent per
 // class).
-func Rates(ctx context.Context, seed sim.Seed, uploads, parallel int) ([]Rate, error) {
+func Rates(ctx context.Context, seed sim.Seed, uploads, parallel int) (record.RateTable, error) {
 	type job struct {
 		class, i int
 		app      knob.AppMode
@@ -190,15 +149,15 @@ func Rates(ctx context.Context, seed sim.Seed, uploads, parallel int) ([]Rate, e
 	}
 	close(jobs)
 	wg.Wait()
-	var out []Rate
+	t := record.RateTable{Seed: seed, Uploads: uploads, Notes: []string{RatesK10Note}}
 	for c, cl := range classes {
 		for _, a := range apps {
 			k := [2]int{c, int(a)}
-			out = append(out, Rate{Class: cl.Name, App: a.String(), Uploads: len(dupD[k]), Predicted: cl.Predicted,
-				DupDeliv: estimate(dupD[k]), DupEffect: estimate(dupE[k])})
+			t.Rows = append(t.Rows, record.Rate{Class: cl.Name, App: a.String(), Uploads: len(dupD[k]), Predicted: cl.Predicted,
+				DupDeliv: record.EstimateOf(dupD[k]), DupEffect: record.EstimateOf(dupE[k])})
 		}
 	}
-	return out, firstErr
+	return t, firstErr
 }
 
 // extraEffects counts effects beyond the first per transaction.
@@ -216,72 +175,13 @@ func extraEffects(res *record.Result) int {
 }
 
 // RatesK10Note is the table's footnote on the two lost-final-Ack rows.
-const RatesK10Note = "\"lost final Ack + node restart\" runs the nodes with K10 until-close: the request file is still there, the restarted node's notify cache is gone, so it posts the file again (docs/protocol.md §7.3, §8.2). " +
+const RatesK10Note = "\"lost final Ack + node restart\" runs the nodes with K10 until-close: the request file is still there and the restarted node's notify cache is gone, so it posts the file again (docs/protocol.md §7.3, §8.2). " +
 	"With the default K10 after-answer the request file went with the app's answer: the restarted node answers the retried final fragment from its persisted answer and does not post again, hence 0 duplicates (§8.3)."
 
-// RatesMarkdown is the rate table as Markdown.
-func RatesMarkdown(rates []Rate) string {
-	var b strings.Builder
-	b.WriteString("| fault class | app | uploads | duplicate deliveries / 1,000 (95% CI) | duplicate effects / 1,000 (95% CI) |\n|---|---|---|---|---|\n")
-	for _, r := range rates {
-		p := ""
-		if r.Predicted {
-			p = " *"
-		}
-		fmt.Fprintf(&b, "| %s%s | %s | %d | %.0f (%.0f–%.0f) | %.0f (%.0f–%.0f) |\n", r.Class, p, r.App, r.Uploads,
-			r.DupDeliv.Per1000, r.DupDeliv.Low, r.DupDeliv.High, r.DupEffect.Per1000, r.DupEffect.Low, r.DupEffect.High)
-	}
-	b.WriteString("\n\\* the protocol predicts duplicate deliveries for this class (docs/protocol.md §14).\n")
-	b.WriteString(RatesK10Note + "\n")
-	return b.String()
-}
-
-// RatesHTML is a self-contained page with the table and a bar chart
-// (duplicate effects per 1,000 uploads, naive vs idempotent).
-func RatesHTML(rates []Rate) string {
-	var b strings.Builder
-	b.WriteString("<!doctype html><html><head><meta charset=\"utf-8\"><title>bitsim duplicate rates</title></head><body>\n<h1>Duplicate rates per 1,000 uploads</h1>\n")
-	const rowH, width = 18, 400
-	top := 0.0
-	for _, r := range rates {
-		top = max(top, r.DupDeliv.High, r.DupEffect.High)
-	}
-	if top == 0 {
-		top = 1
-	}
-	fmt.Fprintf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">\n", 260+width+60, rowH*len(rates)+20)
-	for i, r := range rates {
-		y := i * rowH
-		color := "#c0392b"
-		if r.App == knob.Idempotent.String() {
-			color = "#27ae60"
-		}
-		w := int(float64(width) * r.DupEffect.Per1000 / top)
-		fmt.Fprintf(&b, "<text x=\"0\" y=\"%d\">%s (%s)</text><rect x=\"260\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%.0f</text>\n",
-			y+12, html.EscapeString(r.Class), r.App, y+2, w, rowH-4, color, 264+w, y+12, r.DupEffect.Per1000)
-	}
-	b.WriteString("</svg>\n<p>Bars: duplicate effects per 1,000 uploads (red naive, green idempotent).</p>\n<table border=\"1\" cellpadding=\"3\">\n<tr><th>fault class</th><th>app</th><th>uploads</th><th>duplicate deliveries / 1,000 (95% CI)</th><th>duplicate effects / 1,000 (95% CI)</th></tr>\n")
-	for _, r := range rates {
-		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%.0f (%.0f–%.0f)</td><td>%.0f (%.0f–%.0f)</td></tr>\n", html.EscapeString(r.Class), r.App, r.Uploads,
-			r.DupDeliv.Per1000, r.DupDeliv.Low, r.DupDeliv.High, r.DupEffect.Per1000, r.DupEffect.Low, r.DupEffect.High)
-	}
-	b.WriteString("</table></body></html>\n")
-	return b.String()
-}
-
-// SaveRates writes rates.json, rates.md and rates.html into dir.
-func SaveRates(dir string, rates []Rate) error {
+// SaveRates writes rates.json (the table) into dir.
+func SaveRates(dir string, t record.RateTable) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("explore: %w", err)
 	}
-	if err := writeJSON(filepath.Join(dir, "rates.json"), rates); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "rates.md"), []byte(RatesMarkdown(rates)), 0o644); err != nil {
-		return fmt.Errorf("explore: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "rates.html"), []byte(RatesHTML(rates)), 0o644); err != nil {
-		return fmt.Errorf("explore: %w", err)
-	}
-	return nil
+	return writeJSON(filepath.Join(dir, "rates.json"), t)
 }

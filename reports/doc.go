@@ -30,6 +30,11 @@
 // (run.started, run.wall_seconds, time.wall*, time.compression) are zero
 // when the report is normalized (Options.Normalize), which golden tests use.
 //
+// With Options.Rates (`bitsim explore --rates`) the report also carries a
+// duplicate-rate table (record.RateTable): report.json's "rates",
+// a section of summary.md and a bar chart in report.html. A run with a
+// table and no scenario runs leaves the empty scenario tables out.
+//
 // junit.xml follows the common JUnit schema (testsuites, testsuite,
 // testcase, failure/error, system-out): one testcase per scenario run.
 // summary.md and report.html are for people and carry no compatibility

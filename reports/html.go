@@ -32,9 +32,11 @@ type legendItem struct {
 
 type htmlPage struct {
 	Report
-	Title     string
-	Scenarios []htmlScenario
-	Order     []htmlScenario // failures first, for the summary table
+	Title      string
+	RatesIntro string
+	RatesChart template.HTML
+	Scenarios  []htmlScenario
+	Order      []htmlScenario // failures first, for the summary table
 }
 
 func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) error {
@@ -45,6 +47,14 @@ func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) er
 	page := htmlPage{Report: rep, Title: "bitsim report"}
 	if rep.Totals.Failed > 0 {
 		page.Title = fmt.Sprintf("bitsim report: %d of %d failed", rep.Totals.Failed, rep.Totals.Runs)
+	}
+	if rep.Rates != nil {
+		var b strings.Builder
+		ratesSVG(&b, *rep.Rates)
+		page.RatesChart, page.RatesIntro = template.HTML(b.String()), ratesIntro(*rep.Rates)
+		if rep.Totals.Runs == 0 {
+			page.Title = "bitsim duplicate rates"
+		}
 	}
 	i := 0
 	for _, r := range results {
@@ -184,6 +194,16 @@ svg .mk.resync { fill: #ea580c; }
 svg.bytes .mode-order { display: none; } svg.bytes.order .mode-order { display: inline; } svg.bytes.order .mode-time { display: none; }
 h3 button.xmode { font-size: 12px; font-weight: normal; margin-left: 10px; }
 svg .mk.err { stroke: #334155; stroke-width: 1.6; fill: none; }
+#rates h2 { font-size: 18px; margin: 6px 0 6px; }
+#rates .scroll { margin: 8px 0 12px; }
+.legend span.box { display: inline-block; width: 12px; height: 10px; vertical-align: middle; margin: 0 4px 0 10px; }
+.box.naive, svg .bar.naive { background: var(--fail); fill: var(--fail); }
+.box.idempotent, svg .bar.idempotent { background: var(--pass); fill: var(--pass); }
+svg .bar.other { fill: #64748b; }
+svg .whisk { stroke: #111827; stroke-width: 1.2; fill: none; }
+svg .band { fill: #f6f8fa; }
+svg .rl.pred { font-weight: 700; }
+svg .rv { fill: #374151; font-size: 10px; font-variant-numeric: tabular-nums; }
 </style>
 </head>
 <body>
@@ -206,14 +226,24 @@ svg .mk.err { stroke: #334155; stroke-width: 1.6; fill: none; }
 <div class="meta">seed <code>{{.Run.Seed}}</code>{{with .Run.Command}} · <code>{{join . " "}}</code>{{end}} · run directory <code>{{.Run.Dir}}</code>{{if not .Run.Started.IsZero}} · started {{.Run.Started.UTC.Format "2006-01-02 15:04:05Z"}} · {{printf "%.1f" .Run.WallSeconds}} s wall{{end}} · schema {{.Schema}}</div>
 </header>
 <main>
-<div class="totals"><b>{{.Totals.Runs}}</b> scenario runs: <b style="color:var(--pass)">{{.Totals.Passed}} passed</b>, <b style="color:var(--fail)">{{.Totals.Failed}} failed</b>{{if .Totals.Errors}} ({{.Totals.Errors}} could not run){{end}}{{if .Totals.Skipped}}, <b>{{.Totals.Skipped}} skipped</b>{{end}}.</div>
+{{with .Rates}}<section id="rates">
+<h2>Duplicate rates per 1,000 uploads</h2>
+<p class="desc">{{$.RatesIntro}}</p>
+<div class="legend"><span class="box naive"></span>naive app <span class="box idempotent"></span>idempotent app · whiskers: 95% interval · * the protocol predicts duplicate deliveries for this class (docs/protocol.md §14)</div>
+<div class="scroll">{{$.RatesChart}}</div>
+<table class="tbl" id="rates-table"><thead><tr><th>Fault class</th><th>App</th><th>Uploads</th><th>Duplicate deliveries / 1,000 (95% CI)</th><th>Duplicate effects / 1,000 (95% CI)</th></tr></thead><tbody>
+{{range .Rows}}<tr><td>{{.Class}}{{if .Predicted}} *{{end}}</td><td>{{.App}}</td><td class="num">{{.Uploads}}</td><td class="num">{{.DupDeliv}}</td><td class="num">{{.DupEffect}}</td></tr>
+{{end}}</tbody></table>
+{{range .Notes}}<p class="legend">{{.}}</p>{{end}}
+</section>{{end}}
+{{if or .Scenarios (not .Rates)}}<div class="totals"><b>{{.Totals.Runs}}</b> scenario runs: <b style="color:var(--pass)">{{.Totals.Passed}} passed</b>, <b style="color:var(--fail)">{{.Totals.Failed}} failed</b>{{if .Totals.Errors}} ({{.Totals.Errors}} could not run){{end}}{{if .Totals.Skipped}}, <b>{{.Totals.Skipped}} skipped</b>{{end}}.</div>
 <div class="controls"><button type="button" id="expand">Expand all</button><button type="button" id="collapse">Collapse all</button><label><input type="checkbox" id="onlyfail"> failures only</label></div>
 <table id="summary">
 <thead><tr><th></th><th>Scenario</th><th>Spec</th><th>Seed</th><th>Deliveries</th><th>Effects</th><th>Dups</th><th>Restarts</th><th>Bytes re-sent</th><th>Protocol / wall time (×)</th><th>Verdict</th></tr></thead>
 <tbody>
 {{range .Order}}<tr class="{{.Class}}"><td><span class="dot {{.Class}}"></span></td><td><a href="#s{{.Index}}">{{.ID}}</a></td><td>{{.Spec}}</td><td class="num">{{.Seed}}</td><td class="num">{{.Figures.Deliveries}}</td><td class="num">{{.Figures.Effects}}</td><td class="num">{{.Figures.Duplicates}}</td><td class="num">{{.Figures.Restarts}}</td><td class="num">{{bytes .Figures.BytesResent}}</td><td>{{timec .Time}}</td><td>{{if .Skipped}}<span class="badge skip">skipped</span>{{else if .Passed}}<span class="badge pass">pass</span>{{else}}<span class="badge fail">FAIL</span>{{end}}</td></tr>
 {{end}}</tbody>
-</table>
+</table>{{end}}
 {{range .Scenarios}}
 <details class="scenario {{.Class}}" id="s{{.Index}}"{{if .Open}} open{{end}}>
 <summary>{{if .Skipped}}<span class="badge skip">skipped</span>{{else if .Passed}}<span class="badge pass">pass</span>{{else}}<span class="badge fail">FAIL</span>{{end}} <b>{{.ID}}</b><span class="sub">{{with .Spec}}{{.}} · {{end}}seed {{.Seed}} · {{.Figures.Deliveries}} deliveries, {{.Figures.Effects}} effects, {{.Figures.Restarts}} restarts · {{timec .Time}}</span></summary>
@@ -250,6 +280,10 @@ svg .mk.err { stroke: #334155; stroke-width: 1.6; fill: none; }
 <script>
 (function () {
   var all = function () { return document.querySelectorAll("details.scenario"); };
+  var rates = document.querySelector("svg.rates");
+  if (rates) { rates.setAttribute("data-bars", String(rates.querySelectorAll("rect.bar").length)); }
+  var s = document.getElementById("summary");
+  if (!s) { return; }
   document.getElementById("expand").onclick = function () { all().forEach(function (d) { d.open = true; }); };
   document.getElementById("collapse").onclick = function () { all().forEach(function (d) { d.open = false; }); };
   document.getElementById("onlyfail").onchange = function (e) { document.body.classList.toggle("hidepass", e.target.checked); };
@@ -266,7 +300,6 @@ svg .mk.err { stroke: #334155; stroke-width: 1.6; fill: none; }
   });
   var n = 0, sections = all();
   sections.forEach(function (d) { if (d.querySelector("svg.timeline")) { n++; } });
-  var s = document.getElementById("summary");
   s.setAttribute("data-sections", String(sections.length));
   s.setAttribute("data-timelines", String(n));
 })();

@@ -20,7 +20,12 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	if r.Totals.Failed > 0 {
 		verdict = fmt.Sprintf("%d failed", r.Totals.Failed)
 	}
-	fmt.Fprintf(&b, "## bitsim: %d scenario runs, %s\n\n", r.Totals.Runs, verdict)
+	ratesOnly := r.Totals.Runs == 0 && r.Rates != nil
+	if ratesOnly {
+		fmt.Fprintf(&b, "## bitsim: duplicate rates, %d fault classes × %d uploads per app\n\n", len(rateClasses(r.Rates.Rows)), r.Rates.Uploads)
+	} else {
+		fmt.Fprintf(&b, "## bitsim: %d scenario runs, %s\n\n", r.Totals.Runs, verdict)
+	}
 	fmt.Fprintf(&b, "Seed `%d`", r.Run.Seed)
 	if len(r.Run.Command) > 0 {
 		fmt.Fprintf(&b, " · `%s`", mdCode(strings.Join(r.Run.Command, " ")))
@@ -28,11 +33,20 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	if !r.Run.Started.IsZero() {
 		fmt.Fprintf(&b, " · started %s · %.1f s", r.Run.Started.UTC().Format("2006-01-02 15:04:05Z"), r.Run.WallSeconds)
 	}
-	fmt.Fprintf(&b, " · %d passed, %d failed", r.Totals.Passed, r.Totals.Failed)
-	if r.Totals.Skipped > 0 {
-		fmt.Fprintf(&b, ", %d skipped", r.Totals.Skipped)
+	if !ratesOnly {
+		fmt.Fprintf(&b, " · %d passed, %d failed", r.Totals.Passed, r.Totals.Failed)
+		if r.Totals.Skipped > 0 {
+			fmt.Fprintf(&b, ", %d skipped", r.Totals.Skipped)
+		}
 	}
 	b.WriteString("\n\n")
+	if r.Rates != nil {
+		writeRatesMarkdown(&b, *r.Rates)
+	}
+	if ratesOnly {
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 
 	b.WriteString("| | Scenario | Seed | Deliveries | Effects | Restarts | Bytes re-sent | Protocol / wall time (×) | Verdict |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---|---|\n")

@@ -26,6 +26,9 @@ type Report struct {
 	Totals Totals `json:"totals"`
 	// Scenarios are the scenario runs, in run order (run.json's order).
 	Scenarios []ScenarioReport `json:"scenarios"`
+	// Rates is the duplicate-rate table of `bitsim explore --rates`, when
+	// the run measured one (Options.Rates).
+	Rates *record.RateTable `json:"rates,omitempty"`
 }
 
 // RunInfo describes the run (run.json).
@@ -220,6 +223,9 @@ type Options struct {
 	RunDir string
 	// MaxRows caps the rows of each timeline diagram (default 240).
 	MaxRows int
+	// Rates, if set, adds the duplicate-rate table: a section of summary.md
+	// and a bar chart in report.html (and Report.Rates).
+	Rates *record.RateTable
 }
 
 // Build turns a run into a Report.
@@ -234,7 +240,7 @@ func (o Options) Build(idx *record.RunIndex, results []*record.Result) Report {
 	}
 	runDir := o.runDir(idx, "")
 	rep := Report{Schema: Schema, Run: RunInfo{Dir: runDir, Tool: idx.Tool, Seed: idx.Seed, Command: idx.Command,
-		Started: idx.Started, WallSeconds: idx.Wall, Passed: true}}
+		Started: idx.Started, WallSeconds: idx.Wall, Passed: true}, Rates: o.Rates}
 	if o.Normalize {
 		rep.Run.Started, rep.Run.WallSeconds = time.Time{}, 0
 	}

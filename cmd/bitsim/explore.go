@@ -15,6 +15,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bitsim/bitsim/explore"
+	"github.com/bitsim/bitsim/record"
+	"github.com/bitsim/bitsim/reports"
 	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
 )
@@ -89,9 +91,9 @@ Exit status 1 when a violation was found.`,
 	f.StringVar(&fl.hostID, "host-id", "auto", "host-id farm: yes, no or auto (drawn)")
 	f.IntVar(&fl.shape.MaxFaults, "max-faults", 4, "faults drawn per schedule (1 to this many)")
 	f.BoolVar(&fl.exhaustive, "exhaustive", false, "enumerate every single fault (and, with --max-faults 2, the default here, every ordered pair) of the small scope: 2 nodes, one 3-fragment upload")
-	f.BoolVar(&fl.rates, "rates", false, "measure duplicate deliveries and effects per 1,000 uploads per fault class, naive vs idempotent app on the same seeds (rates.md, rates.html, rates.json)")
+	f.BoolVar(&fl.rates, "rates", false, "measure duplicate deliveries and effects per 1,000 uploads per fault class, naive vs idempotent app on the same seeds (rates.json; the table in summary.md, a bar chart in report.html)")
 	f.IntVar(&fl.uploads, "uploads", 100, "with --rates: uploads per fault class and app")
-	f.StringSliceVar(&fl.formats, "format", reportFormats, "reports to write for the reproducers: "+strings.Join(reportFormats, ","))
+	f.StringSliceVar(&fl.formats, "format", reportFormats, "reports to write for the reproducers (with --rates: for the table): "+strings.Join(reportFormats, ","))
 	return cmd
 }
 
@@ -161,17 +163,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if fl.rates {
-		fmt.Fprintf(stdout, "bitsim explore --rates: seed %d, %d uploads per fault class and app; output in %s\n", o.Seed, fl.uploads, o.Out)
-		rates, err := explore.Rates(cmd.Context(), o.Seed, fl.uploads, o.Parallel)
-		if err != nil {
-			return err
-		}
-		fmt.Fprint(stdout, explore.RatesMarkdown(rates))
-		if err := explore.SaveRates(o.Out, rates); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "rates: %s\n", filepath.Join(o.Out, "rates.html"))
-		return nil
+		return runRates(cmd, o, fl)
 	}
 	what := fmt.Sprintf("%d runs", o.Runs)
 	if o.Runs == 0 {
@@ -236,6 +228,34 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	}
 	fmt.Fprintf(stdout, "explore.json: %s\n", filepath.Join(o.Out, "explore.json"))
 	return exitCode(1)
+}
+
+// runRates is explore --rates: the duplicate-rate table on stdout, in
+// rates.json, and as a section of the reports (summary.md: the table,
+// report.html: a bar chart).
+func runRates(cmd *cobra.Command, o explore.Options, fl exploreFlags) error {
+	stdout := cmd.OutOrStdout()
+	fmt.Fprintf(stdout, "bitsim explore --rates: seed %d, %d uploads per fault class and app; output in %s\n", o.Seed, fl.uploads, o.Out)
+	start := time.Now()
+	table, err := explore.Rates(cmd.Context(), o.Seed, fl.uploads, o.Parallel)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, table.Markdown())
+	if err := explore.SaveRates(o.Out, table); err != nil {
+		return err
+	}
+	idx := &record.RunIndex{Version: record.IndexVersion, Tool: "bitsim", Started: start, Wall: time.Since(start).Seconds(),
+		Seed: o.Seed, Command: os.Args, Passed: true}
+	paths, err := reports.Options{Rates: &table}.Write(o.Out, idx, nil, fl.formats)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintf(stdout, "report: %s\n", p)
+	}
+	fmt.Fprintf(stdout, "rates.json: %s\n", filepath.Join(o.Out, "rates.json"))
+	return nil
 }
 
 // printCoverage prints, per grammar class, how often it was drawn and fired.

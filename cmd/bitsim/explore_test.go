@@ -52,6 +52,24 @@ func TestExploreCommand(t *testing.T) {
 	}
 }
 
+// TestExploreRatesCommand: explore --rates prints the table and writes it
+// as rates.json and into the usual reports (a section of summary.md, a bar
+// chart in report.html).
+func TestExploreRatesCommand(t *testing.T) {
+	scenarioLeaks(t)
+	out := filepath.Join(t.TempDir(), "rates")
+	stdout, err := runBitsim(t, "explore", "--rates", "--uploads", "1", "--seed", "1", "--out", out)
+	if err != nil || !strings.Contains(stdout, "| lost final Ack + node restart * | naive | 1 | 1000 (1000–1000) | 1000 (1000–1000) |") {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	for file, want := range map[string]string{"summary.md": "### Duplicate rates per 1,000 uploads", "report.html": `<svg class="rates"`,
+		"rates.json": `"rows"`, "report.json": `"rates"`} {
+		if b, err := os.ReadFile(filepath.Join(out, file)); err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q (%v)", file, want, err)
+		}
+	}
+}
+
 func TestParseShard(t *testing.T) {
 	for in, ok := range map[string]bool{"": true, "0/1": true, "2/3": true, "3/3": false, "-1/2": false, "a/b": false, "1": false} {
 		if _, _, err := parseShard(in); (err == nil) != ok {
