@@ -253,12 +253,13 @@ func TestShards(t *testing.T) {
 	}
 }
 
-// TestRates: one upload per class and app; the idempotent app never
+// TestRates: two uploads per class and app; the idempotent app never
 // applies an effect twice, the naive app delivers and applies twice in
 // every class the protocol predicts (crash after the notification, lost
-// final Ack + restart with K10 until-close, app time-out, fallback), never
-// after a lost final Ack + restart with K10 after-answer, and both apps see
-// the same duplicate deliveries (same seeds).
+// final Ack + restart with K10 until-close, app time-out, fallback, session
+// drop after the final Ack), never after a lost final Ack + restart with
+// K10 after-answer; both apps see the same duplicate deliveries (same
+// seeds), and the same seed gives the same table with one worker.
 func TestRates(t *testing.T) {
 	defer bubble.Use(t)()
 	table, err := Rates(context.Background(), 1, 2, 2)
@@ -283,7 +284,7 @@ func TestRates(t *testing.T) {
 		}
 		predicted[naive.Class] = naive.Predicted
 	}
-	for _, c := range []string{"crash after-notify-sent", "crash after-notify-answer", "lost final Ack + node restart", "app time-out", "host-id fallback"} {
+	for _, c := range []string{"crash after-notify-sent", "crash after-notify-answer", "lost final Ack + node restart", "app time-out", "host-id fallback", "session drop after final Ack"} {
 		if !predicted[c] {
 			t.Errorf("class %q is not in the table as predicted", c)
 		}

@@ -18,7 +18,8 @@ import (
 // one fault (with its companions), drawn per upload from the seed.
 type RateClass struct {
 	Name string
-	// Predicted: the protocol predicts duplicate deliveries for it.
+	// Predicted: the protocol predicts duplicate deliveries that a naive
+	// app applies twice (docs/protocol.md §14 cases 4, 5, 7, 9).
 	Predicted bool
 	make      func(r *sim.Rand, app knob.AppMode) record.Scenario
 }
@@ -63,7 +64,7 @@ func RateClasses() []RateClass {
 			return single(r, app, 2, true, faults.Fault{Name: "down-past-fallback", Trigger: faults.AtPoint{Point: faults.AfterNotifyAnswer},
 				Action: &faults.Kill{RestartAfter: 30 * time.Hour}})
 		}},
-		RateClass{Name: "session drop after final Ack", make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
+		RateClass{Name: "session drop after final Ack", Predicted: true, make: func(r *sim.Rand, app knob.AppMode) record.Scenario {
 			sc := single(r, app, 1, false)
 			sc.Faults = faults.Schedule{{Name: "drop", Trigger: faults.OnEvent{Kind: sim.ClientResponse, Packet: "Fragment", Nth: topOf(sc).frags},
 				Action: &faults.DropSessions{Node: "node1"}}}
@@ -149,7 +150,7 @@ func Rates(ctx context.Context, seed sim.Seed, uploads, parallel int) (record.Ra
 	}
 	close(jobs)
 	wg.Wait()
-	t := record.RateTable{Seed: seed, Uploads: uploads, Notes: []string{RatesK10Note}}
+	t := record.RateTable{Seed: seed, Uploads: uploads, Notes: []string{RatesK10Note, Rates5xxNote}}
 	for c, cl := range classes {
 		for _, a := range apps {
 			k := [2]int{c, int(a)}
@@ -177,6 +178,9 @@ func extraEffects(res *record.Result) int {
 // RatesK10Note is the table's footnote on the two lost-final-Ack rows.
 const RatesK10Note = "\"lost final Ack + node restart\" runs the nodes with K10 until-close: the request file is still there and the restarted node's notify cache is gone, so it posts the file again (docs/protocol.md §7.3, §8.2). " +
 	"With the default K10 after-answer the request file went with the app's answer: the restarted node answers the retried final fragment from its persisted answer and does not post again, hence 0 duplicates (§8.3)."
+
+// Rates5xxNote is the table's footnote on the app-5xx row.
+const Rates5xxNote = "\"app 5xx\" delivers twice too (the client retries the final fragment, docs/protocol.md §14 case 13), but the app refused the first delivery: no effect is applied twice, so it is not starred."
 
 // SaveRates writes rates.json (the table) into dir.
 func SaveRates(dir string, t record.RateTable) error {

@@ -67,11 +67,11 @@ func EstimateOf(xs []float64) Estimate {
 func (e Estimate) String() string { return fmt.Sprintf("%.0f (%.0f–%.0f)", e.Per1000, e.Low, e.High) }
 
 // PredictedMark flags, in the table, the classes for which the protocol
-// predicts duplicate deliveries.
+// predicts duplicate deliveries that a naive app applies twice.
 const PredictedMark = " *"
 
 // PredictedNote explains PredictedMark.
-const PredictedNote = "* the protocol predicts duplicate deliveries for this class (docs/protocol.md §14)."
+const PredictedNote = "* the protocol predicts duplicate deliveries for this class, applied twice by a naive app (docs/protocol.md §14 cases 4, 5, 7, 9)."
 
 // Markdown is the table as Markdown, its notes below it.
 func (t RateTable) Markdown() string {

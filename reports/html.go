@@ -35,8 +35,10 @@ type htmlPage struct {
 	Title      string
 	RatesIntro string
 	RatesChart template.HTML
-	Scenarios  []htmlScenario
-	Order      []htmlScenario // failures first, for the summary table
+	// PredictedNote explains the star of the predicted classes.
+	PredictedNote string
+	Scenarios     []htmlScenario
+	Order         []htmlScenario // failures first, for the summary table
 }
 
 func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) error {
@@ -51,7 +53,7 @@ func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) er
 	if rep.Rates != nil {
 		var b strings.Builder
 		ratesSVG(&b, *rep.Rates)
-		page.RatesChart, page.RatesIntro = template.HTML(b.String()), ratesIntro(*rep.Rates)
+		page.RatesChart, page.RatesIntro, page.PredictedNote = template.HTML(b.String()), ratesIntro(*rep.Rates), record.PredictedNote
 		if rep.Totals.Runs == 0 {
 			page.Title = "bitsim duplicate rates"
 		}
@@ -229,7 +231,7 @@ svg .rv { fill: #374151; font-size: 10px; font-variant-numeric: tabular-nums; }
 {{with .Rates}}<section id="rates">
 <h2>Duplicate rates per 1,000 uploads</h2>
 <p class="desc">{{$.RatesIntro}}</p>
-<div class="legend"><span class="box naive"></span>naive app <span class="box idempotent"></span>idempotent app · whiskers: 95% interval · * the protocol predicts duplicate deliveries for this class (docs/protocol.md §14)</div>
+<div class="legend"><span class="box naive"></span>naive app <span class="box idempotent"></span>idempotent app · whiskers: 95% interval · {{$.PredictedNote}}</div>
 <div class="scroll">{{$.RatesChart}}</div>
 <table class="tbl" id="rates-table"><thead><tr><th>Fault class</th><th>App</th><th>Uploads</th><th>Duplicate deliveries / 1,000 (95% CI)</th><th>Duplicate effects / 1,000 (95% CI)</th></tr></thead><tbody>
 {{range .Rows}}<tr><td>{{.Class}}{{if .Predicted}} *{{end}}</td><td>{{.App}}</td><td class="num">{{.Uploads}}</td><td class="num">{{.DupDeliv}}</td><td class="num">{{.DupEffect}}</td></tr>
