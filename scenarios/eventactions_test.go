@@ -95,37 +95,58 @@ func TestEveryActionFromEveryEventKind(t *testing.T) {
 		if kind == sim.PacketReceived || kind == sim.AckSent || kind == sim.CrashPoint || kind == sim.ClientResponse {
 			nth = 3 // in the middle of the upload
 		}
-		cases := actionCases(faults.OnEvent{Kind: kind, Nth: nth})
-		for _, action := range slices.Sorted(maps.Keys(cases)) {
-			sched := cases[action]
-			t.Run(string(kind)+"/"+action, func(t *testing.T) {
-				sc := record.Scenario{
-					Name: "event-" + string(kind) + "-" + action, Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
-					Client: record.ClientSpec{NoProgressTimeout: 2 * time.Hour},
-					Jobs:   []record.JobSpec{{Name: "a.bin", Size: 200 << 10}},
-					Faults: sched,
-				}
-				if kind == sim.FileCommitted {
-					sc.Farm.Notification = knob.NotifyNone
-				}
-				res := runBounded(t, sc, 30*time.Second)
-				if res.Fired["act"] != 1 {
-					t.Errorf("the action fired %d times, want 1 (fired %v)", res.Fired["act"], res.Fired)
-				}
-				want := "ACKNOWLEDGED"
-				if kind == sim.FileCommitted && action == "drop-sessions" {
+		playActions(t, string(kind), faults.OnEvent{Kind: kind, Nth: nth}, nil, holdsSession[kind], kind == sim.FileCommitted)
+	}
+}
+
+// TestEveryActionFromBytesAndTime: the same for the other trigger kinds
+// run outside the injector's caller: bytes on the shared link (in the
+// proxy's goroutine carrying them, in the middle of the second fragment)
+// and protocol time while the app is slow (the final fragment's
+// notification in flight, the node holding the session).
+func TestEveryActionFromBytesAndTime(t *testing.T) {
+	defer bubble.Use(t)()
+	playActions(t, "bytes", faults.OnBytes{Link: "shared", Bytes: 100_000}, nil, false, false)
+	slow := faults.Schedule{{Name: "slow-app", Action: &faults.AppLatency{Latency: time.Minute}}}
+	playActions(t, "time-while-app-slow", faults.After{D: 30 * time.Second}, slow, true, false)
+}
+
+// playActions runs every action case fired by trig (with extra faults) as
+// subtests of t named label/action: each run ends within its bound, the
+// action fires once and the job is acknowledged. busy says the trigger
+// finds the upload's session held by a packet (drop-sessions defers the
+// drop); typeZero plays on a type-0 farm.
+func playActions(t *testing.T, label string, trig faults.Trigger, extra faults.Schedule, busy, typeZero bool) {
+	cases := actionCases(trig)
+	for _, action := range slices.Sorted(maps.Keys(cases)) {
+		sched := append(append(faults.Schedule(nil), extra...), cases[action]...)
+		t.Run(label+"/"+action, func(t *testing.T) {
+			sc := record.Scenario{
+				Name: "action-" + label + "-" + action, Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
+				Client: record.ClientSpec{NoProgressTimeout: 2 * time.Hour},
+				Jobs:   []record.JobSpec{{Name: "a.bin", Size: 200 << 10}},
+				Faults: sched,
+			}
+			want := "ACKNOWLEDGED"
+			if typeZero {
+				sc.Farm.Notification = knob.NotifyNone
+				if action == "drop-sessions" {
 					// Dropped once committed: the client's new session finds
 					// the destination taken (K3, no overwrites).
 					want = "ERROR"
 				}
-				if len(res.Jobs) != 1 || res.Jobs[0].Result.State != want {
-					t.Errorf("jobs %+v, want %s", res.Jobs, want)
-				}
-				if action == "drop-sessions" && holdsSession[kind] {
-					dropDeferred(t, res.Events)
-				}
-			})
-		}
+			}
+			res := runBounded(t, sc, 30*time.Second)
+			if res.Fired["act"] != 1 {
+				t.Errorf("the action fired %d times, want 1 (fired %v)", res.Fired["act"], res.Fired)
+			}
+			if len(res.Jobs) != 1 || res.Jobs[0].Result.State != want {
+				t.Errorf("jobs %+v, want %s", res.Jobs, want)
+			}
+			if action == "drop-sessions" && busy {
+				dropDeferred(t, res.Events)
+			}
+		})
 	}
 }
 
