@@ -183,6 +183,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Play == nil {
 		o.Play = Play
 	}
+	if o.Shape.external() {
+		// One app, one state: runs one at a time, so that each run's probe
+		// difference is its own. They play on the wire tier, bounded by
+		// its 2-minute wall-time limit: the watchdog waits longer.
+		o.Parallel = 1
+		if o.HangAfter <= 0 {
+			o.HangAfter = 3 * time.Minute
+		}
+	}
 	o.Play = watchdog(o.Play, o.HangAfter)
 	start := time.Now()
 	var deadline time.Time
@@ -191,10 +200,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep := &Report{Seed: o.Seed, App: o.Shape.App.String(), Coverage: map[string]*Coverage{},
 		Invariants: append(append([]string(nil), Invariants...), o.Invariants...)}
+	if o.Shape.external() {
+		rep.App = o.Shape.External.URL
+	}
 	if o.Shards > 1 {
 		rep.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
 	}
-	for _, p := range Grammar {
+	for _, p := range o.Shape.Productions() {
 		rep.Coverage[p.Class] = &Coverage{}
 	}
 	if o.scope != nil {
@@ -431,7 +443,8 @@ func watchdog(play func(context.Context, record.Scenario, sim.Seed) (*record.Res
 	}
 }
 
-// Play runs one scenario on the exact tier.
+// Play runs one scenario on the exact tier (on the wire tier when it
+// aims at an external app, with transaction ids unique to the run).
 func Play(ctx context.Context, sc record.Scenario, seed sim.Seed) (*record.Result, error) {
 	return scenarios.Run(ctx, sc, seed, scenarios.RunOptions{})
 }

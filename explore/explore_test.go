@@ -306,3 +306,40 @@ func TestRates(t *testing.T) {
 		t.Errorf("rates.json does not hold the table: %v", err)
 	}
 }
+
+// TestExternalGrammar: against an external app the grammar draws none of
+// the mock app's faults (every draw can run: no skip reason), the app's
+// faults go on the node→app links, toxics cost no real time on the wire
+// tier, and the drawn scenarios name the app, carry transaction ids that
+// keep the upload's size and the explore label (serial jobs on the wire
+// tier).
+func TestExternalGrammar(t *testing.T) {
+	sh := Shape{External: record.AppSpec{URL: "http://127.0.0.1:9/notify", EffectsURL: "http://127.0.0.1:9/effects"}, Jobs: 2}
+	classes := map[string]bool{}
+	for i := 0; i < 2000; i++ {
+		c := CaseAt(7, i, nil, sh)
+		sc, why := scenarios.ForExternal(c.Scenario, c.Scenario.App)
+		if err := scenarios.Validate(sc); err != nil || why != "" {
+			t.Fatalf("run %d: %v %s", i, err, why)
+		}
+		if c.Scenario.App.URL != sh.External.URL || !c.Scenario.HasLabel(record.LabelExplore) || c.Scenario.Jobs[1].Txn != scenarios.TxnAutoFit {
+			t.Fatalf("run %d: %+v", i, c.Scenario)
+		}
+		for _, f := range c.Scenario.Faults {
+			classes[Class(f)] = true
+			if a, ok := f.Action.(*faults.AddToxic); ok {
+				if a.Toxic.Type == "latency" || a.Toxic.Type == "bandwidth" || a.Toxic.Type == "slow_close" {
+					t.Errorf("run %d: %s costs real time on the wire tier", i, a.Toxic.Type)
+				}
+				if strings.HasPrefix(Class(f), "app-") && !strings.HasPrefix(a.Link, "app-from-node") {
+					t.Errorf("run %d: %s on %s", i, f.Name, a.Link)
+				}
+			}
+		}
+	}
+	for _, p := range ExternalGrammar {
+		if !classes[p.Class] {
+			t.Errorf("class %s never drawn", p.Class)
+		}
+	}
+}

@@ -2,11 +2,13 @@ package explore
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/bitsim/bitsim/faults"
 	"github.com/bitsim/bitsim/knob"
 	"github.com/bitsim/bitsim/record"
+	"github.com/bitsim/bitsim/scenarios"
 	"github.com/bitsim/bitsim/sim"
 )
 
@@ -29,8 +31,25 @@ type Shape struct {
 	HostID string
 	// MaxFaults drawn per schedule (0: 4); each draws 1 to MaxFaults.
 	MaxFaults int
-	// App is the app's mode.
+	// App is the mock app's mode.
 	App knob.AppMode
+	// External, if its URL is set, is the user's own application (bitsim
+	// explore --app-url): the nodes notify it instead of the mock, the
+	// runs play on the wire tier, and the grammar draws the app's faults
+	// on the node→app links (ExternalGrammar).
+	External record.AppSpec
+}
+
+// external reports whether the shape aims at an external app.
+func (sh Shape) external() bool { return sh.External.External() }
+
+// Productions is the grammar the shape draws from: Grammar, or
+// ExternalGrammar for an external app.
+func (sh Shape) Productions() []Production {
+	if sh.external() {
+		return ExternalGrammar
+	}
+	return Grammar
 }
 
 // Draw draws one scenario: base's farm, client and jobs when base is set
@@ -44,6 +63,7 @@ func Draw(name string, base *record.Scenario, sh Shape, r *sim.Rand) record.Scen
 		n = 1 + r.IntN(4)
 	}
 	top := topOf(sc)
+	top.grammar, top.wire = sh.Productions(), sh.external()
 	for i := 0; i < n; i++ {
 		sc.Faults = append(sc.Faults, drawFault(fmt.Sprintf("x%d", i+1), top, r)...)
 	}
@@ -60,7 +80,7 @@ func topology(name string, base *record.Scenario, sh Shape, r *sim.Rand) record.
 		sc.Name, sc.Faults, sc.Random, sc.Expect = name, append(faults.Schedule(nil), base.Faults...), nil, record.Expect{}
 		sc.App.Mode = sh.App
 		sc.Jobs = append([]record.JobSpec(nil), base.Jobs...)
-		return sc
+		return external(sc, sh)
 	}
 	nodes := sh.Nodes
 	if nodes <= 0 {
@@ -90,6 +110,27 @@ func topology(name string, base *record.Scenario, sh Shape, r *sim.Rand) record.
 		}
 		sc.Jobs = append(sc.Jobs, record.JobSpec{Name: fmt.Sprintf("j%d.bin", i+1), Size: size, Txn: "auto"})
 	}
+	return external(sc, sh)
+}
+
+// external aims a drawn topology at the shape's external app, if any: the
+// app's URL and probe instead of the mock, every job's transaction id
+// keeping the upload at its size (faults name the final fragment's
+// range), and the explore label (jobs one after another on the wire
+// tier).
+func external(sc record.Scenario, sh Shape) record.Scenario {
+	if !sh.external() {
+		return sc
+	}
+	sc.App = record.AppSpec{URL: sh.External.URL, EffectsURL: sh.External.EffectsURL, EffectsCmd: sh.External.EffectsCmd}
+	for i := range sc.Jobs {
+		if t := sc.Jobs[i].Txn; t == "" || t == "auto" {
+			sc.Jobs[i].Txn = scenarios.TxnAutoFit
+		}
+	}
+	if !sc.HasLabel(record.LabelExplore) {
+		sc.Labels = append(append([]string(nil), sc.Labels...), record.LabelExplore)
+	}
 	return sc
 }
 
@@ -99,6 +140,11 @@ type top struct {
 	hostID bool
 	frags  int   // fragments of the largest job
 	size   int64 // bytes of the largest job
+	// grammar is the productions drawn from (Grammar when nil).
+	grammar []Production
+	// wire: the runs play on the wire tier (an external app), where
+	// toxiproxy's delays take real time: toxics draw from wireBuiltins.
+	wire bool
 }
 
 func topOf(sc record.Scenario) top {
@@ -160,6 +206,26 @@ var Grammar = []Production{
 	{"node-status", []string{"node-status"}, 1},
 }
 
+// ExternalGrammar is the grammar against an external app (bitsim explore
+// --app-url), which cannot be made to fail on cue: Grammar without the
+// mock app's faults, and instead the app's answer lost on its way back to
+// the node — the connection closed after the app applied the upload (as
+// an app crash after processing, §14 case 5's re-forward) or held past the
+// notification time-out (an app slower than the node waits, case 7) — on
+// a node→app link (package scenarios' ForExternal maps the mock's
+// app-crash and app-reply-delay the same way).
+var ExternalGrammar = externalGrammar()
+
+func externalGrammar() []Production {
+	var out []Production
+	for _, p := range Grammar {
+		if !strings.HasPrefix(p.Class, "app-") {
+			out = append(out, p)
+		}
+	}
+	return append(out, Production{"app-answer-lost", []string{"add-toxic"}, 4}, Production{"app-answer-held", []string{"add-toxic"}, 2})
+}
+
 // Production is one fault class of the grammar.
 type Production struct {
 	Class   string
@@ -168,12 +234,16 @@ type Production struct {
 }
 
 func drawFault(name string, t top, r *sim.Rand) faults.Schedule {
+	grammar := t.grammar
+	if grammar == nil {
+		grammar = Grammar
+	}
 	total := 0
-	for _, p := range Grammar {
+	for _, p := range grammar {
 		total += p.Weight
 	}
 	k := r.IntN(total)
-	for _, p := range Grammar {
+	for _, p := range grammar {
 		if k < p.Weight {
 			return produce(p.Class, name, t, r)
 		}
@@ -290,6 +360,18 @@ func produce(class, name string, t top, r *sim.Rand) faults.Schedule {
 			{Name: name, Trigger: t.appTrigger(r), Action: &faults.AppCrash{Point: p, Times: 1 + r.IntN(2)}},
 			{Name: name + ".restart", Trigger: faults.OnEvent{Kind: sim.AppCrashed}, Action: &faults.AppRestart{}},
 		}
+	case "app-answer-lost":
+		// The app applied the upload; its answer never reaches the node,
+		// whose connection is closed.
+		link := t.link("app", r)
+		return one(t.appTrigger(r), &faults.AddToxic{Link: link, Toxic: &sim.Toxic{Name: name, Type: "bits_drop_ack", Stream: sim.Downstream,
+			Attributes: map[string]any{"pattern": "HTTP/1.1 ", "times": 1 + r.IntN(2)}}})
+	case "app-answer-held":
+		// The app's first answer is held past the node's notification
+		// time-out (the toxic passes later ones).
+		link := t.link("app", r)
+		return one(t.appTrigger(r), &faults.AddToxic{Link: link, Toxic: &sim.Toxic{Name: name, Type: "bits_drop_ack", Stream: sim.Downstream,
+			Attributes: map[string]any{"pattern": "HTTP/1.1 ", "times": 1, "hold": true}}})
 	case "slow-disk":
 		node := t.node(r)
 		return one(faults.OnEvent{Kind: sim.PacketReceived, Packet: "Fragment", Node: node, Nth: 1 + r.IntN(t.frags)},
@@ -404,10 +486,28 @@ var builtins = []builtin{
 	{"bits_reset_safe", sim.Upstream, func(t top, r *sim.Rand) map[string]any { return map[string]any{"timeout": r.IntN(2000)} }, true},
 }
 
+// wireBuiltins are the builtins that cost no real time: on the wire tier
+// a latency, bandwidth or slow-close toxic delays real TCP, which the
+// virtual clock does not see (a 140 KB upload at 18 KB/s, retried, ran
+// into the run's 2-minute wall-time limit).
+var wireBuiltins = func() []builtin {
+	var out []builtin
+	for _, b := range builtins {
+		if b.typ != "latency" && b.typ != "bandwidth" && b.typ != "slow_close" {
+			out = append(out, b)
+		}
+	}
+	return out
+}()
+
 // toxic draws a network toxic on a link class and direction, healed when
 // it stalls the link.
 func (t top) toxic(name string, r *sim.Rand) faults.Schedule {
-	b := builtins[r.IntN(len(builtins))]
+	list := builtins
+	if t.wire {
+		list = wireBuiltins
+	}
+	b := list[r.IntN(len(list))]
 	stream := b.stream
 	if r.IntN(4) == 0 {
 		stream = sim.Upstream

@@ -57,6 +57,10 @@ func Judge(res *record.Result, runErr error, extra []string) []Failure {
 		}
 		return []Failure{{Invariant: RunCompletes, Shape: normalise(firstLine(msg)), Explanation: msg}}
 	}
+	if ext := res.External; ext != nil && ext.Err != "" {
+		msg := "the external app's effect probe could not be read: " + ext.Err
+		return []Failure{{Invariant: RunCompletes, Shape: normalise(firstLine(msg)), Explanation: msg}}
+	}
 	names := append(append([]string(nil), Invariants...), extra...)
 	seen := map[string]bool{}
 	var out []Failure
@@ -94,6 +98,14 @@ func Judge(res *record.Result, runErr error, extra []string) []Failure {
 // never applied.
 func lostUpload(res *record.Result) (Failure, bool) {
 	effects := map[string]int{}
+	if ext := res.External; ext != nil {
+		if ext.Probe == "" || ext.Err != "" {
+			return Failure{}, false // no effects to judge by (exactly-once-effect says why)
+		}
+		for txn, n := range ext.Effects {
+			effects[txn] = n
+		}
+	}
 	for _, d := range res.Ledger {
 		if d.Effect {
 			effects[d.Txn]++
@@ -117,6 +129,13 @@ func lostUpload(res *record.Result) (Failure, bool) {
 // than once.
 func duplicateEffect(res *record.Result) (Failure, bool) {
 	effects := map[string]int{}
+	if res.External != nil {
+		// An external app's effects are its probe's (per transaction id):
+		// the ledger only knows the mock's.
+		for txn, n := range res.External.Effects {
+			effects["txn:"+txn] = n
+		}
+	}
 	for _, d := range res.Ledger {
 		if d.Effect {
 			effects[d.Key()]++

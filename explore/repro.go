@@ -21,6 +21,11 @@ func reproScenario(v Violation, name string) record.Scenario {
 	sc := v.Scenario
 	sc.Name = name
 	sc.Labels = nil
+	if sc.App.External() {
+		// Its jobs run one after another on the wire tier, as they did
+		// when it was found and shrunk.
+		sc.Labels = []string{record.LabelExplore}
+	}
 	sc.Description = fmt.Sprintf("found by bitsim explore (seed %d, run %d): %s broken; %s", v.Seed, v.FirstRun, v.Invariant, v.Shape)
 	sc.Faults = append(sc.Faults[:0:0], sc.Faults...)
 	for i := range sc.Faults {

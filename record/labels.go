@@ -3,7 +3,7 @@ package record
 // Labels is the registry of scenario labels; Ginkgo specs and `bitsim run
 // --label` use these and no others.
 var Labels = []string{
-	LabelSeedDoc, LabelDerived, LabelToxics, LabelRandom, LabelScale, LabelSlow, LabelControl,
+	LabelSeedDoc, LabelDerived, LabelToxics, LabelRandom, LabelScale, LabelSlow, LabelControl, LabelExplore,
 }
 
 // Scenario labels.
@@ -15,6 +15,11 @@ const (
 	LabelScale   = "scale"    // many concurrent clients
 	LabelSlow    = "slow"     // too slow for the default test run
 	LabelControl = "control"  // no-fault control runs
+	// LabelExplore marks a schedule drawn (or a reproducer found) by bitsim
+	// explore against an external app: on the wire tier its jobs run one
+	// after another, in job order, as a random scenario's do, so that a
+	// fault bites the same job in every replay.
+	LabelExplore = "explore"
 )
 
 // KnownLabel reports whether l is in the registry.

@@ -265,7 +265,8 @@ type rig struct {
 	jobs    []record.JobSpec
 	specs   []client.JobSpec
 	// serial runs the jobs one after another, in job order (wire tier,
-	// scenarios with a random fault schedule): a drawn fault bites
+	// scenarios with a random fault schedule, or labelled explore: a
+	// schedule bitsim explore drew or shrank): a drawn fault bites
 	// whatever reaches its trigger first, and on real TCP which job that
 	// is, and how many jobs a kill catches mid-request, would change from
 	// run to run.
@@ -290,7 +291,7 @@ func newRig(ctx context.Context, sc record.Scenario, seed sim.Seed, opts RunOpti
 		res.Tier = record.TierWire
 		rg.virtual = sim.NewVirtual(time.Time{})
 		rg.clock = rg.virtual
-		rg.serial = sc.Random != nil
+		rg.serial = sc.Random != nil || sc.HasLabel(record.LabelExplore)
 	}
 	rg.hist = sim.NewHistory()
 	if rg.work, err = workDir(); err != nil {

@@ -42,6 +42,7 @@ type exploreFlags struct {
 	exhaustive bool
 	rates      bool
 	uploads    int
+	ext        record.AppSpec // --app-url, --effects-url, --effects-cmd
 }
 
 func newExploreCmd() *cobra.Command {
@@ -68,12 +69,20 @@ the same schedules, and --shard i/n plays only the runs i, i+n, ...; with
 the same --seed and --runs on every machine, 'bitsim report --merge' of the
 n shard directories writes the unsharded exploration's explore.json.
 
-Exit status 1 when a violation was found.`,
+With --app-url the nodes notify your own application instead of the mock
+(as 'bitsim run --app-url' does; --effects-url or --effects-cmd give its
+effect probe, without which exactly-once-effect cannot be judged): the runs
+play on the wire tier (real loopback TCP to your app) one at a time, their
+jobs one after another, the app's faults are drawn on the node→app links
+(its answer lost, or held past the notification time-out), and each
+reproducer names the app (app.url), so 'bitsim run -f' replays against it.
+
+Exit status 1 when a violation was found; 2 when the app does not answer.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runExplore(cmd, fl) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&fl.app, "app", "naive", "the app's mode: naive or idempotent")
+	f.StringVar(&fl.app, "app", "naive", "the mock app's mode: naive or idempotent (or --app-url)")
 	f.IntVar(&fl.runs, "runs", 0, "schedules to play (default 300 unless --budget)")
 	f.DurationVar(&fl.budget, "budget", 0, "wall time to explore for (e.g. 5m)")
 	f.Uint64Var(&fl.seed, "seed", 0, "the exploration's seed (0: draw one)")
@@ -94,6 +103,7 @@ Exit status 1 when a violation was found.`,
 	f.BoolVar(&fl.rates, "rates", false, "measure duplicate deliveries and effects per 1,000 uploads per fault class, naive vs idempotent app on the same seeds (rates.json; the table in summary.md, a bar chart in report.html)")
 	f.IntVar(&fl.uploads, "uploads", 100, "with --rates: uploads per fault class and app")
 	f.StringSliceVar(&fl.formats, "format", reportFormats, "reports to write for the reproducers (with --rates: for the table): "+strings.Join(reportFormats, ","))
+	addAppFlags(f, &fl.ext)
 	return cmd
 }
 
@@ -112,6 +122,7 @@ func exploreOptions(fl exploreFlags) (explore.Options, error) {
 	if err := o.Shape.App.UnmarshalText([]byte(fl.app)); err != nil {
 		return o, usage(err)
 	}
+	fl.shape.External = fl.ext
 	if o.Shard, o.Shards, err = parseShard(fl.shard); err != nil {
 		return o, usage(err)
 	}
@@ -161,6 +172,19 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	if err != nil {
 		return err
 	}
+	if fl.ext.URL != "" {
+		switch {
+		case cmd.Flags().Changed("app"):
+			return usage(fmt.Errorf("--app sets the mock app's mode; with --app-url your application is notified instead"))
+		case fl.rates:
+			return usage(fmt.Errorf("--rates compares the mock app's naive and idempotent modes; it does not take --app-url"))
+		case fl.exhaustive:
+			return usage(fmt.Errorf("--exhaustive enumerates the mock app's answers; it does not take --app-url"))
+		}
+	}
+	if err := checkApp(cmd, fl.ext); err != nil {
+		return err
+	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if fl.rates {
 		return runRates(cmd, o, fl)
@@ -177,7 +201,14 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	if o.Shards > 1 {
 		shard = fmt.Sprintf(", shard %d/%d", o.Shard, o.Shards)
 	}
-	fmt.Fprintf(stdout, "bitsim explore: seed %d, app %s, %s%s; output in %s\n", o.Seed, o.Shape.App, what, shard, o.Out)
+	app := o.Shape.App.String()
+	if fl.ext.URL != "" {
+		app = fl.ext.URL
+	}
+	fmt.Fprintf(stdout, "bitsim explore: seed %d, app %s, %s%s; output in %s\n", o.Seed, app, what, shard, o.Out)
+	if fl.ext.URL != "" {
+		fmt.Fprintf(stdout, "bitsim explore: notifying your application at %s; effect probe: %s; one run at a time on the wire tier\n", fl.ext.URL, orNone(fl.ext))
+	}
 	bar := newExploreProgress(stderr, o.Runs, fl.noProgress)
 	var mu sync.Mutex
 	o.OnRun = func(p explore.Progress) {
@@ -201,7 +232,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	}
 	fmt.Fprintf(stdout, "%d runs in %.1fs (%.0f runs/min), %d failing, %d distinct violations (%.1fs with shrinking)\n",
 		rep.Runs, rep.ExploreSeconds, rep.RatePerMin, rep.FailingRuns, len(rep.Violations), rep.WallSeconds)
-	printCoverage(stdout, rep)
+	printCoverage(stdout, rep, o.Shape)
 	if rep.Scope != nil {
 		printScope(stdout, rep.Scope)
 	}
@@ -214,8 +245,12 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 		fmt.Fprintf(stdout, "VIOLATION %s (%d runs): %s\n  reproducer: %s\n  replay: %s\n", v.Invariant, v.Seen, v.Shape, v.Summary(), v.Replay)
 		plans = append(plans, scenarios.Plan{Scenario: v.Scenario, Seed: v.Seed})
 	}
+	parallel := o.Parallel
+	if fl.ext.URL != "" {
+		parallel = 1 // one app, one state
+	}
 	idx, results, err := scenarios.RunCatalogue(cmd.Context(), plans, scenarios.BatchOptions{Out: o.Out, Seed: o.Seed,
-		Command: os.Args, Parallel: o.Parallel})
+		Command: os.Args, Parallel: parallel})
 	if err != nil {
 		return err
 	}
@@ -259,12 +294,12 @@ func runRates(cmd *cobra.Command, o explore.Options, fl exploreFlags) error {
 }
 
 // printCoverage prints, per grammar class, how often it was drawn and fired.
-func printCoverage(w io.Writer, rep *explore.Report) {
+func printCoverage(w io.Writer, rep *explore.Report, sh explore.Shape) {
 	var parts []string
 	classes := explore.ScopeClasses
 	if rep.Scope == nil {
 		classes = nil
-		for _, p := range explore.Grammar {
+		for _, p := range sh.Productions() {
 			classes = append(classes, p.Class)
 		}
 	}

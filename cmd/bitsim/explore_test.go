@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bitsim/bitsim/examples/orderapp"
 )
 
 // TestExploreCommand: the naive app's duplicate effect is found, shrunk to
@@ -74,6 +76,78 @@ func TestParseShard(t *testing.T) {
 	for in, ok := range map[string]bool{"": true, "0/1": true, "2/3": true, "3/3": false, "-1/2": false, "a/b": false, "1": false} {
 		if _, _, err := parseShard(in); (err == nil) != ok {
 			t.Errorf("parseShard(%q): %v", in, err)
+		}
+	}
+}
+
+// TestExploreAgainstOrderApp: explore --app-url against the example order
+// app. Naive, it finds a duplicate effect and writes a reproducer that
+// names the app (app.url, the explore label) and that bitsim run -f fails
+// against it; idempotent, every invariant holds on the same runs. The
+// app's faults are drawn on the node→app links, never the mock's.
+func TestExploreAgainstOrderApp(t *testing.T) {
+	scenarioLeaks(t)
+	dir := t.TempDir()
+	base, _ := orderapp.Serve(t, orderapp.Naive)
+	out := filepath.Join(dir, "naive")
+	// Run 0 of seed 1 kills the node after it notified the app (§14 case 5).
+	stdout, err := runBitsim(t, "explore", "--app-url", base+"/notify", "--effects-url", base+"/effects", "--runs", "3", "--seed", "1",
+		"--out", out, "--no-progress", "--format", "json")
+	if exitStatus(err) != 1 || !strings.Contains(stdout, "notifying your application at "+base+"/notify") {
+		t.Fatalf("naive: exit %d (%v), want 1\n%s", exitStatus(err), err, stdout)
+	}
+	var rep struct {
+		App        string `json:"app"`
+		Violations []struct {
+			Invariant string `json:"invariant"`
+			Repro     string `json:"repro"`
+			Faults    int    `json:"faults"`
+		} `json:"violations"`
+		Coverage map[string]any `json:"coverage"`
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "explore.json"))
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.App != base+"/notify" || len(rep.Violations) == 0 || rep.Violations[0].Invariant != "exactly-once-effect" || rep.Violations[0].Faults > 2 {
+		t.Fatalf("explore.json: %s", b)
+	}
+	if _, ok := rep.Coverage["app-status"]; ok {
+		t.Errorf("coverage lists the mock app's faults: %v", rep.Coverage)
+	}
+	repro := filepath.Join(out, rep.Violations[0].Repro)
+	y, _ := os.ReadFile(repro)
+	if !strings.Contains(string(y), "url: "+base+"/notify") || !strings.Contains(string(y), "- explore") {
+		t.Errorf("the reproducer does not name the app:\n%s", y)
+	}
+	stdout, err = runBitsim(t, "run", "-f", repro, "--out", filepath.Join(dir, "replay"), "--no-progress", "--format", "json")
+	if exitStatus(err) != 1 || !strings.Contains(stdout, "exactly-once-effect") {
+		t.Fatalf("the reproducer should fail against the naive app: %v\n%s", err, stdout)
+	}
+
+	base, _ = orderapp.Serve(t, orderapp.Idempotent)
+	stdout, err = runBitsim(t, "explore", "--app-url", base+"/notify", "--effects-url", base+"/effects", "--runs", "3", "--seed", "1",
+		"--out", filepath.Join(dir, "idempotent"), "--no-progress")
+	if err != nil || !strings.Contains(stdout, "every invariant held") {
+		t.Fatalf("idempotent: %v\n%s", err, stdout)
+	}
+}
+
+// TestExploreAppURLRefusals: an unreachable app stops explore at once
+// (exit 2 naming the URL), as run; --app, --rates and --exhaustive do not
+// go with --app-url.
+func TestExploreAppURLRefusals(t *testing.T) {
+	u := closedURL(t)
+	for _, args := range [][]string{
+		{"--app-url", u},
+		{"--app-url", u, "--app", "idempotent"},
+		{"--app-url", u, "--rates"},
+		{"--app-url", u, "--exhaustive"},
+		{"--effects-url", u},
+	} {
+		_, err := runBitsim(t, append([]string{"explore", "--runs", "1", "--out", t.TempDir()}, args...)...)
+		if exitStatus(err) != 2 || (len(args) == 2 && args[0] == "--app-url" && !strings.Contains(err.Error(), u)) {
+			t.Errorf("explore %v: exit %d (%v), want 2", args, exitStatus(err), err)
 		}
 	}
 }
