@@ -74,7 +74,12 @@ var addrPattern = regexp.MustCompile(`\b(\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-
 
 // NormaliseAddrs replaces the port of every IP address (or localhost)
 // with "P".
-func NormaliseAddrs(s string) string { return addrPattern.ReplaceAllString(s, "$1:P") }
+func NormaliseAddrs(s string) string {
+	if !strings.Contains(s, ":") { // no port to replace: skip the regexp (most of a history's strings)
+		return s
+	}
+	return addrPattern.ReplaceAllString(s, "$1:P")
+}
 
 // ErrorClass maps an error's text to its class: "reset", "refused",
 // "eof", "timeout", "closed", "canceled", or the text itself with
