@@ -18,32 +18,30 @@ import (
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/reports"
 	"github.com/bitsim/bitsim/scenarios"
-	"github.com/bitsim/bitsim/sim"
 )
 
 func init() { register(newExploreCmd) }
 
 type exploreFlags struct {
+	batchFlags
 	app        string
 	runs       int
 	budget     time.Duration
-	seed       uint64
-	parallel   int
-	out        string
-	noProgress bool
 	file       string
 	invariants []string
-	shard      string
 	noShrink   bool
 	maxRepros  int
 	shape      explore.Shape
 	hostID     string
-	formats    []string
 	exhaustive bool
 	rates      bool
 	uploads    int
-	ext        record.AppSpec // --app-url, --effects-url, --effects-cmd
 }
+
+// exploreUsage words explore's batch flags.
+var exploreUsage = batchUsage{what: "exploration", unit: "runs", outName: "explore-",
+	formats: "reports to write for the reproducers (with --rates: for the table)",
+	shard:   "the runs k with k mod n = i, the same --seed and --runs on every machine"}
 
 func newExploreCmd() *cobra.Command {
 	var fl exploreFlags
@@ -85,13 +83,9 @@ Exit status 1 when a violation was found; 2 when the app does not answer.`,
 	f.StringVar(&fl.app, "app", "naive", "the mock app's mode: naive or idempotent (or --app-url)")
 	f.IntVar(&fl.runs, "runs", 0, "schedules to play (default 300 unless --budget)")
 	f.DurationVar(&fl.budget, "budget", 0, "wall time to explore for (e.g. 5m)")
-	f.Uint64Var(&fl.seed, "seed", 0, "the exploration's seed (0: draw one)")
-	f.IntVar(&fl.parallel, "parallel", 2, "runs at once")
-	f.StringVar(&fl.out, "out", "", "output directory (default ./bitsim-out/explore-<timestamp>)")
-	f.BoolVar(&fl.noProgress, "no-progress", false, "no progress bar even on a terminal")
+	addBatchFlags(f, &fl.batchFlags, exploreUsage)
 	f.StringVarP(&fl.file, "file", "f", "", "base scenario YAML: its farm, client and jobs (and faults) for every run")
 	f.StringSliceVar(&fl.invariants, "invariant", nil, "also hold this checker (repeatable): duplicates, resume-restart, faults-fired, host-id-honoured, ...")
-	f.StringVar(&fl.shard, "shard", "", "play only shard i of n (\"i/n\", 0 ≤ i < n)")
 	f.BoolVar(&fl.noShrink, "no-shrink", false, "keep each failure's first schedule as its reproducer")
 	f.IntVar(&fl.maxRepros, "max-repros", 8, "distinct failures to shrink")
 	f.IntVar(&fl.shape.Nodes, "nodes", 0, "nodes in the farm (0: 1 to 3, drawn)")
@@ -102,18 +96,7 @@ Exit status 1 when a violation was found; 2 when the app does not answer.`,
 	f.BoolVar(&fl.exhaustive, "exhaustive", false, "enumerate every single fault (and, with --max-faults 2, the default here, every ordered pair) of the small scope: 2 nodes, one 3-fragment upload")
 	f.BoolVar(&fl.rates, "rates", false, "measure duplicate deliveries and effects per 1,000 uploads per fault class, naive vs idempotent app on the same seeds (rates.json; the table in summary.md, a bar chart in report.html)")
 	f.IntVar(&fl.uploads, "uploads", 100, "with --rates: uploads per fault class and app")
-	f.StringSliceVar(&fl.formats, "format", reportFormats, "reports to write for the reproducers (with --rates: for the table): "+strings.Join(reportFormats, ","))
-	addAppFlags(f, &fl.ext)
 	return cmd
-}
-
-// parseShard parses --shard "i/n".
-func parseShard(s string) (int, int, error) {
-	i, n, err := explore.ParseShard(s)
-	if err != nil {
-		return 0, 0, fmt.Errorf("--%w", err)
-	}
-	return i, n, nil
 }
 
 func exploreOptions(fl exploreFlags) (explore.Options, error) {
@@ -123,8 +106,8 @@ func exploreOptions(fl exploreFlags) (explore.Options, error) {
 		return o, usage(err)
 	}
 	fl.shape.External = fl.ext
-	if o.Shard, o.Shards, err = parseShard(fl.shard); err != nil {
-		return o, usage(err)
+	if o.Seed, o.Out, o.Shard, o.Shards, err = fl.resolve(exploreUsage); err != nil {
+		return o, err
 	}
 	switch fl.hostID {
 	case "auto":
@@ -155,15 +138,7 @@ func exploreOptions(fl exploreFlags) (explore.Options, error) {
 	if o.Runs == 0 && o.Budget == 0 {
 		o.Runs = 300
 	}
-	o.Seed = sim.Seed(fl.seed)
-	if o.Seed == 0 {
-		o.Seed = sim.NewSeed()
-	}
 	o.NoShrink, o.MaxRepros = fl.noShrink, fl.maxRepros
-	o.Out = fl.out
-	if o.Out == "" {
-		o.Out = filepath.Join("bitsim-out", "explore-"+time.Now().Format("20060102-150405"))
-	}
 	return o, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -20,7 +19,6 @@ import (
 	"github.com/bitsim/bitsim/payload"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/scenarios"
-	"github.com/bitsim/bitsim/sim"
 )
 
 func init() {
@@ -29,22 +27,20 @@ func init() {
 }
 
 type runFlags struct {
+	batchFlags  // --app-url, ... in ext
 	labels      []string
 	names       []string
 	files       []string
-	seed        uint64
-	parallel    int
-	out         string
 	randomSeeds int
-	formats     []string
 	timeout     time.Duration
-	noProgress  bool
 	wire        bool
-	app         record.AppSpec // --app-url, --effects-url, --effects-cmd
 	payload     string
 	target      farm.Target // --target, --node-url, --kill-cmd, --restart-cmd, --target-app
-	shard       string
 }
+
+// runUsage words run's batch flags.
+var runUsage = batchUsage{what: "run", unit: "scenarios run", formats: "reports to write",
+	shard: "the scenario runs k with k mod n = i, the same --seed on every machine"}
 
 func newRunCmd() *cobra.Command {
 	var fl runFlags
@@ -78,16 +74,10 @@ and exits non-zero if any scenario missed its expectations.`,
 	f.StringSliceVar(&fl.labels, "label", nil, "only scenarios with this label (repeatable; \"!label\" excludes): "+strings.Join(record.Labels, ", "))
 	f.StringSliceVar(&fl.names, "scenario", nil, "only the named scenario (repeatable)")
 	f.StringSliceVarP(&fl.files, "file", "f", nil, "also run the scenarios of this YAML file (repeatable); with -f only, the catalogue is not run")
-	f.Uint64Var(&fl.seed, "seed", 0, "the run's seed (0: draw one)")
-	f.IntVar(&fl.parallel, "parallel", 2, "scenarios run at once")
-	f.StringVar(&fl.out, "out", "", "output directory (default ./bitsim-out/<timestamp>)")
+	addBatchFlags(f, &fl.batchFlags, runUsage)
 	f.IntVar(&fl.randomSeeds, "random-seeds", 3, "seeds drawn per randomized scenario")
-	f.StringSliceVar(&fl.formats, "format", reportFormats, "reports to write: "+strings.Join(reportFormats, ","))
 	f.DurationVar(&fl.timeout, "timeout", 2*time.Minute, "wall-time limit per scenario (wire tier; the exact tier detects a run that cannot end)")
 	f.BoolVar(&fl.wire, "wire", false, "play on the wire tier (real loopback TCP, heuristic clock) instead of the exact tier")
-	f.BoolVar(&fl.noProgress, "no-progress", false, "no progress bar even on a terminal")
-	f.StringVar(&fl.shard, "shard", "", "run only shard i of n (\"i/n\", 0 <= i < n): the scenario runs k with k mod n = i, same seed; merge the shards' directories with bitsim report --merge")
-	addAppFlags(f, &fl.app)
 	f.StringVar(&fl.target.URL, "target", "", "run against this external BITS server (upload URL prefix, e.g. http://host:8080/upload/) behind bitsim's toxiproxy links; scenarios it cannot undergo are skipped with the reason")
 	f.StringArrayVar(&fl.target.NodeURLs, "node-url", nil, "with --target: the URL of one of its nodes, for host-id farms (repeatable: node1, node2, ...); connections to its host go through link nodeK")
 	f.StringVar(&fl.target.KillCmd, "kill-cmd", "", "with --target: shell command that kills a node (BITSIM_NODE, BITSIM_NODE_URL set)")
@@ -166,17 +156,17 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	if err != nil {
 		return err
 	}
-	if fl.target.URL != "" && fl.app.URL == "" {
+	if fl.target.URL != "" && fl.ext.URL == "" {
 		// The target notifies its own application; the probe is still read.
-		if err := checkApp(cmd, record.AppSpec{URL: fl.app.EffectsURL}); err != nil {
+		if err := checkApp(cmd, record.AppSpec{URL: fl.ext.EffectsURL}); err != nil {
 			return err
 		}
-	} else if err := checkApp(cmd, fl.app); err != nil {
+	} else if err := checkApp(cmd, fl.ext); err != nil {
 		return err
 	}
 	yamlApps := map[string]bool{} // YAML scenarios naming their own app (app.url)
 	for _, sc := range list {
-		if u := sc.App.URL; u != "" && fl.app.URL == "" && !yamlApps[u] {
+		if u := sc.App.URL; u != "" && fl.ext.URL == "" && !yamlApps[u] {
 			yamlApps[u] = true
 			if err := checkApp(cmd, record.AppSpec{URL: u}); err != nil {
 				return fmt.Errorf("scenario %s: %w", sc.Name, err)
@@ -185,7 +175,7 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	}
 	var target *farm.Target
 	if fl.target.URL != "" {
-		if fl.app.URL != "" {
+		if fl.ext.URL != "" {
 			return usage(fmt.Errorf("--target and --app-url: the target notifies its own application (see --target-app and --effects-url)"))
 		}
 		t := fl.target
@@ -208,20 +198,12 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 			}
 		}
 	}
-	seed := sim.Seed(fl.seed)
-	if seed == 0 {
-		seed = sim.NewSeed()
-	}
-	out := fl.out
-	if out == "" {
-		out = filepath.Join("bitsim-out", time.Now().Format("20060102-150405"))
+	seed, out, shard, shards, err := fl.resolve(runUsage)
+	if err != nil {
+		return err
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	plans := scenarios.PlanRuns(list, seed, fl.randomSeeds)
-	shard, shards, err := parseShard(fl.shard)
-	if err != nil {
-		return usage(err)
-	}
 	if shards > 1 {
 		var mine []scenarios.Plan
 		for k, p := range plans {
@@ -234,21 +216,21 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	}
 	fmt.Fprintf(stdout, "bitsim: seed %d (replay with --seed %d); %d scenario runs; output in %s\n", seed, seed, len(plans), out)
 	parallel, tag := fl.parallel, ""
-	if fl.app.URL != "" {
+	if fl.ext.URL != "" {
 		// One app, one state: scenarios run one at a time, so that each
 		// one's probe difference is its own.
-		plans, parallel, tag = scenarios.PlanExternal(plans, fl.app), 1, scenarios.NewTxnTag()
+		plans, parallel, tag = scenarios.PlanExternal(plans, fl.ext), 1, scenarios.NewTxnTag()
 		fmt.Fprintf(stdout, "bitsim: notifying your application at %s; effect probe: %s; transaction ids end in -%s\n",
-			fl.app.URL, orNone(fl.app), tag)
+			fl.ext.URL, orNone(fl.ext), tag)
 	} else if len(yamlApps) > 0 {
 		parallel, tag = 1, scenarios.NewTxnTag()
 	}
 
 	if target != nil {
 		parallel = 1 // one server, one set of sessions and hooks; one mock app address
-		fmt.Fprintf(stdout, "bitsim: target %s (%d node URL(s)); deliveries seen %s\n", target.URL, len(target.NodeURLs), targetDeliveries(*target, fl.app))
+		fmt.Fprintf(stdout, "bitsim: target %s (%d node URL(s)); deliveries seen %s\n", target.URL, len(target.NodeURLs), targetDeliveries(*target, fl.ext))
 		for i := range plans {
-			plans[i].Scenario.App.EffectsURL, plans[i].Scenario.App.EffectsCmd = fl.app.EffectsURL, fl.app.EffectsCmd
+			plans[i].Scenario.App.EffectsURL, plans[i].Scenario.App.EffectsCmd = fl.ext.EffectsURL, fl.ext.EffectsCmd
 		}
 	}
 
