@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -41,5 +42,32 @@ func TestScaleBenchReportsCostPerThousandJobs(t *testing.T) {
 		if err := runScaleBench(context.Background(), &out, sizes, 42, fake(0)); exitStatus(err) != 2 {
 			t.Errorf("sizes %v: err %v, want a usage error", sizes, err)
 		}
+	}
+}
+
+// TestBenchScaleRunsEachSizeInItsOwnProcess: bitsim bench scale plays
+// scale-N in a child bitsim process per size and reads its peak RSS.
+func TestBenchScaleRunsEachSizeInItsOwnProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs bitsim")
+	}
+	bin := buildBitsim(t, t.TempDir())
+	out, err := exec.Command(bin, "bench", "scale", "--jobs", "10,20", "--seed", "3").CombinedOutput()
+	if err != nil {
+		t.Fatalf("bitsim bench scale: %v\n%s", err, out)
+	}
+	rows := 0
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) != 9 || (f[0] != "10" && f[0] != "20") {
+			continue
+		}
+		rows++
+		if f[1] != "8" || f[8] != "pass" || f[6] == "0" {
+			t.Errorf("row %q: want 8 nodes, a peak RSS and pass", line)
+		}
+	}
+	if rows != 2 || !strings.Contains(string(out), "per 1,000 jobs, 20 jobs vs 10: ") {
+		t.Errorf("bench scale output:\n%s", out)
 	}
 }
