@@ -37,8 +37,14 @@ type htmlPage struct {
 	RatesChart template.HTML
 	// PredictedNote explains the star of the predicted classes.
 	PredictedNote string
-	Scenarios     []htmlScenario
-	Order         []htmlScenario // failures first, for the summary table
+	// The exploration's headline, held invariants, scope and coverage
+	// rows (Report.Explore).
+	ExploreHeadline string
+	ExploreHeld     []string
+	ScopeLine       string
+	ExploreCoverage []exploreCoverage
+	Scenarios       []htmlScenario
+	Order           []htmlScenario // failures first, for the summary table
 }
 
 func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) error {
@@ -56,6 +62,13 @@ func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) er
 		page.RatesChart, page.RatesIntro, page.PredictedNote = template.HTML(b.String()), ratesIntro(*rep.Rates), record.PredictedNote
 		if rep.Totals.Runs == 0 {
 			page.Title = "bitsim duplicate rates"
+		}
+	}
+	if e := rep.Explore; e != nil {
+		page.Title = "bitsim explore: " + exploreVerdict(*e)
+		page.ExploreHeadline, page.ExploreHeld, page.ExploreCoverage = exploreHeadline(*e), heldInvariants(*e), coverageRows(*e)
+		if e.Scope != nil {
+			page.ScopeLine = scopeLine(*e.Scope)
 		}
 	}
 	i := 0
@@ -103,9 +116,10 @@ func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) er
 }
 
 var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
-	"bytes": func(n int64) string { return groupDigits(n) },
-	"timec": timeCell,
-	"join":  strings.Join,
+	"bytes":  func(n int64) string { return groupDigits(n) },
+	"timec":  timeCell,
+	"join":   strings.Join,
+	"plural": plural,
 }).Parse(pageHTML))
 
 const pageHTML = `<!DOCTYPE html>
@@ -196,7 +210,11 @@ svg .mk.resync { fill: #ea580c; }
 svg.bytes .mode-order { display: none; } svg.bytes.order .mode-order { display: inline; } svg.bytes.order .mode-time { display: none; }
 h3 button.xmode { font-size: 12px; font-weight: normal; margin-left: 10px; }
 svg .mk.err { stroke: #334155; stroke-width: 1.6; fill: none; }
-#rates h2 { font-size: 18px; margin: 6px 0 6px; }
+#rates h2, #explore h2, h2.repros { font-size: 18px; margin: 6px 0 6px; }
+#explore .held { color: var(--pass); font-weight: 600; }
+#explore .guarantee { border-left: 4px solid var(--pass); background: #f3faf4; padding: 8px 14px; margin: 10px 0; max-width: 1100px; }
+#explore details.explain > summary { cursor: pointer; margin: 8px 0; }
+#explore-violations tr.fail td { background: #fff5f5; } #explore-violations .badge { white-space: nowrap; }
 #rates .scroll { margin: 8px 0 12px; }
 .legend span.box { display: inline-block; width: 12px; height: 10px; vertical-align: middle; margin: 0 4px 0 10px; }
 .box.naive, svg .bar.naive { background: var(--fail); fill: var(--fail); }
@@ -238,7 +256,30 @@ svg .rv { fill: #374151; font-size: 10px; font-variant-numeric: tabular-nums; }
 {{end}}</tbody></table>
 {{range .Notes}}<p class="legend">{{.}}</p>{{end}}
 </section>{{end}}
-{{if or .Scenarios (not .Rates)}}<div class="totals"><b>{{.Totals.Runs}}</b> scenario runs: <b style="color:var(--pass)">{{.Totals.Passed}} passed</b>, <b style="color:var(--fail)">{{.Totals.Failed}} failed</b>{{if .Totals.Errors}} ({{.Totals.Errors}} could not run){{end}}{{if .Totals.Skipped}}, <b>{{.Totals.Skipped}} skipped</b>{{end}}.</div>
+{{with .Explore}}<section id="explore">
+<h2>Exploration {{if .Held}}<span class="badge pass">every invariant held</span>{{else}}<span class="badge fail">{{plural (len .Violations) "distinct violation"}}</span>{{end}}</h2>
+<p class="desc">{{$.ExploreHeadline}}</p>
+{{if .Held}}<p class="held">Every invariant held in every run: {{join .Invariants ", "}}.</p>
+{{else}}<table class="tbl" id="explore-violations"><thead><tr><th>Invariant</th><th>Runs seen</th><th>Faults in reproducer</th><th>Reproducer</th><th>Replay</th></tr></thead><tbody>
+{{range .Violations}}<tr class="fail"><td><span class="badge fail">{{.Invariant}}</span></td><td class="num">{{.Seen}}</td><td>{{.Shrink}}</td><td><a href="{{.Repro}}"><code>{{.Repro}}</code></a></td><td><code class="replay">{{.Replay}}</code></td></tr>
+{{end}}</tbody></table>
+{{with $.ExploreHeld}}<p>Held in every run: {{join . ", "}}.</p>{{end}}
+<details class="explain"><summary>Violations explained</summary>
+{{range .Violations}}<h3>{{.Invariant}} (first in run {{.FirstRun}})</h3><p>{{.Shape}}</p><pre class="explain">{{.Explanation}}</pre>
+{{end}}</details>
+{{end}}{{with .Scope}}<h3>Exhaustive scope</h3>
+<p class="desc">{{$.ScopeLine}}</p>
+<table class="tbl" id="explore-coverage"><thead><tr><th>Fault class</th><th>Single faults</th><th>Schedules</th><th>Failing</th><th>Faults placed</th><th>Fired</th></tr></thead><tbody>
+{{range $.ExploreCoverage}}<tr><td>{{.Class}}</td><td class="num">{{.Faults}}</td><td class="num">{{.Schedules}}</td><td class="num">{{.Failing}}</td><td class="num">{{.Drawn}}</td><td class="num">{{.Fired}}</td></tr>
+{{end}}</tbody></table>
+{{with .Guarantee}}<p class="guarantee">{{.}}</p>{{end}}
+{{else}}{{with $.ExploreCoverage}}<h3>Coverage: faults drawn and fired per class</h3>
+<table class="tbl" id="explore-coverage"><thead><tr><th>Fault class</th><th>Drawn</th><th>Fired</th></tr></thead><tbody>
+{{range .}}<tr><td>{{.Class}}</td><td class="num">{{.Drawn}}</td><td class="num">{{.Fired}}</td></tr>
+{{end}}</tbody></table>{{end}}
+{{end}}</section>
+{{if $.Scenarios}}<h2 class="repros">Reproducers</h2>{{end}}{{end}}
+{{if or .Scenarios (not (or .Rates .Explore))}}<div class="totals"><b>{{.Totals.Runs}}</b> scenario runs: <b style="color:var(--pass)">{{.Totals.Passed}} passed</b>, <b style="color:var(--fail)">{{.Totals.Failed}} failed</b>{{if .Totals.Errors}} ({{.Totals.Errors}} could not run){{end}}{{if .Totals.Skipped}}, <b>{{.Totals.Skipped}} skipped</b>{{end}}.</div>
 <div class="controls"><button type="button" id="expand">Expand all</button><button type="button" id="collapse">Collapse all</button><label><input type="checkbox" id="onlyfail"> failures only</label></div>
 <table id="summary">
 <thead><tr><th></th><th>Scenario</th><th>Spec</th><th>Seed</th><th>Deliveries</th><th>Effects</th><th>Dups</th><th>Restarts</th><th>Bytes re-sent</th><th>Protocol / wall time (×)</th><th>Verdict</th></tr></thead>
@@ -284,6 +325,11 @@ svg .rv { fill: #374151; font-size: 10px; font-variant-numeric: tabular-nums; }
   var all = function () { return document.querySelectorAll("details.scenario"); };
   var rates = document.querySelector("svg.rates");
   if (rates) { rates.setAttribute("data-bars", String(rates.querySelectorAll("rect.bar").length)); }
+  var ex = document.getElementById("explore");
+  if (ex) {
+    ex.setAttribute("data-violations", String(ex.querySelectorAll("#explore-violations tbody tr").length));
+    ex.setAttribute("data-classes", String(ex.querySelectorAll("#explore-coverage tbody tr").length));
+  }
   var s = document.getElementById("summary");
   if (!s) { return; }
   document.getElementById("expand").onclick = function () { all().forEach(function (d) { d.open = true; }); };

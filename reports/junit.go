@@ -19,7 +19,9 @@ import (
 //
 // One testsuite per class ("bitsim.<first label>", or "bitsim.scenarios"),
 // one testcase per scenario run (randomized scenarios: one per seed, named
-// "random@<seed>").
+// "random@<seed>"). An exploration without reproducer runs (bitsim
+// explore when every invariant held) is one testsuite "bitsim.explore"
+// with one testcase per invariant.
 
 // JUnitSuites is the root element of junit.xml.
 type JUnitSuites struct {
@@ -138,6 +140,11 @@ func (r Report) JUnit() JUnitSuites {
 		root.Suites[i].Time = fmt.Sprintf("%.3f", suiteTime[i])
 	}
 	root.Time = fmt.Sprintf("%.3f", total)
+	if r.Explore != nil && len(r.Scenarios) == 0 {
+		su := exploreJUnit(r)
+		root.Suites = append(root.Suites, su)
+		root.Tests, root.Failures, root.Time = root.Tests+su.Tests, root.Failures+su.Failures, su.Time
+	}
 	return root
 }
 

@@ -20,10 +20,14 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	if r.Totals.Failed > 0 {
 		verdict = fmt.Sprintf("%d failed", r.Totals.Failed)
 	}
-	ratesOnly := r.Totals.Runs == 0 && r.Rates != nil
-	if ratesOnly {
+	// Without scenario runs, the rates or the exploration are the report.
+	noRuns := r.Totals.Runs == 0 && (r.Rates != nil || r.Explore != nil)
+	switch {
+	case r.Explore != nil:
+		fmt.Fprintf(&b, "## bitsim explore: %s\n\n", exploreVerdict(*r.Explore))
+	case noRuns:
 		fmt.Fprintf(&b, "## bitsim: duplicate rates, %d fault classes × %d uploads per app\n\n", len(rateClasses(r.Rates.Rows)), r.Rates.Uploads)
-	} else {
+	default:
 		fmt.Fprintf(&b, "## bitsim: %d scenario runs, %s\n\n", r.Totals.Runs, verdict)
 	}
 	fmt.Fprintf(&b, "Seed `%d`", r.Run.Seed)
@@ -33,7 +37,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	if !r.Run.Started.IsZero() {
 		fmt.Fprintf(&b, " · started %s · %.1f s", r.Run.Started.UTC().Format("2006-01-02 15:04:05Z"), r.Run.WallSeconds)
 	}
-	if !ratesOnly {
+	if !noRuns && r.Explore == nil {
 		fmt.Fprintf(&b, " · %d passed, %d failed", r.Totals.Passed, r.Totals.Failed)
 		if r.Totals.Skipped > 0 {
 			fmt.Fprintf(&b, ", %d skipped", r.Totals.Skipped)
@@ -43,9 +47,15 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	if r.Rates != nil {
 		writeRatesMarkdown(&b, *r.Rates)
 	}
-	if ratesOnly {
+	if r.Explore != nil {
+		writeExploreMarkdown(&b, *r.Explore)
+	}
+	if noRuns {
 		_, err := io.WriteString(w, b.String())
 		return err
+	}
+	if r.Explore != nil {
+		fmt.Fprintf(&b, "### Reproducers: %s, %s\n\n", plural(r.Totals.Runs, "scenario run"), verdict)
 	}
 
 	b.WriteString("| | Scenario | Seed | Deliveries | Effects | Restarts | Bytes re-sent | Protocol / wall time (×) | Verdict |\n")

@@ -29,6 +29,10 @@ type Report struct {
 	// Rates is the duplicate-rate table of `bitsim explore --rates`, when
 	// the run measured one (Options.Rates).
 	Rates *record.RateTable `json:"rates,omitempty"`
+	// Explore is the exploration of `bitsim explore` (Options.Exploration):
+	// its runs, violations, coverage and bounded guarantee; the scenario
+	// runs are then its reproducers'.
+	Explore *record.Exploration `json:"explore,omitempty"`
 }
 
 // RunInfo describes the run (run.json).
@@ -226,6 +230,11 @@ type Options struct {
 	// Rates, if set, adds the duplicate-rate table: a section of summary.md
 	// and a bar chart in report.html (and Report.Rates).
 	Rates *record.RateTable
+	// Exploration, if set, adds the exploration of `bitsim explore`: a
+	// section of summary.md and report.html (and Report.Explore); with no
+	// scenario runs (every invariant held), junit.xml holds a passing test
+	// case per invariant.
+	Exploration *record.Exploration
 }
 
 // Build turns a run into a Report.
@@ -240,9 +249,12 @@ func (o Options) Build(idx *record.RunIndex, results []*record.Result) Report {
 	}
 	runDir := o.runDir(idx, "")
 	rep := Report{Schema: Schema, Run: RunInfo{Dir: runDir, Tool: idx.Tool, Seed: idx.Seed, Command: idx.Command,
-		Started: idx.Started, WallSeconds: idx.Wall, Passed: true}, Rates: o.Rates}
+		Started: idx.Started, WallSeconds: idx.Wall, Passed: true}, Rates: o.Rates, Explore: o.Exploration}
 	if o.Normalize {
 		rep.Run.Started, rep.Run.WallSeconds = time.Time{}, 0
+	}
+	if o.Exploration != nil && !o.Exploration.Held() {
+		rep.Run.Passed = false
 	}
 	for i, r := range results {
 		if r == nil {

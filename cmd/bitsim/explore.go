@@ -40,7 +40,7 @@ type exploreFlags struct {
 
 // exploreUsage words explore's batch flags.
 var exploreUsage = batchUsage{what: "exploration", unit: "runs", outName: "explore-",
-	formats: "reports to write for the reproducers (with --rates: for the table)",
+	formats: "reports to write (the exploration and its reproducers; with --rates: the table)",
 	shard:   "the runs k with k mod n = i, the same --seed and --runs on every machine"}
 
 func newExploreCmd() *cobra.Command {
@@ -212,8 +212,8 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 		printScope(stdout, rep.Scope)
 	}
 	if len(rep.Violations) == 0 {
-		fmt.Fprintf(stdout, "every invariant held (%s)\nexplore.json: %s\n", strings.Join(rep.Invariants, ", "), filepath.Join(o.Out, "explore.json"))
-		return nil
+		fmt.Fprintf(stdout, "every invariant held (%s)\n", strings.Join(rep.Invariants, ", "))
+		return writeExploreReports(stdout, o.Out, rep, nil, nil, fl.formats)
 	}
 	var plans []scenarios.Plan
 	for _, v := range rep.Violations {
@@ -229,14 +229,9 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	if err != nil {
 		return err
 	}
-	paths, err := writeReports(o.Out, idx, results, fl.formats)
-	if err != nil {
+	if err := writeExploreReports(stdout, o.Out, rep, idx, results, fl.formats); err != nil {
 		return err
 	}
-	for _, p := range paths {
-		fmt.Fprintf(stdout, "report: %s\n", p)
-	}
-	fmt.Fprintf(stdout, "explore.json: %s\n", filepath.Join(o.Out, "explore.json"))
 	return exitCode(1)
 }
 

@@ -104,7 +104,11 @@ func runReport(w io.Writer, f reportFlags, dir string) error {
 	if out == "" {
 		out = dir
 	}
-	paths, err := reports.Options{RunDir: dir}.Write(out, idx, results, formats)
+	o, err := exploreReportOptions(dir)
+	if err != nil {
+		return err
+	}
+	paths, err := o.Write(out, idx, results, formats)
 	if err != nil {
 		return err
 	}
