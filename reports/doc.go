@@ -35,6 +35,15 @@
 // a section of summary.md and a bar chart in report.html. A run with a
 // table and no scenario runs leaves the empty scenario tables out.
 //
+// With Options.Exploration (`bitsim explore`) the report carries the
+// exploration (record.Exploration): report.json's "explore", an
+// Exploration section on top of summary.md and report.html (headline,
+// violations with reproducer and replay command or every invariant held,
+// coverage, an exhaustive scope's table and bounded guarantee), the
+// scenario runs being its reproducers'. Without scenario runs (every
+// invariant held) junit.xml holds one testsuite "bitsim.explore" with a
+// testcase per invariant.
+//
 // junit.xml follows the common JUnit schema (testsuites, testsuite,
 // testcase, failure/error, system-out): one testcase per scenario run.
 // summary.md and report.html are for people and carry no compatibility

@@ -60,7 +60,10 @@ fewer faults, jobs and nodes, smaller files, simpler triggers, earlier times,
 each candidate confirmed by re-running it — and written as an ordinary
 scenario, DIR/repro/<name>.yaml, that 'bitsim run -f' reproduces; the replay
 command is printed. DIR/explore.json lists the runs, the rate and the
-violations; the reproducers' runs and reports are written next to it.
+violations; the reproducers' runs are written next to it, and the reports
+(summary.md, report.html, report.json, junit.xml) always, with an
+Exploration section: the violations or every invariant held, the coverage
+and, with --exhaustive, the bounded guarantee.
 
 Run i of an exploration is a function of (--seed, i): the same seed explores
 the same schedules, and --shard i/n plays only the runs i, i+n, ...; with
