@@ -59,6 +59,18 @@ func scopeLine(s record.ExploreScope) string {
 		plural(s.Schedules, "schedule"), plural(s.MaxFaults, "fault"))
 }
 
+// noGuarantee says why an exhaustive exploration states no bounded
+// guarantee ("" when it states one).
+func noGuarantee(e record.Exploration) string {
+	switch {
+	case e.Scope == nil || e.Scope.Guarantee != "":
+		return ""
+	case !e.Held():
+		return fmt.Sprintf("No bounded guarantee for this scope: %d of the %s broke an invariant.", e.FailingRuns, plural(e.Runs, "schedule"))
+	}
+	return fmt.Sprintf("No bounded guarantee: the scope was not played in full (%s played).", plural(e.Runs, "schedule"))
+}
+
 // exploreCoverage is one row of the coverage table: a class's faults
 // placed and fired, and, for an exhaustive exploration, its single faults
 // and the schedules containing one, and how many failed.
@@ -120,6 +132,8 @@ func writeExploreMarkdown(b *strings.Builder, e record.Exploration) {
 		}
 		if g := e.Scope.Guarantee; g != "" {
 			fmt.Fprintf(b, "\n> %s\n", mdText(g))
+		} else {
+			fmt.Fprintf(b, "\n%s\n", noGuarantee(e))
 		}
 		b.WriteString("\n")
 		return

@@ -190,6 +190,19 @@ func TestExploreSectionExhaustive(t *testing.T) {
 			t.Errorf("junit case %s lacks the guarantee", c.Name)
 		}
 	}
+
+	// An invariant broke: no guarantee, and the section says why.
+	e := exploreExhaustive()
+	e.Scope.Guarantee, e.FailingRuns, e.Violations = "", 10, exploreBroken().Violations
+	e.Scope.Classes[0].Failing = 4
+	dir = writeExplore(t, e, nil, nil, FormatMarkdown, FormatHTML)
+	md = read(t, filepath.Join(dir, "summary.md"))
+	wantAll(t, "summary.md", md, "| crash-point | 28 | 28 | 4 | 28 | 14 |", "\nNo bounded guarantee for this scope: 10 of the 51 schedules broke an invariant.\n")
+	wantAll(t, "report.html", read(t, filepath.Join(dir, "report.html")),
+		`<p class="noguarantee">No bounded guarantee for this scope: 10 of the 51 schedules broke an invariant.</p>`)
+	if strings.Contains(md, "Bounded guarantee:") {
+		t.Errorf("summary.md states a guarantee although an invariant broke:\n%s", md)
+	}
 }
 
 // TestExploreSectionInBrowser loads an exploration's report.html in

@@ -42,6 +42,7 @@ type htmlPage struct {
 	ExploreHeadline string
 	ExploreHeld     []string
 	ScopeLine       string
+	NoGuarantee     string
 	ExploreCoverage []exploreCoverage
 	Scenarios       []htmlScenario
 	Order           []htmlScenario // failures first, for the summary table
@@ -68,7 +69,7 @@ func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) er
 		page.Title = "bitsim explore: " + exploreVerdict(*e)
 		page.ExploreHeadline, page.ExploreHeld, page.ExploreCoverage = exploreHeadline(*e), heldInvariants(*e), coverageRows(*e)
 		if e.Scope != nil {
-			page.ScopeLine = scopeLine(*e.Scope)
+			page.ScopeLine, page.NoGuarantee = scopeLine(*e.Scope), noGuarantee(*e)
 		}
 	}
 	i := 0
@@ -213,6 +214,7 @@ svg .mk.err { stroke: #334155; stroke-width: 1.6; fill: none; }
 #rates h2, #explore h2, h2.repros { font-size: 18px; margin: 6px 0 6px; }
 #explore .held { color: var(--pass); font-weight: 600; }
 #explore .guarantee { border-left: 4px solid var(--pass); background: #f3faf4; padding: 8px 14px; margin: 10px 0; max-width: 1100px; }
+#explore .noguarantee { border-left: 4px solid var(--fail); background: #fff5f5; padding: 8px 14px; margin: 10px 0; max-width: 1100px; }
 #explore details.explain > summary { cursor: pointer; margin: 8px 0; }
 #explore-violations tr.fail td { background: #fff5f5; } #explore-violations .badge { white-space: nowrap; }
 #rates .scroll { margin: 8px 0 12px; }
@@ -272,7 +274,7 @@ svg .rv { fill: #374151; font-size: 10px; font-variant-numeric: tabular-nums; }
 <table class="tbl" id="explore-coverage"><thead><tr><th>Fault class</th><th>Single faults</th><th>Schedules</th><th>Failing</th><th>Faults placed</th><th>Fired</th></tr></thead><tbody>
 {{range $.ExploreCoverage}}<tr><td>{{.Class}}</td><td class="num">{{.Faults}}</td><td class="num">{{.Schedules}}</td><td class="num">{{.Failing}}</td><td class="num">{{.Drawn}}</td><td class="num">{{.Fired}}</td></tr>
 {{end}}</tbody></table>
-{{with .Guarantee}}<p class="guarantee">{{.}}</p>{{end}}
+{{with .Guarantee}}<p class="guarantee">{{.}}</p>{{else}}<p class="noguarantee">{{$.NoGuarantee}}</p>{{end}}
 {{else}}{{with $.ExploreCoverage}}<h3>Coverage: faults drawn and fired per class</h3>
 <table class="tbl" id="explore-coverage"><thead><tr><th>Fault class</th><th>Drawn</th><th>Fired</th></tr></thead><tbody>
 {{range .}}<tr><td>{{.Class}}</td><td class="num">{{.Drawn}}</td><td class="num">{{.Fired}}</td></tr>
