@@ -272,7 +272,7 @@ func (b *tlBuilder) event(i int) {
 		b.answer(i)
 	case sim.NotifySent, sim.NotifyAnswered, sim.AppDelivery, sim.AppCrashed, sim.AppRestarted:
 		b.appEvent(e)
-	case sim.NotifyCached, sim.NodeCrashed, sim.NodeStarted, sim.SessionExpired, sim.RequestRejected, sim.FaultFired:
+	case sim.NotifyCached, sim.NodeCrashed, sim.NodeStarted, sim.SessionDoomed, sim.SessionExpired, sim.RequestRejected, sim.FaultFired:
 		b.nodeEvent(e)
 	case sim.ClientSession, sim.ClientHostID, sim.ClientTimerFired, sim.JobDone:
 		b.clientEvent(e)
@@ -387,6 +387,8 @@ func (b *tlBuilder) nodeEvent(e sim.Event) {
 			b.add(e, &row{kind: rowMarker, lane: lane, label: fmt.Sprintf("%s restarted (restored %d sessions)", e.Node, e.Count), class: "restart", prio: prioCritical, downTo: true})
 		}
 		b.started[e.Node] = true
+	case sim.SessionDoomed:
+		b.add(e, &row{kind: rowMarker, lane: lane, label: "session doomed (" + string(e.Reason) + "): dropped when its packet is done", class: "note", prio: prioNotable})
 	case sim.SessionExpired:
 		b.add(e, &row{kind: rowMarker, lane: lane, label: "session expired (" + string(e.Reason) + ")", class: "note", prio: prioNotable})
 	case sim.RequestRejected:
