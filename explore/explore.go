@@ -451,7 +451,11 @@ func Play(ctx context.Context, sc record.Scenario, seed sim.Seed) (*record.Resul
 
 // Save writes explore.json and the reproducers under dir.
 func Save(dir string, rep *Report) error {
-	if err := os.MkdirAll(filepath.Join(dir, "repro"), 0o755); err != nil {
+	mk := filepath.Join(dir, "repro")
+	if len(rep.Violations) == 0 {
+		mk = dir // no reproducer: no empty repro/ folder
+	}
+	if err := os.MkdirAll(mk, 0o755); err != nil {
 		return fmt.Errorf("explore: %w", err)
 	}
 	for _, v := range rep.Violations {

@@ -187,7 +187,11 @@ func Merge(out string, dirs []string) (*Report, error) {
 		}
 		return Failure{Invariant: va.Invariant, Shape: va.Shape}.Key() < Failure{Invariant: vb.Invariant, Shape: vb.Shape}.Key()
 	})
-	if err := os.MkdirAll(filepath.Join(out, "repro"), 0o755); err != nil {
+	mk := filepath.Join(out, "repro")
+	if len(list) == 0 {
+		mk = out
+	}
+	if err := os.MkdirAll(mk, 0o755); err != nil {
 		return nil, fmt.Errorf("explore: merge: %w", err)
 	}
 	for _, k := range list {

@@ -65,9 +65,9 @@ func ReproYAML(v Violation) ([]byte, error) {
 		fmt.Fprintf(&b, "# also fails with %s other seeds\n", v.OtherSeeds)
 	}
 	if v.NotShrunk != "" {
-		fmt.Fprintf(&b, "# not shrunk (%s): the first failing schedule, %d faults\n", v.NotShrunk, v.Faults)
+		fmt.Fprintf(&b, "# not shrunk (%s): the first failing schedule, %s\n", v.NotShrunk, nFaults(v.Faults))
 	} else {
-		fmt.Fprintf(&b, "# shrunk from %d to %d faults in %d runs (%.1fs):\n", v.ShrunkFrom, v.Faults, v.ShrinkRuns, v.ShrinkSeconds)
+		fmt.Fprintf(&b, "# shrunk from %d to %s in %d runs (%.1fs):\n", v.ShrunkFrom, nFaults(v.Faults), v.ShrinkRuns, v.ShrinkSeconds)
 	}
 	for i, s := range v.Steps {
 		fmt.Fprintf(&b, "#   %d. %s\n", i+1, s)
@@ -105,11 +105,19 @@ func writeJSON(path string, v any) error {
 // Summary is the reproducer in a line: its faults and how it was shrunk.
 func (v Violation) Summary() string {
 	if v.NotShrunk != "" {
-		return fmt.Sprintf("%d faults (not shrunk: %s)", v.Faults, v.NotShrunk)
+		return fmt.Sprintf("%s (not shrunk: %s)", nFaults(v.Faults), v.NotShrunk)
 	}
-	s := fmt.Sprintf("%d faults (shrunk from %d in %d runs, %.1fs", v.Faults, v.ShrunkFrom, v.ShrinkRuns, v.ShrinkSeconds)
+	s := fmt.Sprintf("%s (shrunk from %d in %d runs, %.1fs", nFaults(v.Faults), v.ShrunkFrom, v.ShrinkRuns, v.ShrinkSeconds)
 	if v.OtherSeeds != "" {
 		s += "; other seeds " + v.OtherSeeds
 	}
 	return s + ")"
+}
+
+// nFaults is "1 fault" or "n faults".
+func nFaults(n int) string {
+	if n == 1 {
+		return "1 fault"
+	}
+	return fmt.Sprintf("%d faults", n)
 }

@@ -26,7 +26,7 @@ func exploreBroken() record.Exploration {
 	e := exploreHeld()
 	e.App, e.Shard, e.FailingRuns = "naive", "1/3", 9
 	e.Violations = []record.ExploreViolation{{Invariant: "exactly-once-effect", Seen: 9, FirstRun: 4, Faults: 1, ShrunkFrom: 3,
-		Shrink: "1 faults (shrunk from 3 in 19 runs, 1.5s)", Repro: "repro/exactly-once-effect-run4.yaml",
+		Shrink: "1 fault (shrunk from 3 in 19 runs, 1.5s)", Repro: "repro/exactly-once-effect-run4.yaml",
 		Replay: "bitsim run -f out/repro/exactly-once-effect-run4.yaml --seed 77", Shape: "duplicate effect; spec §14 case 5",
 		Explanation: "txn:j1 applied 2 effects, want exactly 1\n  → delivery #2 <node1>"}}
 	return e
@@ -124,7 +124,7 @@ func TestExploreSectionViolations(t *testing.T) {
 	md := read(t, filepath.Join(dir, "summary.md"))
 	wantAll(t, "summary.md", md, "## bitsim explore: 50 runs, 1 distinct violation (9 failing runs)\n",
 		"· 9 failing runs · 1 distinct violation · shard 1/3\n",
-		"| ❌ | exactly-once-effect | 9 | 1 faults (shrunk from 3 in 19 runs, 1.5s) | `repro/exactly-once-effect-run4.yaml` | `bitsim run -f out/repro/exactly-once-effect-run4.yaml --seed 77` |",
+		"| ❌ | exactly-once-effect | 9 | 1 fault (shrunk from 3 in 19 runs, 1.5s) | `repro/exactly-once-effect-run4.yaml` | `bitsim run -f out/repro/exactly-once-effect-run4.yaml --seed 77` |",
 		"Held in every run: integrity, at-least-once, no-lost-upload, no-orphans, run-completes.",
 		"**exactly-once-effect** (first in run 4): duplicate effect; spec §14 case 5", "  → delivery #2 <node1>", "| kill-at-point | 12 | 8 |")
 	i, j := strings.Index(md, "### Exploration"), strings.Index(md, "### Reproducers: ")
