@@ -170,3 +170,65 @@ func TestServeAPIStopsWithContext(t *testing.T) {
 		t.Errorf("after cancel: err = %v, want ECONNREFUSED", err)
 	}
 }
+
+// REST calls on a link added with Add (run by the Server itself, not by
+// toxiproxy): reset_peer keeps its name and its RST, a new upstream takes
+// effect, populate with other addresses replaces the link, delete removes
+// it, and no goroutine is left behind.
+func TestRESTOnOwnLink(t *testing.T) {
+	checkNoLeaks(t)
+	up, up2 := newUpstream(t), newUpstream(t)
+	s, l := newLink(t, up.addr)
+	t.Cleanup(http.DefaultTransport.(*http.Transport).CloseIdleConnections)
+	apiAddr, err := s.ServeAPI(t.Context(), sim.TCP{}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := toxiclient.NewClient(apiAddr)
+	px, err := cl.Proxy("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t)
+
+	tx, err := px.AddToxic("", "reset_peer", "downstream", 1, toxiclient.Attributes{"timeout": 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tx.Name != "reset_peer_downstream" || tx.Type != "bits_reset_safe" {
+		t.Errorf("created %+v", tx)
+	}
+	if _, err := post(c, l.Addr(), "", "", []byte("hello")); !isReset(err) {
+		t.Errorf("through reset_peer: err = %v, want ECONNRESET", err)
+	}
+	up.nextHit(t)
+	if err := px.RemoveToxic("reset_peer_downstream"); err != nil {
+		t.Fatal(err)
+	}
+
+	px.Upstream = up2.addr
+	if err := px.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if l.Upstream() != up2.addr || !l.Enabled() {
+		t.Errorf("after update: upstream %s, enabled %v", l.Upstream(), l.Enabled())
+	}
+	if _, err := get(c, l.Addr(), 1); err != nil {
+		t.Errorf("after update: %v", err)
+	}
+	up2.nextHit(t)
+
+	if _, err := cl.Populate([]toxiclient.Proxy{{Name: "web", Listen: "127.0.0.1:0", Upstream: up.addr, Enabled: true}}); err != nil {
+		t.Fatal(err)
+	}
+	nl, ok := s.Link("web")
+	if !ok || nl.Upstream() != up.addr || !nl.Enabled() {
+		t.Fatalf("after populate: %v %v", nl, ok)
+	}
+	if err := px.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Link("web"); ok {
+		t.Error("deleted link still present")
+	}
+}

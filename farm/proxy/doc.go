@@ -56,12 +56,20 @@
 // Toxiproxy v2.5.0 leaks one goroutine (holding one chunk) per affected
 // connection in two cases, listed with the goleak ignores to use in
 // LeakyTopFunctions: the built-in limit_data and reset_peer close without
-// draining (prefer bits_limit_data_safe, and bits_reset_safe on a WithRST
-// link), and a failed write to a connection's destination (Disable or a
-// peer reset while data is in flight) strands the chain's last stage.
-// Without limit_data, reset_peer and mid-transfer failures, nothing leaks.
-// A reset_peer only makes RSTs if it is in the chain when a connection is
-// accepted (see WithRST).
+// draining, and its link writer gives up on a failed write to a
+// connection's destination (Disable or a peer reset while data is in
+// flight) and strands the chain's last stage.
+//
+// Links added with Add do not leak: the Server runs them itself (accept
+// loop, dials, one toxiproxy chain per direction and connection through
+// ToxicCollection.StartLink), every chain writes to a destination that
+// keeps draining it after a failed write, reset_peer and limit_data run as
+// bits_reset_safe and bits_limit_data_safe (Toxics and the REST API show
+// those types), and Remove and Close return once every chain of the link's
+// connections has ended. Only links created through the REST API run on
+// toxiproxy's own accept loop and can leak. A reset_peer only makes RSTs
+// if it is in the chain when a connection is accepted, as in toxiproxy
+// (see WithRST).
 //
 // # Writing a toxic
 //

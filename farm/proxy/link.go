@@ -51,7 +51,7 @@ func (l *Link) Upstream() string {
 
 // Enabled reports whether the link is listening.
 func (l *Link) Enabled() bool {
-	if m := l.s.memOf(l.p); m != nil {
+	if m := l.s.ownOf(l.p); m != nil {
 		return m.enabled()
 	}
 	l.p.Lock()
@@ -66,7 +66,7 @@ func (l *Link) SetUpstream(addr string) error {
 	if addr == "" {
 		return fmt.Errorf("proxy: %s: set upstream: empty address", l.Name())
 	}
-	if m := l.s.memOf(l.p); m != nil {
+	if m := l.s.ownOf(l.p); m != nil {
 		m.mu.Lock()
 		m.upstream = addr
 		m.mu.Unlock()
@@ -96,7 +96,7 @@ func (l *Link) SetUpstream(addr string) error {
 // are refused (ECONNREFUSED) and in-flight exchanges fail on both sides.
 // Toxics stay configured. Disabling a disabled link does nothing.
 func (l *Link) Disable() error {
-	if m := l.s.memOf(l.p); m != nil {
+	if m := l.s.ownOf(l.p); m != nil {
 		m.stop()
 	} else {
 		l.p.Stop()
@@ -109,7 +109,7 @@ func (l *Link) Disable() error {
 // the port meanwhile. Enabling an enabled link does nothing.
 func (l *Link) Enable() error {
 	var err error
-	if m := l.s.memOf(l.p); m != nil {
+	if m := l.s.ownOf(l.p); m != nil {
 		err = m.start()
 	} else {
 		err = l.p.Start()
@@ -132,7 +132,8 @@ func (l *Link) AddToxic(t sim.Toxic) error {
 		return fmt.Errorf("proxy: %s: add toxic %s: %w", l.Name(), t.Key(), err)
 	}
 	typ, attrs := t.Type, attrsOrEmpty(t.Attributes)
-	if l.s.memOf(l.p) != nil {
+	if m := l.s.ownOf(l.p); m != nil {
+		m.adding(t.Key(), typ)
 		typ = memType(typ)
 	}
 	if mutant.On("toxics-builtin-noop") && !strings.HasPrefix(t.Type, "bits_") {
@@ -169,7 +170,7 @@ func (l *Link) UpdateToxic(t sim.Toxic) error {
 	if t.Type == "" {
 		t.Type = w.Type
 	}
-	if l.s.memOf(l.p) != nil {
+	if l.s.ownOf(l.p) != nil {
 		t.Type = memType(t.Type)
 	}
 	if t.Type != w.Type {
@@ -206,21 +207,13 @@ func (l *Link) RemoveToxic(name string) error {
 	return nil
 }
 
-// ResetToxics removes every toxic, then reinstalls the WithRST toxic if the
-// link was added with it (only connections accepted from then on get RST
-// closes again).
+// ResetToxics removes every toxic.
 func (l *Link) ResetToxics() {
 	l.p.Toxics.ResetToxics(context.Background())
-	if l.s.optionsOf(l.p).rst && l.s.memOf(l.p) == nil {
-		// Cannot fail: the name was just freed and the type is built in.
-		_, _ = l.p.Toxics.AddToxicJson(strings.NewReader(
-			`{"name":"` + RSTToxicName + `","type":"reset_peer","stream":"downstream","toxicity":0}`))
-	}
 	l.emit(sim.Event{Link: sim.LinkToxicsReset, Detail: "toxics reset"})
 }
 
-// Toxics returns the link's toxics in pipeline order, upstream chain first,
-// without the WithRST toxic. Attribute values are JSON-decoded (numbers are
+// Toxics returns the link's toxics in pipeline order, upstream chain first. Attribute values are JSON-decoded (numbers are
 // float64).
 func (l *Link) Toxics() []sim.Toxic {
 	arr := l.p.Toxics.GetToxicArray()
@@ -231,7 +224,7 @@ func (l *Link) Toxics() []sim.Toxic {
 	out := make([]sim.Toxic, 0, len(arr))
 	for _, x := range arr {
 		w, ok := x.(*toxics.ToxicWrapper)
-		if !ok || w.Name == RSTToxicName {
+		if !ok {
 			continue
 		}
 		var attrs map[string]any

@@ -252,9 +252,6 @@ func TestToxicsRoundTrip(t *testing.T) {
 	if got := l.Toxics(); len(got) != 0 {
 		t.Errorf("after reset: %+v", got)
 	}
-	if l.p.Toxics.GetToxic(RSTToxicName) == nil {
-		t.Error("ResetToxics dropped the WithRST toxic")
-	}
 }
 
 // Attribute names are the JSON fields of every toxic type bitsim uses.

@@ -33,7 +33,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	links  map[*toxiproxy.Proxy]options  // options of links created by Add
-	mem    map[*toxiproxy.Proxy]*memLink // links run on an in-memory network
+	own    map[*toxiproxy.Proxy]*ownLink // links run by the Server itself (all added with Add)
 	api    *apiServer                    // nil until ServeAPI
 	closed bool
 }
@@ -54,7 +54,7 @@ func New(opts ...Option) *Server {
 		tp:    toxiproxy.NewServer(m, zerolog.Nop()),
 		opts:  o,
 		links: make(map[*toxiproxy.Proxy]options),
-		mem:   make(map[*toxiproxy.Proxy]*memLink),
+		own:   make(map[*toxiproxy.Proxy]*ownLink),
 	}
 }
 
@@ -63,7 +63,7 @@ func New(opts ...Option) *Server {
 type Option func(*options)
 
 type options struct {
-	net   sim.Network // nil or TCP: toxiproxy's own TCP links
+	net   sim.Network // nil: TCP
 	rst   bool
 	sink  sim.Sink
 	clock sim.Clock
@@ -72,13 +72,8 @@ type options struct {
 // WithRST makes every close of a link's connections an abortive close (TCP
 // RST, ECONNRESET for the peer) instead of a FIN (EOF), whichever toxic
 // closes it: bits_drop_ack, bits_cut_request, timeout, limit_data...
-//
-// It works by installing, before the link starts, a reset_peer toxic named
-// RSTToxicName with toxicity 0: it never fires, but toxiproxy sets
-// SO_LINGER=0 on both sockets of every connection accepted while a
-// reset_peer is in the chain. Toxics() hides it and ResetToxics reinstalls
-// it; only connections accepted while it is present are affected, and
-// toxiproxy's REST /reset removes it.
+// The Server sets SO_LINGER=0 on both sockets of every connection the link
+// accepts.
 func WithRST() Option { return func(o *options) { o.rst = true } }
 
 // WithSink records a sim.LinkChanged event for every change made through
@@ -94,9 +89,6 @@ func WithClock(c sim.Clock) Option {
 		}
 	}
 }
-
-// RSTToxicName names the toxicity-0 reset_peer toxic installed by WithRST.
-const RSTToxicName = "bitsim_rst"
 
 // Add creates the link name, listening on listen ("" or "127.0.0.1:0" for
 // any free port; Link.Addr reports the bound address) and forwarding every
@@ -121,25 +113,7 @@ func (s *Server) Add(name, listen, upstream string, opts ...Option) (*Link, erro
 		return nil, fmt.Errorf("proxy: add %s: server closed", name)
 	}
 	p := toxiproxy.NewProxy(s.tp, name, listen, upstream)
-	if o.inMemory() {
-		return s.addMem(p, o)
-	}
-	if o.rst {
-		// Must be in the chain before the first connection is accepted.
-		if _, err := p.Toxics.AddToxicJson(strings.NewReader(
-			`{"name":"` + RSTToxicName + `","type":"reset_peer","stream":"downstream","toxicity":0}`)); err != nil {
-			return nil, fmt.Errorf("proxy: add %s: install rst: %w", name, err)
-		}
-	}
-	if err := s.tp.Collection.Add(p, true); err != nil {
-		return nil, fmt.Errorf("proxy: add %s: %w", name, err)
-	}
-	s.mu.Lock()
-	s.links[p] = o
-	s.mu.Unlock()
-	l := s.wrap(p)
-	l.emit(sim.Event{Link: sim.LinkAdded, Listen: l.Addr(), Upstream: upstream, Detail: "added listen=" + l.Addr() + " upstream=" + upstream})
-	return l, nil
+	return s.addOwn(p, o)
 }
 
 // Link returns the link called name, if any.
@@ -163,27 +137,37 @@ func (s *Server) Links() []*Link {
 }
 
 // Remove stops the link name (closing its listener and every connection)
-// and forgets it.
+// and forgets it. For a link added with Add, it returns once every chain of
+// the link's connections has ended.
 func (s *Server) Remove(name string) error {
+	p, err := s.remove(name)
+	if err != nil {
+		return err
+	}
+	s.wrap(p).emit(sim.Event{Link: sim.LinkRemoved, Detail: "removed"})
+	return nil
+}
+
+// remove is Remove without the event (the REST API's removals are not
+// recorded); it returns the removed link's proxy.
+func (s *Server) remove(name string) (*toxiproxy.Proxy, error) {
 	p, err := s.tp.Collection.Get(name)
 	if err != nil {
-		return fmt.Errorf("proxy: remove %s: %w", name, err)
+		return nil, fmt.Errorf("proxy: remove %s: %w", name, err)
 	}
-	if m := s.memOf(p); m != nil {
+	if m := s.ownOf(p); m != nil {
 		m.close()
 		s.mu.Lock()
-		delete(s.mem, p)
+		delete(s.own, p)
 		s.mu.Unlock()
 	}
 	if err := s.tp.Collection.Remove(name); err != nil {
-		return fmt.Errorf("proxy: remove %s: %w", name, err)
+		return nil, fmt.Errorf("proxy: remove %s: %w", name, err)
 	}
-	l := s.wrap(p)
-	l.emit(sim.Event{Link: sim.LinkRemoved, Detail: "removed"})
 	s.mu.Lock()
 	delete(s.links, p)
 	s.mu.Unlock()
-	return nil
+	return p, nil
 }
 
 // Close stops every link (listeners and live connections) and then the REST
@@ -197,18 +181,18 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 
 	s.mu.Lock()
-	mems := make([]*memLink, 0, len(s.mem))
-	for _, m := range s.mem {
-		mems = append(mems, m)
+	owns := make([]*ownLink, 0, len(s.own))
+	for _, m := range s.own {
+		owns = append(owns, m)
 	}
 	s.mu.Unlock()
-	for _, m := range mems {
+	for _, m := range owns {
 		m.close()
 	}
 	err := s.tp.Collection.Clear()
 	s.mu.Lock()
 	clear(s.links)
-	clear(s.mem)
+	clear(s.own)
 	s.mu.Unlock()
 	if api != nil {
 		api.stopCtx()
@@ -247,17 +231,11 @@ func (s *Server) optionsOf(p *toxiproxy.Proxy) options {
 // this Server, so the toxiproxy client package and CLI can drive it.
 func (s *Server) APIHandler() http.Handler { return s.router() }
 
-func (o options) inMemory() bool {
-	if o.net == nil {
-		return false
-	}
-	_, tcp := o.net.(sim.TCP)
-	return !tcp
-}
-
-// addMem adds a link run on o.net (see WithNetwork).
-func (s *Server) addMem(p *toxiproxy.Proxy, o options) (*Link, error) {
-	m := &memLink{s: s, p: p, n: o.net, rst: o.rst, upstream: p.Upstream, conns: map[net.Conn]struct{}{}}
+// addOwn adds p as a link the Server runs itself, on o.net (see ownLink).
+func (s *Server) addOwn(p *toxiproxy.Proxy, o options) (*Link, error) {
+	_, tcp := sim.OrTCP(o.net).(sim.TCP)
+	m := &ownLink{s: s, p: p, n: sim.OrTCP(o.net), tcp: tcp, rst: o.rst, upstream: p.Upstream,
+		conns: map[net.Conn]struct{}{}, resets: map[string]bool{}}
 	if err := s.tp.Collection.Add(p, false); err != nil {
 		return nil, fmt.Errorf("proxy: add %s: %w", p.Name, err)
 	}
@@ -267,16 +245,17 @@ func (s *Server) addMem(p *toxiproxy.Proxy, o options) (*Link, error) {
 	}
 	s.mu.Lock()
 	s.links[p] = o
-	s.mem[p] = m
+	s.own[p] = m
 	s.mu.Unlock()
 	l := s.wrap(p)
 	l.emit(sim.Event{Link: sim.LinkAdded, Listen: l.Addr(), Upstream: p.Upstream, Detail: "added listen=" + l.Addr() + " upstream=" + p.Upstream})
 	return l, nil
 }
 
-// memOf returns p's in-memory runner, or nil for a TCP link.
-func (s *Server) memOf(p *toxiproxy.Proxy) *memLink {
+// ownOf returns the runner of p, a link added with Add, or nil for a link
+// created through the REST API (run by toxiproxy).
+func (s *Server) ownOf(p *toxiproxy.Proxy) *ownLink {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mem[p]
+	return s.own[p]
 }

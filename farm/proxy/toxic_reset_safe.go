@@ -11,9 +11,10 @@ import (
 // discards that chunk and everything after it, and when the timer fires
 // closes the connection and drains its input.
 //
-// The close is a TCP RST only on links added with WithRST (toxiproxy sets
-// SO_LINGER=0 only for its own reset_peer type); otherwise the peers see a
-// FIN (EOF). Interrupts (other toxics being added, updated or removed) do
+// The close is a TCP RST only on links added with WithRST, or on a TCP link
+// where it runs a toxic added as reset_peer and was in the chain when the
+// connection was accepted (as toxiproxy does for reset_peer); otherwise the
+// peers see a FIN (EOF). Interrupts (other toxics being added, updated or removed) do
 // not restart the timer.
 //
 // Attributes:

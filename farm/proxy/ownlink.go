@@ -2,47 +2,58 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"sync"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/Shopify/toxiproxy/v2/stream"
+	"github.com/Shopify/toxiproxy/v2/toxics"
 
 	"github.com/bitsim/bitsim/sim"
 )
 
 // WithNetwork runs every link on n instead of TCP (the exact tier's
-// in-memory network): the Server accepts and dials through n itself and
-// runs toxiproxy's toxic chains on the connections with
-// ToxicCollection.StartLink, so stock and bitsim toxics work unchanged.
-// toxiproxy's own listener and REST-created links stay on TCP.
-//
-// On such links the built-in reset_peer and limit_data toxics are run as
-// bits_reset_safe and bits_limit_data_safe (same behaviour, without
-// toxiproxy's goroutine leak, which would stop a synctest bubble from
-// ending), and WithRST resets connections by SO_LINGER 0 on both ends.
+// in-memory network). Links created through the REST API stay on TCP.
 func WithNetwork(n sim.Network) Option { return func(o *options) { o.net = n } }
 
-// memLink is the accept loop and the live connections of a link run on
-// an in-memory network.
-type memLink struct {
+// ownLink is the accept loop and the live connections of a link added with
+// Add: the Server listens, accepts and dials through the link's network
+// (TCP or in-memory) itself and runs toxiproxy's toxic chains on each
+// connection with ToxicCollection.StartLink, so stock and bitsim toxics
+// work unchanged. Toxiproxy's own accept loop runs only the links created
+// through the REST API.
+//
+// Each chain writes to a drainWriter, so a chain never outlives its
+// connection (toxiproxy's own writer strands the chain's last stage when a
+// write fails, see LeakyTopFunctions), and close waits until every chain of
+// the link's connections has ended. The built-in reset_peer and limit_data toxics
+// are run as bits_reset_safe and bits_limit_data_safe (same behaviour,
+// without toxiproxy's goroutine leak, which would also stop a synctest
+// bubble from ending; toxiproxy's reset_peer needs *net.TCPConn ends).
+// WithRST sets SO_LINGER 0 on both ends of every connection; on TCP, so
+// does a toxic added as reset_peer being in either chain when the
+// connection is accepted, as toxiproxy does for its reset_peer.
+type ownLink struct {
 	s   *Server
 	p   *toxiproxy.Proxy
 	n   sim.Network
+	tcp bool // n is TCP
 	rst bool
 
 	mu       sync.Mutex
 	ln       net.Listener
 	upstream string
 	conns    map[net.Conn]struct{}
-	wg       sync.WaitGroup // accept loop and connection pumps
+	resets   map[string]bool // toxics added as reset_peer, by name
+	wg       sync.WaitGroup  // accept loop and connection pumps
 }
 
 // dialer names the link's dials for the scheduler (see sim.Named).
-func (m *memLink) dialer() sim.Network { return sim.Named(m.n, "link/"+m.p.Name) }
+func (m *ownLink) dialer() sim.Network { return sim.Named(m.n, "link/"+m.p.Name) }
 
-func (m *memLink) start() error {
+func (m *ownLink) start() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.ln != nil {
@@ -62,7 +73,7 @@ func (m *memLink) start() error {
 	return nil
 }
 
-func (m *memLink) accept(ln net.Listener) {
+func (m *ownLink) accept(ln net.Listener) {
 	defer m.wg.Done()
 	for {
 		client, err := ln.Accept()
@@ -83,7 +94,7 @@ func (m *memLink) accept(ln net.Listener) {
 			server.Close()
 			continue
 		}
-		if m.rst {
+		if m.rst || m.tcp && m.hasReset() {
 			setLinger0(client)
 			setLinger0(server)
 		}
@@ -94,7 +105,33 @@ func (m *memLink) accept(ln net.Listener) {
 	}
 }
 
-func (m *memLink) track(cs ...net.Conn) bool {
+// adding notes that the toxic called name is being added as type typ.
+func (m *ownLink) adding(name, typ string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if typ == "reset_peer" {
+		m.resets[name] = true
+	} else {
+		delete(m.resets, name)
+	}
+}
+
+// hasReset reports whether a toxic added as reset_peer is in either chain.
+func (m *ownLink) hasReset() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.resets) == 0 {
+		return false
+	}
+	for _, x := range m.p.Toxics.GetToxicArray() {
+		if w, ok := x.(*toxics.ToxicWrapper); ok && w.Type == memType("reset_peer") && m.resets[w.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *ownLink) track(cs ...net.Conn) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.ln == nil {
@@ -106,7 +143,7 @@ func (m *memLink) track(cs ...net.Conn) bool {
 	return true
 }
 
-func (m *memLink) untrack(c net.Conn) {
+func (m *ownLink) untrack(c net.Conn) {
 	m.mu.Lock()
 	delete(m.conns, c)
 	m.mu.Unlock()
@@ -114,7 +151,7 @@ func (m *memLink) untrack(c net.Conn) {
 
 // stop closes the listener and every live connection (new dials are
 // refused), like toxiproxy's Proxy.Stop.
-func (m *memLink) stop() {
+func (m *ownLink) stop() {
 	m.mu.Lock()
 	ln := m.ln
 	m.ln = nil
@@ -134,15 +171,41 @@ func (m *memLink) stop() {
 	}
 }
 
-func (m *memLink) enabled() bool {
+// update is toxiproxy's Proxy.Update for the link: a new listen or
+// upstream address stops it, and it is then started or stopped as enabled
+// says.
+func (m *ownLink) update(listen, upstream string, enabled bool) error {
+	m.p.Lock()
+	moved := listen != m.p.Listen || upstream != m.p.Upstream
+	m.p.Unlock()
+	if moved {
+		m.stop()
+		m.mu.Lock()
+		m.upstream = upstream
+		m.mu.Unlock()
+		m.p.Lock()
+		m.p.Listen, m.p.Upstream = listen, upstream
+		m.p.Unlock()
+	}
+	if !enabled {
+		m.stop()
+		return nil
+	}
+	if err := m.start(); err != nil && !errors.Is(err, toxiproxy.ErrProxyAlreadyStarted) {
+		return err
+	}
+	return nil
+}
+
+func (m *ownLink) enabled() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.ln != nil
 }
 
 // close stops the link, removes its toxics (so no toxic holds its chain)
-// and waits for every goroutine of its connections.
-func (m *memLink) close() {
+// and waits until every chain of its connections has ended.
+func (m *ownLink) close() {
 	m.stop()
 	m.p.Toxics.ResetToxics(context.Background())
 	m.wg.Wait()
@@ -183,7 +246,7 @@ func (d *drainWriter) Close() error {
 
 var _ io.WriteCloser = (*drainWriter)(nil)
 
-// memType maps a toxic type to the one run on in-memory links.
+// memType maps a toxic type to the one run on the Server's own links.
 func memType(typ string) string {
 	switch typ {
 	case "reset_peer":
