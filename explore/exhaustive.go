@@ -141,7 +141,8 @@ func named(u faults.Schedule, k int) faults.Schedule {
 // the small scope — every single fault, then every ordered pair of
 // distinct faults — with o's app and seed, judges each, and shrinks the
 // violations as Run does. With no violation, the report's Scope states the
-// bounded guarantee.
+// bounded guarantee. o.Budget, if set, stops the enumeration early: a
+// scope not played in full gives no guarantee.
 func Exhaustive(ctx context.Context, o Options, maxFaults int) (*Report, error) {
 	if maxFaults < 1 || maxFaults > 2 {
 		return nil, fmt.Errorf("explore: --max-faults %d: the exhaustive scope enumerates 1 or 2 faults", maxFaults)
@@ -176,7 +177,7 @@ func Exhaustive(ctx context.Context, o Options, maxFaults int) (*Report, error) 
 	for _, u := range us {
 		scope.ByClass[u[0].Name].Faults++
 	}
-	o.cases, o.scope, o.Runs, o.Budget, o.Base = cases, scope, len(cases), 0, &base
+	o.cases, o.scope, o.Runs, o.Base = cases, scope, len(cases), &base
 	rep, err := Run(ctx, o)
 	if err != nil {
 		return rep, err

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/explore"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/reports"
@@ -36,6 +38,8 @@ type exploreFlags struct {
 	exhaustive bool
 	rates      bool
 	uploads    int
+	// appSet: --app was given (a base scenario's app.mode yields to it).
+	appSet bool
 }
 
 // exploreUsage words explore's batch flags.
@@ -85,7 +89,7 @@ Exit status 1 when a violation was found; 2 when the app does not answer.`,
 	f := cmd.Flags()
 	f.StringVar(&fl.app, "app", "naive", "the mock app's mode: naive or idempotent (or --app-url)")
 	f.IntVar(&fl.runs, "runs", 0, "schedules to play (default 300 unless --budget)")
-	f.DurationVar(&fl.budget, "budget", 0, "wall time to explore for (e.g. 5m)")
+	f.DurationVar(&fl.budget, "budget", 0, "wall time to explore for (e.g. 5m; with --exhaustive, the enumeration stops there, without a guarantee)")
 	addBatchFlags(f, &fl.batchFlags, exploreUsage)
 	f.StringVarP(&fl.file, "file", "f", "", "base scenario YAML: its farm, client and jobs (and faults) for every run")
 	f.StringSliceVar(&fl.invariants, "invariant", nil, "also hold this checker (repeatable): duplicates, resume-restart, faults-fired, host-id-honoured, ...")
@@ -102,22 +106,23 @@ Exit status 1 when a violation was found; 2 when the app does not answer.`,
 	return cmd
 }
 
-func exploreOptions(fl exploreFlags) (explore.Options, error) {
-	var o explore.Options
-	var err error
+// exploreOptions turns the flags into the exploration's options; note,
+// if not empty, tells the user a choice the flags made (--app overriding
+// the base scenario's app.mode).
+func exploreOptions(fl exploreFlags) (o explore.Options, note string, err error) {
 	if err := o.Shape.App.UnmarshalText([]byte(fl.app)); err != nil {
-		return o, usage(err)
+		return o, "", usage(err)
 	}
 	fl.shape.External = fl.ext
 	if o.Seed, o.Out, o.Shard, o.Shards, err = fl.resolve(exploreUsage); err != nil {
-		return o, err
+		return o, "", err
 	}
 	switch fl.hostID {
 	case "auto":
 	case "yes", "no":
 		fl.shape.HostID = fl.hostID
 	default:
-		return o, usage(fmt.Errorf("--host-id %q: want yes, no or auto", fl.hostID))
+		return o, "", usage(fmt.Errorf("--host-id %q: want yes, no or auto", fl.hostID))
 	}
 	app := o.Shape.App
 	o.Shape = fl.shape
@@ -125,16 +130,23 @@ func exploreOptions(fl exploreFlags) (explore.Options, error) {
 	if fl.file != "" {
 		ss, err := scenarios.LoadFile(fl.file)
 		if err != nil {
-			return o, usage(err)
+			return o, "", usage(err)
 		}
 		if len(ss) != 1 {
-			return o, usage(fmt.Errorf("%s: want one base scenario, found %d", fl.file, len(ss)))
+			return o, "", usage(fmt.Errorf("%s: want one base scenario, found %d", fl.file, len(ss)))
 		}
 		o.Base = &ss[0]
+		// The base's app mode is played unless --app says otherwise.
+		switch bm := o.Base.App.Mode; {
+		case !fl.appSet:
+			o.Shape.App = bm
+		case bm != o.Shape.App:
+			note = fmt.Sprintf("--app %s overrides the app.mode %s of %s", o.Shape.App, bm, fl.file)
+		}
 	}
 	for _, n := range fl.invariants {
 		if !explore.KnownInvariant(n) {
-			return o, usage(fmt.Errorf("--invariant %q: not a checker (known: %s)", n, strings.Join(explore.Invariants, ", ")))
+			return o, "", usage(fmt.Errorf("--invariant %q: not an invariant or a checker (known: %s)", n, strings.Join(invariantNames(), ", ")))
 		}
 	}
 	o.Runs, o.Budget, o.Parallel, o.Invariants = fl.runs, fl.budget, fl.parallel, fl.invariants
@@ -142,11 +154,81 @@ func exploreOptions(fl exploreFlags) (explore.Options, error) {
 		o.Runs = 300
 	}
 	o.NoShrink, o.MaxRepros = fl.noShrink, fl.maxRepros
-	return o, nil
+	return o, note, nil
+}
+
+// invariantNames are the names --invariant takes: explore's invariants and
+// every checker.
+func invariantNames() []string {
+	names := append([]string(nil), explore.Invariants...)
+	for _, c := range check.All() {
+		if !slices.Contains(names, c.Name()) {
+			names = append(names, c.Name())
+		}
+	}
+	return names
+}
+
+// exploreConflicts refuses (a usage error, exit 2) the flag combinations
+// explore would otherwise ignore, and the out-of-range counts.
+func exploreConflicts(cmd *cobra.Command, fl exploreFlags) error {
+	given := func(names ...string) string {
+		var set []string
+		for _, n := range names {
+			switch {
+			case !cmd.Flags().Changed(n):
+			case n == "file":
+				set = append(set, "-f")
+			default:
+				set = append(set, "--"+n)
+			}
+		}
+		return strings.Join(set, ", ")
+	}
+	for _, c := range []struct {
+		name string
+		bad  bool
+		want string
+	}{
+		{"max-faults", fl.shape.MaxFaults < 1, "at least 1"},
+		{"runs", fl.runs < 0, "at least 1 (0: 300 unless --budget)"},
+		{"budget", fl.budget < 0, "a positive duration"},
+		{"nodes", fl.shape.Nodes < 0, "at least 1 (0: drawn)"},
+		{"jobs", fl.shape.Jobs < 1, "at least 1"},
+		{"size", fl.shape.Size < 0, "at least 1 byte (0: drawn)"},
+		{"max-repros", fl.maxRepros < 0, "at least 0"},
+		{"uploads", fl.uploads < 1, "at least 1"},
+	} {
+		if c.bad {
+			v := cmd.Flags().Lookup(c.name).Value.String()
+			return usage(fmt.Errorf("--%s %s: want %s", c.name, v, c.want))
+		}
+	}
+	switch {
+	case fl.rates:
+		if bad := given("exhaustive", "file", "nodes", "jobs", "size", "host-id", "max-faults", "runs", "budget", "app",
+			"invariant", "no-shrink", "max-repros", "shard"); bad != "" {
+			return usage(fmt.Errorf("--rates plays its own fault classes on its own topology, naive and idempotent app on the same seeds, --uploads each; it does not take %s", bad))
+		}
+	case fl.exhaustive:
+		if bad := given("file", "nodes", "jobs", "size", "host-id", "runs"); bad != "" {
+			return usage(fmt.Errorf("--exhaustive plays every schedule of its small scope (2 nodes, one 3-fragment upload); it does not take %s", bad))
+		}
+		if fl.shape.MaxFaults > 2 && cmd.Flags().Changed("max-faults") {
+			return usage(fmt.Errorf("--max-faults %d: --exhaustive enumerates schedules of 1 or 2 faults", fl.shape.MaxFaults))
+		}
+	case cmd.Flags().Changed("uploads"):
+		return usage(fmt.Errorf("--uploads is the uploads per fault class of --rates"))
+	}
+	return nil
 }
 
 func runExplore(cmd *cobra.Command, fl exploreFlags) error {
-	o, err := exploreOptions(fl)
+	if err := exploreConflicts(cmd, fl); err != nil {
+		return err
+	}
+	fl.appSet = cmd.Flags().Changed("app")
+	o, note, err := exploreOptions(fl)
 	if err != nil {
 		return err
 	}
@@ -184,6 +266,9 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 		app = fl.ext.URL
 	}
 	fmt.Fprintf(stdout, "bitsim explore: seed %d, app %s, %s%s; output in %s\n", o.Seed, app, what, shard, o.Out)
+	if note != "" {
+		fmt.Fprintf(stdout, "bitsim explore: %s\n", note)
+	}
 	if fl.ext.URL != "" {
 		fmt.Fprintf(stdout, "bitsim explore: notifying your application at %s; effect probe: %s; one run at a time on the wire tier\n", fl.ext.URL, orNone(fl.ext))
 	}
@@ -213,6 +298,10 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	printCoverage(stdout, rep, o.Shape)
 	if rep.Scope != nil {
 		printScope(stdout, rep.Scope)
+		if o.Budget > 0 && o.Shards <= 1 && rep.Runs < rep.Scope.Schedules {
+			fmt.Fprintf(stdout, "the --budget %s ran out after %d of the scope's %d schedules: no bounded guarantee\n",
+				o.Budget, rep.Runs, rep.Scope.Schedules)
+		}
 	}
 	if len(rep.Violations) == 0 {
 		fmt.Fprintf(stdout, "every invariant held (%s)\n", strings.Join(rep.Invariants, ", "))

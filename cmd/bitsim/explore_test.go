@@ -151,3 +151,73 @@ func TestExploreAppURLRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestExploreFlagRefusals: a flag explore would ignore in a combination,
+// or a count out of range, is a usage error (exit 2) naming the flags.
+func TestExploreFlagRefusals(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--exhaustive", "-f", "x.yaml", "--nodes", "3", "--size", "9"}, "does not take -f, --nodes, --size"},
+		{[]string{"--exhaustive", "--runs", "5"}, "does not take --runs"},
+		{[]string{"--exhaustive", "--max-faults", "3"}, "--max-faults 3: --exhaustive enumerates schedules of 1 or 2 faults"},
+		{[]string{"--rates", "--shard", "0/2", "-f", "x.yaml", "--jobs", "2"}, "does not take -f, --jobs, --shard"},
+		{[]string{"--max-faults", "0"}, "--max-faults 0: want at least 1"},
+		{[]string{"--max-faults", "-2"}, "--max-faults -2: want at least 1"},
+		{[]string{"--runs", "-1"}, "--runs -1: want at least 1"},
+		{[]string{"--uploads", "5"}, "--uploads is the uploads per fault class of --rates"},
+		{[]string{"--invariant", "bogus"}, "duplicates, resume-restart"},
+	} {
+		_, err := runBitsim(t, append([]string{"explore", "--out", t.TempDir(), "--no-progress"}, c.args...)...)
+		if exitStatus(err) != 2 || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("explore %v: exit %d (%v), want 2 and %q", c.args, exitStatus(err), err, c.want)
+		}
+	}
+}
+
+// TestExploreExhaustiveBudget: --budget stops the enumeration and says
+// that the scope was not played in full (no guarantee).
+func TestExploreExhaustiveBudget(t *testing.T) {
+	scenarioLeaks(t)
+	stdout, err := runBitsim(t, "explore", "--exhaustive", "--max-faults", "1", "--budget", "1ns", "--seed", "1",
+		"--out", t.TempDir(), "--no-progress", "--format", "json")
+	if err != nil || !strings.Contains(stdout, "the --budget 1ns ran out after 0 of the scope's 51 schedules: no bounded guarantee") ||
+		strings.Contains(stdout, "Bounded guarantee") {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+}
+
+// TestExploreBaseAppMode: -f base.yaml plays the base's app.mode unless
+// --app is given, and then says that --app overrides it.
+func TestExploreBaseAppMode(t *testing.T) {
+	scenarioLeaks(t)
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base.yaml")
+	yaml := "name: base\nfarm: {nodes: 1}\napp: {mode: idempotent}\njobs: [{name: a.bin, size: 1000, txn: auto}]\n"
+	if err := os.WriteFile(base, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args      []string
+		app, note string
+	}{
+		{nil, "idempotent", ""},
+		{[]string{"--app", "naive"}, "naive", "--app naive overrides the app.mode idempotent of " + base},
+	} {
+		out := filepath.Join(dir, c.app)
+		stdout, _ := runBitsim(t, append([]string{"explore", "-f", base, "--runs", "1", "--max-faults", "1", "--no-shrink", "--seed", "1",
+			"--out", out, "--no-progress", "--format", "json"}, c.args...)...)
+		b, err := os.ReadFile(filepath.Join(out, "explore.json"))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stdout)
+		}
+		var rep struct {
+			App string `json:"app"`
+		}
+		if err := json.Unmarshal(b, &rep); err != nil || rep.App != c.app || !strings.Contains(stdout, "app "+c.app+",") ||
+			(c.note != "") != strings.Contains(stdout, "overrides") || !strings.Contains(stdout, c.note) {
+			t.Errorf("%v: explore.json app %q, want %q\n%s", c.args, rep.App, c.app, stdout)
+		}
+	}
+}
