@@ -206,13 +206,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Shards > 1 {
 		rep.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
 	}
-	for _, p := range o.Shape.Productions() {
-		rep.Coverage[p.Class] = &Coverage{}
-	}
 	if o.scope != nil {
+		// An enumerated scope covers its own classes, not the grammar's.
 		rep.Scope = o.scope
 		for _, c := range ScopeClasses {
 			rep.Coverage[c] = &Coverage{}
+		}
+	} else {
+		for _, p := range o.Shape.Productions() {
+			rep.Coverage[p.Class] = &Coverage{}
 		}
 	}
 	var (

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/bitsim/bitsim/examples/orderapp"
+	"github.com/bitsim/bitsim/explore"
 )
 
 // TestExploreCommand: the naive app's duplicate effect is found, shrunk to
@@ -180,11 +182,31 @@ func TestExploreFlagRefusals(t *testing.T) {
 // that the scope was not played in full (no guarantee).
 func TestExploreExhaustiveBudget(t *testing.T) {
 	scenarioLeaks(t)
+	out := t.TempDir()
 	stdout, err := runBitsim(t, "explore", "--exhaustive", "--max-faults", "1", "--budget", "1ns", "--seed", "1",
-		"--out", t.TempDir(), "--no-progress", "--format", "json")
+		"--out", out, "--no-progress", "--format", "json")
 	if err != nil || !strings.Contains(stdout, "the --budget 1ns ran out after 0 of the scope's 51 schedules: no bounded guarantee") ||
 		strings.Contains(stdout, "Bounded guarantee") {
 		t.Fatalf("%v\n%s", err, stdout)
+	}
+	// explore.json's coverage holds the scope's classes only.
+	b, err := os.ReadFile(filepath.Join(out, "explore.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Coverage map[string]any `json:"coverage"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for c := range rep.Coverage {
+		got = append(got, c)
+	}
+	slices.Sort(got)
+	if want := slices.Sorted(slices.Values(explore.ScopeClasses)); !slices.Equal(got, want) {
+		t.Errorf("coverage classes %v, want the scope's %v", got, want)
 	}
 }
 
