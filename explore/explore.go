@@ -25,8 +25,10 @@ type Options struct {
 	Base *record.Scenario
 	// Runs to carry out (0: until Budget).
 	Runs int
-	// Budget bounds the exploration's wall time (0: none; Runs or Budget
-	// must be set).
+	// Budget bounds the whole exploration's wall time, shrinking included
+	// (0: none; Runs or Budget must be set): no run starts after
+	// ExploreShare of it, and the shrinks share what remains; a failure
+	// left unshrunk when it has run out says so (Violation.NotShrunk).
 	Budget time.Duration
 	// Seed of the exploration: run i is a function of (Seed, i).
 	Seed sim.Seed
@@ -38,7 +40,8 @@ type Options struct {
 	Shard, Shards int
 	// NoShrink keeps the first failing schedule of each distinct failure.
 	NoShrink bool
-	// MaxRepros bounds how many distinct failures are shrunk (default 8).
+	// MaxRepros bounds how many distinct failures are shrunk (default
+	// DefaultMaxRepros).
 	MaxRepros int
 	// Out receives explore.json and repro/*.yaml ("" : nothing written).
 	Out string
@@ -53,7 +56,23 @@ type Options struct {
 	// cases, if set, replaces the drawn runs (Exhaustive).
 	cases []Case
 	scope *Scope
+	// now is the clock the budget is read on (default time.Now).
+	now func() time.Time
 }
+
+// DefaultMaxRepros is how many distinct failures an exploration shrinks
+// unless told otherwise: enough for every failure of a typical run (300
+// drawn runs of the naive app show about 10, the exhaustive pairs about
+// 27); the budget, if any, still bounds the time it takes.
+const DefaultMaxRepros = 32
+
+// ExploreShare is the part of Options.Budget spent exploring; the rest is
+// for shrinking (and, when nothing failed, goes unused).
+const ExploreShare = 0.75
+
+// BudgetRanOut is Violation.NotShrunk of a failure whose shrink the
+// budget left no time for.
+const BudgetRanOut = "the --budget ran out"
 
 // caseAt is run i: drawn, or the i-th enumerated case.
 func (o Options) caseAt(i int) Case {
@@ -128,7 +147,8 @@ type Violation struct {
 	// Replay is the command that reproduces it.
 	Replay string `json:"replay"`
 	// NotShrunk says why the reproducer is the first failing schedule as
-	// drawn ("--no-shrink", or the --max-repros limit); empty when shrunk.
+	// drawn ("--no-shrink", the --max-repros limit, or BudgetRanOut); empty
+	// when shrunk.
 	NotShrunk string `json:"not_shrunk,omitempty"`
 	// Steps are the shrink steps taken, in order.
 	Steps         []string `json:"shrink_steps,omitempty"`
@@ -193,10 +213,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	o.Play = watchdog(o.Play, o.HangAfter)
-	start := time.Now()
-	var deadline time.Time
+	if o.now == nil {
+		o.now = time.Now
+	}
+	start := o.now()
+	// end is when the whole exploration must be over, deadline when the
+	// last run may start.
+	var end, deadline time.Time
 	if o.Budget > 0 {
-		deadline = start.Add(o.Budget)
+		end = start.Add(o.Budget)
+		deadline = end
+		if !o.NoShrink {
+			deadline = start.Add(time.Duration(float64(o.Budget) * ExploreShare))
+		}
 	}
 	rep := &Report{Seed: o.Seed, App: o.Shape.App.String(), Coverage: map[string]*Coverage{},
 		Invariants: append(append([]string(nil), Invariants...), o.Invariants...)}
@@ -225,7 +254,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	take := func() (int, bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		if ctx.Err() != nil || (o.Runs > 0 && next >= o.Runs) || (!deadline.IsZero() && time.Now().After(deadline)) {
+		if ctx.Err() != nil || (o.Runs > 0 && next >= o.Runs) || (!deadline.IsZero() && !o.now().Before(deadline)) {
 			return 0, false
 		}
 		i := next
@@ -292,7 +321,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return rep, err
 	}
-	explored := time.Since(start)
+	explored := o.now().Sub(start)
 	rep.ExploreSeconds = explored.Seconds()
 	if explored > 0 {
 		rep.RatePerMin = float64(rep.Runs) / explored.Minutes()
@@ -309,24 +338,39 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	})
 	maxRepros := o.MaxRepros
 	if maxRepros <= 0 {
-		maxRepros = 8
+		maxRepros = DefaultMaxRepros
 	}
 	for n, fl := range list {
 		v := Violation{Invariant: fl.f.Invariant, Shape: fl.f.Shape, Explanation: fl.f.Explanation, Seen: fl.seen,
 			FirstRun: fl.c.Index, Seed: fl.c.Seed, ShrunkFrom: len(fl.c.Scenario.Faults), Scenario: fl.c.Scenario}
 		v.Faults = v.ShrunkFrom
-		if !o.NoShrink && n < maxRepros {
-			sr, err := Shrink(ctx, fl.c.Scenario, fl.c.Seed, fl.f, ShrinkOptions{Play: o.Play, Invariants: o.Invariants, MaxRuns: shrinkRuns(fl.f)})
+		switch {
+		case o.NoShrink:
+			v.NotShrunk = "--no-shrink"
+		case n >= maxRepros:
+			v.NotShrunk = fmt.Sprintf("only the first %d distinct failures are shrunk (--max-repros)", maxRepros)
+		case !end.IsZero() && !o.now().Before(end):
+			v.NotShrunk = BudgetRanOut
+		default:
+			so := ShrinkOptions{Play: o.Play, Invariants: o.Invariants, MaxRuns: shrinkRuns(fl.f), Parallel: o.Parallel, now: o.now}
+			if !end.IsZero() {
+				// An equal share of what remains to each failure still to
+				// shrink; what one leaves goes to the next.
+				left := min(len(list), maxRepros) - n
+				so.Deadline = o.now().Add(end.Sub(o.now()) / time.Duration(left))
+			}
+			sr, err := Shrink(ctx, fl.c.Scenario, fl.c.Seed, fl.f, so)
 			if err != nil {
 				return rep, err
 			}
 			v.Scenario, v.Steps, v.ShrinkRuns, v.ShrinkSeconds = sr.Scenario, sr.Steps, sr.Runs, sr.Wall.Seconds()
 			v.Faults, v.Explanation, v.jobState = len(sr.Scenario.Faults), sr.Failure.Explanation, sr.JobState
-			v.OtherSeeds = otherSeeds(ctx, o, sr.Scenario, fl.c.Seed, fl.f)
-		} else if o.NoShrink {
-			v.NotShrunk = "--no-shrink"
-		} else {
-			v.NotShrunk = fmt.Sprintf("only the first %d distinct failures are shrunk (--max-repros)", maxRepros)
+			if sr.OutOfTime {
+				v.Steps = append(v.Steps, "(stopped here: "+BudgetRanOut+")")
+			}
+			if end.IsZero() || o.now().Before(end) {
+				v.OtherSeeds = otherSeeds(ctx, o, sr.Scenario, fl.c.Seed, fl.f, end)
+			}
 		}
 		base := reproName(v.Invariant, v.FirstRun)
 		v.Scenario = reproScenario(v, base)
@@ -334,7 +378,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		v.Replay = fmt.Sprintf("bitsim run -f %s --seed %d", filepath.Join(o.Out, v.Repro), v.Seed)
 		rep.Violations = append(rep.Violations, v)
 	}
-	rep.WallSeconds = time.Since(start).Seconds()
+	rep.WallSeconds = o.now().Sub(start).Seconds()
 	if o.Out != "" {
 		if err := Save(o.Out, rep); err != nil {
 			return rep, err
@@ -380,13 +424,21 @@ func mainName(name string) string {
 }
 
 // otherSeeds replays the reproducer with 10 other seeds and says how many
-// show the same failure.
-func otherSeeds(ctx context.Context, o Options, sc record.Scenario, seed sim.Seed, want Failure) string {
+// show the same failure ("" when the end, if set, comes first).
+func otherSeeds(ctx context.Context, o Options, sc record.Scenario, seed sim.Seed, want Failure, end time.Time) string {
+	if !end.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, end)
+		defer cancel()
+	}
 	n := 0
 	r := seed.Fork("other-seeds")
 	for k := 0; k < 10; k++ {
 		s := sim.Seed(r.Uint64() & (1<<53 - 1))
 		res, err := o.Play(ctx, sc, s)
+		if ctx.Err() != nil || (!end.IsZero() && !o.now().Before(end)) {
+			return ""
+		}
 		if hasFailure(Judge(res, err, o.Invariants), want) {
 			n++
 		}
@@ -441,6 +493,8 @@ func watchdog(play func(context.Context, record.Scenario, sim.Seed) (*record.Res
 			return o.res, o.err
 		case <-t.C:
 			return nil, ErrHung
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 	}
 }

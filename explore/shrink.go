@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,13 @@ type ShrinkOptions struct {
 	// Parallel candidates run at once (default 2); the first candidate in
 	// order that still fails wins, so the outcome does not depend on it.
 	Parallel int
+	// Deadline, if set, ends the shrink: no candidate starts after it and
+	// the ones in flight are abandoned; the result is the smallest
+	// confirmed scenario so far (ShrinkResult.OutOfTime).
+	Deadline time.Time
+
+	// now is the clock the deadline is read on (default time.Now).
+	now func() time.Time
 }
 
 // ShrinkResult is a shrunk failure.
@@ -40,6 +48,8 @@ type ShrinkResult struct {
 	// JobState is the state every job ended in (if they agree) in the
 	// shrunk run.
 	JobState string
+	// OutOfTime says the Deadline ended the shrink before it was done.
+	OutOfTime bool
 }
 
 type candidate struct {
@@ -53,16 +63,22 @@ type shrinker struct {
 	o    ShrinkOptions
 	seed sim.Seed
 	want Failure
-	cur  record.Scenario
-	res  ShrinkResult
+	// states are the jobs' final states in the original failing run, by
+	// job name (nil if that run gave none, e.g. it hung).
+	states map[string]map[string]bool
+	cur    record.Scenario
+	res    ShrinkResult
 }
 
 // Shrink reduces a failing scenario to a smaller one that fails the same
-// way (same invariant, same cause-chain shape) with the same seed: delta
-// debugging over the faults (a fault and its companions go together, then
-// companions alone), then greedy passes over jobs, nodes, file sizes,
-// triggers and times, until a whole pass changes nothing. Each candidate
-// is confirmed by playing it.
+// way with the same seed: the same invariant, the same cause-chain shape
+// and the same final state for every job as the original run (so that a
+// step cannot turn, say, a duplicate effect into a run where the app
+// answers late forever). Delta debugging over the faults, a grammar fault
+// and its companions (x1.kill, x1.kill.restart) removed as one unit, then
+// greedy passes over jobs, nodes (dropped, or the faults' nodes renamed
+// onto a smaller farm), file sizes, triggers and times, until a whole pass
+// changes nothing. Each candidate is confirmed by playing it.
 func Shrink(ctx context.Context, sc record.Scenario, seed sim.Seed, want Failure, o ShrinkOptions) (ShrinkResult, error) {
 	if o.Play == nil {
 		o.Play = Play
@@ -73,26 +89,48 @@ func Shrink(ctx context.Context, sc record.Scenario, seed sim.Seed, want Failure
 	if o.Parallel <= 0 {
 		o.Parallel = 2
 	}
+	if o.now == nil {
+		o.now = time.Now
+	}
 	start := time.Now()
 	s := &shrinker{ctx: ctx, o: o, seed: seed, want: want, cur: sc}
+	if !o.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		s.ctx, cancel = context.WithDeadline(ctx, o.Deadline)
+		defer cancel()
+	}
 	s.res.Failure = want
-	for changed := true; changed && ctx.Err() == nil && s.res.Runs < o.MaxRuns; {
+	if !s.outOfTime() {
+		// The original failing run: its job states are what every
+		// candidate must end in too.
+		res, err := o.Play(s.ctx, sc, seed)
+		s.res.Runs++
+		if f, ok := s.same(res, err); ok && s.ctx.Err() == nil {
+			s.res.Failure, s.res.JobState = f, jobState(res)
+			s.states = jobStates(res)
+		}
+	}
+	for changed := true; changed && !s.outOfTime() && s.res.Runs < o.MaxRuns; {
 		changed = false
-		for _, pass := range []func() bool{s.faultSets, s.singleFaults, s.jobs, s.topology, s.sizes, s.simplify} {
+		for _, pass := range []func() bool{s.faultSets, s.jobs, s.topology, s.sizes, s.simplify} {
 			if pass() {
 				changed = true
 			}
 		}
 	}
-	if s.res.JobState == "" {
-		// The original failing run: play it once for the job states.
-		if ok, f, st := s.play(s.cur); ok {
-			s.res.Failure, s.res.JobState = f, st
-		}
-	}
 	s.res.Scenario = s.cur
 	s.res.Wall = time.Since(start)
-	return s.res, ctx.Err()
+	if ctx.Err() != nil {
+		return s.res, ctx.Err()
+	}
+	s.res.OutOfTime = s.outOfTime()
+	return s.res, nil
+}
+
+// outOfTime reports whether the shrink must stop: its context is done or
+// its deadline passed.
+func (s *shrinker) outOfTime() bool {
+	return s.ctx.Err() != nil || (!s.o.Deadline.IsZero() && !s.o.now().Before(s.o.Deadline))
 }
 
 // play runs a candidate and says whether it still fails the same way.
@@ -101,12 +139,53 @@ func (s *shrinker) play(sc record.Scenario) (bool, Failure, string) {
 		return false, Failure{}, ""
 	}
 	res, err := s.o.Play(s.ctx, sc, s.seed)
-	for _, f := range Judge(res, err, s.o.Invariants) {
-		if f.Key() == s.want.Key() {
-			return true, f, jobState(res)
-		}
+	if s.ctx.Err() != nil {
+		return false, Failure{}, "" // cut short: says nothing
+	}
+	if f, ok := s.same(res, err); ok && s.sameStates(res) {
+		return true, f, jobState(res)
 	}
 	return false, Failure{}, ""
+}
+
+// same returns the failure of a run that has the wanted invariant and
+// cause-chain shape.
+func (s *shrinker) same(res *record.Result, err error) (Failure, bool) {
+	for _, f := range Judge(res, err, s.o.Invariants) {
+		if f.Key() == s.want.Key() {
+			return f, true
+		}
+	}
+	return Failure{}, false
+}
+
+// sameStates reports whether every job of res ended in a state the job of
+// that name ended in in the original failing run.
+func (s *shrinker) sameStates(res *record.Result) bool {
+	if s.states == nil || res == nil {
+		return true
+	}
+	for _, j := range res.Jobs {
+		if !s.states[j.Name][j.Result.State] {
+			return false
+		}
+	}
+	return true
+}
+
+// jobStates are the final states of a run's jobs, by job name.
+func jobStates(res *record.Result) map[string]map[string]bool {
+	if res == nil || len(res.Jobs) == 0 {
+		return nil
+	}
+	out := map[string]map[string]bool{}
+	for _, j := range res.Jobs {
+		if out[j.Name] == nil {
+			out[j.Name] = map[string]bool{}
+		}
+		out[j.Name][j.Result.State] = true
+	}
+	return out
 }
 
 func jobState(res *record.Result) string {
@@ -127,7 +206,7 @@ func jobState(res *record.Result) string {
 // order that still fails.
 func (s *shrinker) first(cands []candidate) bool {
 	for lo := 0; lo < len(cands); lo += s.o.Parallel {
-		if s.ctx.Err() != nil || s.res.Runs >= s.o.MaxRuns {
+		if s.outOfTime() || s.res.Runs >= s.o.MaxRuns {
 			return false
 		}
 		hi := min(lo+s.o.Parallel, len(cands))
@@ -258,18 +337,6 @@ func (s *shrinker) faultSets() bool {
 	}
 }
 
-// singleFaults removes companions (and any fault) one at a time.
-func (s *shrinker) singleFaults() bool {
-	return s.untilStuck(func() []candidate {
-		var cands []candidate
-		for i := range s.cur.Faults {
-			drop := map[int]bool{i: true}
-			cands = append(cands, candidate{without(s.cur, drop), "removed " + names(s.cur.Faults, drop)})
-		}
-		return cands
-	})
-}
-
 // jobs drops jobs and halves counts.
 func (s *shrinker) jobs() bool {
 	return s.untilStuck(func() []candidate {
@@ -291,19 +358,38 @@ func (s *shrinker) jobs() bool {
 	})
 }
 
-// topology removes the last node (when no fault names it), the host id
-// and shared storage.
+// topology removes the last node (when no fault names it), renames the
+// nodes the faults name onto the first nodes of a smaller farm (node2 and
+// node3 of 3 become node1 and node2 of 2; then all of them node1 of 1), and
+// drops the host id and shared storage.
 func (s *shrinker) topology() bool {
 	return s.untilStuck(func() []candidate {
 		var cands []candidate
 		nodes := max(s.cur.Farm.Nodes, 1)
-		if nodes > 1 && !mentions(s.cur.Faults, fmt.Sprintf("node%d", nodes)) {
-			c := s.cur
-			c.Farm.Nodes = nodes - 1
-			if c.Farm.Nodes == 1 {
+		fewer := func(c record.Scenario, n int) record.Scenario {
+			c.Farm.Nodes = n
+			if n == 1 {
 				c.Farm.HostID = false
 			}
-			cands = append(cands, candidate{c, fmt.Sprintf("%d nodes instead of %d", nodes-1, nodes)})
+			return c
+		}
+		used := usedNodes(s.cur.Faults, nodes)
+		if nodes > 1 && !slices.Contains(used, nodes) {
+			cands = append(cands, candidate{fewer(s.cur, nodes-1), fmt.Sprintf("%d nodes instead of %d", nodes-1, nodes)})
+		} else if nodes > 1 {
+			// The last node is named: map the named nodes onto node1...
+			for _, k := range []int{len(used), 1} {
+				if k < 1 || k >= nodes {
+					continue
+				}
+				to := map[int]int{}
+				for i, n := range used {
+					to[n] = min(i+1, k)
+				}
+				c := fewer(s.cur, k)
+				c.Faults = renameNodes(s.cur.Faults, to)
+				cands = append(cands, candidate{c, fmt.Sprintf("%d nodes instead of %d (%s)", k, nodes, renames(used, to))})
+			}
 		}
 		if s.cur.Farm.HostID {
 			c := s.cur
@@ -319,17 +405,78 @@ func (s *shrinker) topology() bool {
 	})
 }
 
+// usedNodes lists, in order, the nodes 1..nodes that a fault names (as a
+// node or in a link's name).
+func usedNodes(sched faults.Schedule, nodes int) []int {
+	var out []int
+	for n := 1; n <= nodes; n++ {
+		if mentions(sched, fmt.Sprintf("node%d", n)) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // mentions reports whether any fault names word (a node or link).
 func mentions(sched faults.Schedule, word string) bool {
 	for _, f := range sched {
 		b, _ := json.Marshal(f)
-		for _, q := range []string{`"` + word + `"`, `"app-from-` + word + `"`} {
+		for _, q := range nodeWords(word) {
 			if strings.Contains(string(b), q) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// nodeWords are the quoted strings that name a node in a saved fault: the
+// node itself and its link to the app.
+func nodeWords(node string) []string {
+	return []string{`"` + node + `"`, `"app-from-` + node + `"`}
+}
+
+// renameNodes returns sched with node n named node to[n] (through its
+// saved form; every fault is a fresh copy).
+func renameNodes(sched faults.Schedule, to map[int]int) faults.Schedule {
+	out := make(faults.Schedule, len(sched))
+	for i, f := range sched {
+		b, err := json.Marshal(f)
+		if err != nil {
+			panic(fmt.Sprintf("explore: %v", err))
+		}
+		js := string(b)
+		// Through placeholders, so that node2→node1 and node1→node2 do not
+		// meet.
+		for n := range to {
+			for k, w := range nodeWords(fmt.Sprintf("node%d", n)) {
+				js = strings.ReplaceAll(js, w, fmt.Sprintf("\x00%d.%d\x00", n, k))
+			}
+		}
+		for n, m := range to {
+			for k, w := range nodeWords(fmt.Sprintf("node%d", m)) {
+				js = strings.ReplaceAll(js, fmt.Sprintf("\x00%d.%d\x00", n, k), w)
+			}
+		}
+		if err := json.Unmarshal([]byte(js), &out[i]); err != nil {
+			panic(fmt.Sprintf("explore: %v", err))
+		}
+	}
+	return out
+}
+
+// renames says how renameNodes renamed: "node2→node1, node3→node2".
+func renames(used []int, to map[int]int) string {
+	var out []string
+	for _, n := range used {
+		if to[n] != n {
+			out = append(out, fmt.Sprintf("node%d→node%d", n, to[n]))
+		}
+	}
+	if len(out) == 0 {
+		return "no fault renamed"
+	}
+	return strings.Join(out, ", ")
 }
 
 // sizes halves the files (down to 1 KiB) and snaps them to whole
