@@ -426,11 +426,8 @@ func mainName(name string) string {
 // otherSeeds replays the reproducer with 10 other seeds and says how many
 // show the same failure ("" when the end, if set, comes first).
 func otherSeeds(ctx context.Context, o Options, sc record.Scenario, seed sim.Seed, want Failure, end time.Time) string {
-	if !end.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, end)
-		defer cancel()
-	}
+	ctx, cancel := until(ctx, end, o.now)
+	defer cancel()
 	n := 0
 	r := seed.Fork("other-seeds")
 	for k := 0; k < 10; k++ {

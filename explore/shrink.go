@@ -94,11 +94,9 @@ func Shrink(ctx context.Context, sc record.Scenario, seed sim.Seed, want Failure
 	}
 	start := time.Now()
 	s := &shrinker{ctx: ctx, o: o, seed: seed, want: want, cur: sc}
-	if !o.Deadline.IsZero() {
-		var cancel context.CancelFunc
-		s.ctx, cancel = context.WithDeadline(ctx, o.Deadline)
-		defer cancel()
-	}
+	var cancel context.CancelFunc
+	s.ctx, cancel = until(ctx, o.Deadline, o.now)
+	defer cancel()
 	s.res.Failure = want
 	if !s.outOfTime() {
 		// The original failing run: its job states are what every
@@ -125,6 +123,14 @@ func Shrink(ctx context.Context, sc record.Scenario, seed sim.Seed, want Failure
 	}
 	s.res.OutOfTime = s.outOfTime()
 	return s.res, nil
+}
+
+// until is ctx, ended at end as read on now (never if end is zero).
+func until(ctx context.Context, end time.Time, now func() time.Time) (context.Context, context.CancelFunc) {
+	if end.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, end.Sub(now()))
 }
 
 // outOfTime reports whether the shrink must stop: its context is done or
@@ -360,8 +366,8 @@ func (s *shrinker) jobs() bool {
 
 // topology removes the last node (when no fault names it), renames the
 // nodes the faults name onto the first nodes of a smaller farm (node2 and
-// node3 of 3 become node1 and node2 of 2; then all of them node1 of 1), and
-// drops the host id and shared storage.
+// node3 of 3 become node1 and node2 of 2; then all of them node1 of 1),
+// and turns the balancer round-robin, drops the host id and shared storage.
 func (s *shrinker) topology() bool {
 	return s.untilStuck(func() []candidate {
 		var cands []candidate
@@ -375,7 +381,7 @@ func (s *shrinker) topology() bool {
 		}
 		used := usedNodes(s.cur.Faults, nodes)
 		if nodes > 1 && !slices.Contains(used, nodes) {
-			cands = append(cands, candidate{fewer(s.cur, nodes-1), fmt.Sprintf("%d nodes instead of %d", nodes-1, nodes)})
+			cands = append(cands, candidate{fewer(s.cur, nodes-1), fmt.Sprintf("%s instead of %d", nNodes(nodes-1), nodes)})
 		} else if nodes > 1 {
 			// The last node is named: map the named nodes onto node1...
 			for _, k := range []int{len(used), 1} {
@@ -388,8 +394,13 @@ func (s *shrinker) topology() bool {
 				}
 				c := fewer(s.cur, k)
 				c.Faults = renameNodes(s.cur.Faults, to)
-				cands = append(cands, candidate{c, fmt.Sprintf("%d nodes instead of %d (%s)", k, nodes, renames(used, to))})
+				cands = append(cands, candidate{c, fmt.Sprintf("%s instead of %d (%s)", nNodes(k), nodes, renames(used, to))})
 			}
+		}
+		if s.cur.Farm.Balancer.Kind != knob.RoundRobin {
+			c := s.cur
+			c.Farm.Balancer = knob.Policy{}
+			cands = append(cands, candidate{c, "round-robin balancer instead of " + s.cur.Farm.Balancer.String()})
 		}
 		if s.cur.Farm.HostID {
 			c := s.cur
@@ -403,6 +414,14 @@ func (s *shrinker) topology() bool {
 		}
 		return cands
 	})
+}
+
+// nNodes is "1 node" or "n nodes".
+func nNodes(n int) string {
+	if n == 1 {
+		return "1 node"
+	}
+	return fmt.Sprintf("%d nodes", n)
 }
 
 // usedNodes lists, in order, the nodes 1..nodes that a fault names (as a
