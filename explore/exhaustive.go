@@ -137,6 +137,16 @@ func named(u faults.Schedule, k int) faults.Schedule {
 	return out
 }
 
+// ScopeSize is how many schedules Exhaustive plays for maxFaults (1 or
+// 2): the single faults, and with 2 every ordered pair of distinct ones.
+func ScopeSize(maxFaults int) int {
+	n := len(Singles())
+	if maxFaults == 2 {
+		return n + n*(n-1)
+	}
+	return n
+}
+
 // Exhaustive plays every schedule of at most maxFaults (1 or 2) faults of
 // the small scope — every single fault, then every ordered pair of
 // distinct faults — with o's app and seed, judges each, and shrinks the

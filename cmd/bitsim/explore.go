@@ -11,9 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/bitsim/bitsim/check"
 	"github.com/bitsim/bitsim/explore"
@@ -253,9 +251,16 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	if o.Runs == 0 {
 		what = "for " + o.Budget.String()
 	}
+	k := 2 // --exhaustive's pairs unless --max-faults 1
 	if fl.exhaustive {
-		what = "exhaustive small scope"
-		o.Runs = 0 // the scope's size
+		if cmd.Flags().Changed("max-faults") {
+			k = fl.shape.MaxFaults
+		}
+		o.Runs = explore.ScopeSize(k)
+		what = fmt.Sprintf("exhaustive small scope, %d schedules", o.Runs)
+		if o.Budget > 0 {
+			what += " within " + o.Budget.String()
+		}
 	}
 	shard := ""
 	if o.Shards > 1 {
@@ -272,7 +277,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	if fl.ext.URL != "" {
 		fmt.Fprintf(stdout, "bitsim explore: notifying your application at %s; effect probe: %s; one run at a time on the wire tier\n", fl.ext.URL, orNone(fl.ext))
 	}
-	bar := newExploreProgress(stderr, o.Runs, fl.noProgress)
+	bar := newExploreProgress(stderr, shardRuns(o.Runs, o.Shard, o.Shards), o.Budget, fl.noProgress)
 	var mu sync.Mutex
 	o.OnRun = func(p explore.Progress) {
 		mu.Lock()
@@ -281,10 +286,6 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	}
 	var rep *explore.Report
 	if fl.exhaustive {
-		k := 2
-		if cmd.Flags().Changed("max-faults") {
-			k = fl.shape.MaxFaults
-		}
 		rep, err = explore.Exhaustive(cmd.Context(), o, k)
 	} else {
 		rep, err = explore.Run(cmd.Context(), o)
@@ -387,37 +388,5 @@ func printScope(w io.Writer, s *explore.Scope) {
 	tw.Flush()
 	if s.Guarantee != "" {
 		fmt.Fprintln(w, s.Guarantee)
-	}
-}
-
-// exploreProgress is a progress bar with runs/s and violations.
-type exploreProgress struct {
-	bar *progressbar.ProgressBar
-}
-
-func newExploreProgress(w io.Writer, total int, off bool) *exploreProgress {
-	f, ok := w.(*os.File)
-	if off || !ok || !term.IsTerminal(int(f.Fd())) {
-		return &exploreProgress{}
-	}
-	if total == 0 {
-		total = -1 // a budget: a spinner
-	}
-	return &exploreProgress{bar: progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("explore"),
-		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("runs"),
-		progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))}
-}
-
-func (p *exploreProgress) update(pr explore.Progress) {
-	if p.bar == nil {
-		return
-	}
-	p.bar.Describe(fmt.Sprintf("explore: %d violations (%d failing runs)", pr.Violations, pr.Failing))
-	_ = p.bar.Add(1)
-}
-
-func (p *exploreProgress) finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
 	}
 }
