@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -196,37 +197,44 @@ func TestRealClock(t *testing.T) {
 }
 
 // TestVirtualHoldAndCallbacks: a held clock never jumps; a callback runs
-// at its own deadline even when Advance passes later timers.
+// at its own deadline even when Advance passes later timers. It runs in a
+// synctest bubble: the idle detector's real-time ticker and quiet periods
+// run on the bubble's fake clock.
 func TestVirtualHoldAndCallbacks(t *testing.T) {
-	v := NewVirtual(time.Time{})
-	start := v.Now()
-	release := v.Hold()
-	v.AutoAdvance(time.Millisecond, 10*time.Millisecond)
-	defer v.StopAuto()
-	fired := make(chan time.Duration, 2)
-	v.AfterFunc(12*time.Hour, func() { fired <- v.Now().Sub(start) })
-	v.AfterFunc(12*time.Hour+10*time.Minute, func() { fired <- v.Now().Sub(start) })
-	if err := v.BlockUntil(context.Background(), 2); err != nil {
-		t.Fatal(err)
-	}
-	// Held: no jump however long it is quiet (the detector checks every
-	// 250 µs; 20 ms is 80 chances).
-	time.Sleep(20 * time.Millisecond)
-	if v.Jumps() != 0 {
-		t.Fatalf("a held clock jumped %d times", v.Jumps())
-	}
-	release()
-	release()
-	if a, b := <-fired, <-fired; a != 12*time.Hour || b != 12*time.Hour+10*time.Minute {
-		t.Fatalf("callbacks saw %s and %s", a, b)
-	}
-	v.StopAuto()
-	w := NewVirtual(time.Time{})
-	got := make(chan time.Duration, 1)
-	w.AfterFunc(time.Hour, func() { got <- w.Now().Sub(start) })
-	w.AfterFunc(2*time.Hour, func() {})
-	w.Advance(3 * time.Hour)
-	if d := <-got; d != time.Hour {
-		t.Fatalf("the 1-hour callback ran at %s", d)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		v := NewVirtual(time.Time{})
+		start := v.Now()
+		release := v.Hold()
+		v.AutoAdvance(time.Millisecond, 10*time.Millisecond)
+		defer v.StopAuto()
+		fired := make(chan time.Duration, 2)
+		v.AfterFunc(12*time.Hour, func() { fired <- v.Now().Sub(start) })
+		v.AfterFunc(12*time.Hour+10*time.Minute, func() { fired <- v.Now().Sub(start) })
+		if err := v.BlockUntil(context.Background(), 2); err != nil {
+			t.Fatal(err)
+		}
+		// Held: no jump however long it is quiet (the detector checks every
+		// 250 µs; 20 ms is 80 chances). In the bubble the 20 ms pass on its
+		// fake clock once every goroutine is blocked: the detector's 80 ticks
+		// all happen, deterministically, before the check.
+		time.Sleep(20 * time.Millisecond)
+		synctest.Wait()
+		if v.Jumps() != 0 {
+			t.Fatalf("a held clock jumped %d times", v.Jumps())
+		}
+		release()
+		release()
+		if a, b := <-fired, <-fired; a != 12*time.Hour || b != 12*time.Hour+10*time.Minute {
+			t.Fatalf("callbacks saw %s and %s", a, b)
+		}
+		v.StopAuto()
+		w := NewVirtual(time.Time{})
+		got := make(chan time.Duration, 1)
+		w.AfterFunc(time.Hour, func() { got <- w.Now().Sub(start) })
+		w.AfterFunc(2*time.Hour, func() {})
+		w.Advance(3 * time.Hour)
+		if d := <-got; d != time.Hour {
+			t.Fatalf("the 1-hour callback ran at %s", d)
+		}
+	})
 }
