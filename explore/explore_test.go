@@ -284,15 +284,30 @@ func TestRates(t *testing.T) {
 		}
 		predicted[naive.Class] = naive.Predicted
 	}
-	for _, c := range []string{"crash after-notify-sent", "crash after-notify-answer", "lost final Ack + node restart", "app time-out", "host-id fallback", "session drop after final Ack"} {
+	for _, c := range []string{"crash after-notify-sent", "crash after-notify-answer", "crash close-before-commit, 2 nodes", "crash close-after-commit, 2 nodes",
+		"lost final Ack + node restart", "app time-out", "host-id fallback", "session drop after final Ack"} {
 		if !predicted[c] {
 			t.Errorf("class %q is not in the table as predicted", c)
 		}
 	}
-	for _, r := range rates {
-		if r.Class == "lost final Ack + node restart (K10 after-answer)" && (r.Predicted || r.DupDeliv.Per1000 != 0) {
-			t.Errorf("%s: the request file is gone, the restarted node must not post again: %+v", r.Class, r)
+	for _, c := range []string{"lost final Ack", "lost final Ack + node restart (K10 after-answer)", "crash close-before-commit", "crash close-before-commit, 2 nodes (K4 no-resend)"} {
+		if p, ok := predicted[c]; !ok || p {
+			t.Errorf("class %q: in the table %v, predicted %v; want there, not predicted", c, ok, p)
 		}
+	}
+	for _, r := range rates {
+		switch r.Class {
+		case "lost final Ack + node restart (K10 after-answer)", "lost final Ack", "crash close-before-commit, 2 nodes (K4 no-resend)":
+			if r.DupDeliv.Per1000 != 0 {
+				t.Errorf("%s: no duplicate delivery expected: %+v", r.Class, r)
+			}
+		}
+		if r.Farm == "" {
+			t.Errorf("%s: no farm", r.Class)
+		}
+	}
+	if table.SizeMin != 32<<10 || table.SizeMax != 256<<10-1 {
+		t.Errorf("upload sizes %d–%d", table.SizeMin, table.SizeMax)
 	}
 	dir := t.TempDir()
 	if err := SaveRates(dir, table); err != nil {
@@ -304,6 +319,73 @@ func TestRates(t *testing.T) {
 	var back record.RateTable
 	if b, err := os.ReadFile(filepath.Join(dir, "rates.json")); err != nil || json.Unmarshal(b, &back) != nil || !reflect.DeepEqual(back, table) {
 		t.Errorf("rates.json does not hold the table: %v", err)
+	}
+}
+
+// TestRateClassPaths: each class's farm column says what it is played
+// on, and the classes that read 0 next to a starred companion take the
+// path they claim: a lost final Ack alone is answered from the notify
+// cache (docs/protocol.md §14 case 8); a Close crash on 2 nodes without
+// host id gets 0x8020001F from the other node, re-uploads with K4 restart
+// and delivers twice (§14 case 9), and does not with K4 no-resend.
+func TestRateClassPaths(t *testing.T) {
+	defer bubble.Use(t)()
+	classes := map[string]RateClass{}
+	for _, c := range RateClasses() {
+		classes[c.Name] = c
+		sc, _ := c.Case(1, 0, knob.Naive)
+		f := sc.Farm
+		want := []string{fmt.Sprintf("%d node", f.Nodes)}
+		switch {
+		case f.HostID:
+			want = append(want, "host id")
+		case f.Nodes > 1:
+			want = append(want, "no host id")
+		}
+		if f.RequestRetention != knob.DeleteAfterAnswer || strings.Contains(c.Name, "K10") {
+			want = append(want, "K10 "+f.RequestRetention.String())
+		}
+		if sc.Client.CloseNotFound != knob.CloseRestart {
+			want = append(want, "K4 "+sc.Client.CloseNotFound.String())
+		}
+		for _, w := range want {
+			if !strings.Contains(c.Topology, w) {
+				t.Errorf("%s: farm %q does not say %q", c.Name, c.Topology, w)
+			}
+		}
+		if f.Nodes > 1 && !f.HostID && strings.Contains(c.Topology, ", host id") {
+			t.Errorf("%s: farm %q claims a host id", c.Name, c.Topology)
+		}
+	}
+	for _, c := range []struct {
+		class      string
+		cached     bool
+		notFound   bool
+		duplicates bool
+	}{
+		{"lost final Ack", true, false, false},
+		{"crash close-before-commit", false, false, false},
+		{"crash close-before-commit, 2 nodes", false, true, true},
+		{"crash close-after-commit, 2 nodes", false, true, true},
+		{"crash close-before-commit, 2 nodes (K4 no-resend)", false, true, false},
+	} {
+		sc, seed := classes[c.class].Case(1, 0, knob.Naive)
+		res, err := Play(context.Background(), sc, seed)
+		if err != nil {
+			t.Fatalf("%s: %v", c.class, err)
+		}
+		cached, notFound := false, false
+		for _, e := range res.Events {
+			cached = cached || e.Kind == sim.NotifyCached
+			notFound = notFound || e.Kind == sim.ClientResponse && e.Packet == "Close-Session" && e.Code == "0x8020001F"
+		}
+		if cached != c.cached || notFound != c.notFound || (res.Duplicates > 0) != c.duplicates || (extraEffects(res) > 0) != c.duplicates {
+			t.Errorf("%s: notify cache %v, Close 0x8020001F %v, %d duplicates, %d extra effects; want %v, %v, duplicates %v (fired %v)",
+				c.class, cached, notFound, res.Duplicates, extraEffects(res), c.cached, c.notFound, c.duplicates, res.Fired)
+		}
+		if c.class == "lost final Ack" && res.Fired["drop-final-ack"] != 1 {
+			t.Errorf("%s: the final Ack was not dropped (fired %v)", c.class, res.Fired)
+		}
 	}
 }
 

@@ -17,6 +17,10 @@ type RateTable struct {
 	Seed sim.Seed `json:"seed"`
 	// Uploads per fault class and app.
 	Uploads int `json:"uploads"`
+	// SizeMin and SizeMax bound each upload's size in bytes (one file per
+	// upload, its size drawn from the seed, the same for both apps).
+	SizeMin int64 `json:"upload_size_min,omitempty"`
+	SizeMax int64 `json:"upload_size_max,omitempty"`
 	// Rows: per class, the naive app's row then the idempotent app's.
 	Rows []Rate `json:"rows"`
 	// Notes are footnotes to the table (plain text).
@@ -24,9 +28,12 @@ type RateTable struct {
 }
 
 // Rate is one row of the duplicate-rate table: per 1,000 uploads, with a
-// 95% interval (normal approximation over the uploads).
+// 95% interval (see EstimateOf).
 type Rate struct {
-	Class     string   `json:"class"`
+	Class string `json:"class"`
+	// Farm is the shape the class is played on (nodes, balancer, host id,
+	// the knobs that decide whether it duplicates).
+	Farm      string   `json:"farm,omitempty"`
 	App       string   `json:"app"`
 	Uploads   int      `json:"uploads"`
 	Predicted bool     `json:"predicted"`
@@ -41,27 +48,62 @@ type Estimate struct {
 	High    float64 `json:"high"`
 }
 
+// z95 is the standard normal quantile of a two-sided 95% interval.
+const z95 = 1.959963984540054
+
+// Wilson is the Wilson score 95% interval of a proportion, k successes
+// out of n trials: correct coverage for small n and for proportions near
+// 0 or 1, where the normal approximation collapses to zero width (0 of 10
+// gives 0–0.278, 10 of 10 gives 0.722–1). n = 0 gives 0–1.
+func Wilson(k, n int) (low, high float64) {
+	if n <= 0 {
+		return 0, 1
+	}
+	nf, p, z2 := float64(n), float64(k)/float64(n), z95*z95
+	den := 1 + z2/nf
+	center := (p + z2/(2*nf)) / den
+	half := z95 * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf)) / den
+	low, high = max(center-half, 0), min(center+half, 1)
+	if k <= 0 {
+		low = 0
+	}
+	if k >= n {
+		high = 1
+	}
+	return low, high
+}
+
 // EstimateOf is the mean per 1,000 of xs (a count per upload) with its 95%
-// interval (1.96 standard errors, clipped at 0).
+// interval: the Wilson score interval of the share of uploads with at
+// least one duplicate, scaled by the mean count per such upload (1 when
+// no upload has one; the counts are mostly 0 or 1, and the scale is taken
+// as known). Unlike 1.96 standard errors it does not shrink to zero width
+// when every upload agrees: 0 of 100 reads "0 (0–37)", 100 of 100
+// "1000 (963–1000)". See IntervalNote.
 func EstimateOf(xs []float64) Estimate {
-	n := float64(len(xs))
-	if n == 0 {
+	if len(xs) == 0 {
 		return Estimate{}
 	}
-	var sum, sq float64
+	var sum float64
+	k := 0
 	for _, x := range xs {
 		sum += x
+		if x > 0 {
+			k++
+		}
 	}
-	mean := sum / n
-	for _, x := range xs {
-		sq += (x - mean) * (x - mean)
+	scale := 1.0
+	if k > 0 {
+		scale = sum / float64(k)
 	}
-	half := 0.0
-	if n > 1 {
-		half = 1.96 * math.Sqrt(sq/(n-1)) / math.Sqrt(n)
-	}
-	return Estimate{Per1000: 1000 * mean, Low: 1000 * max(mean-half, 0), High: 1000 * (mean + half)}
+	low, high := Wilson(k, len(xs))
+	return Estimate{Per1000: 1000 * sum / float64(len(xs)), Low: 1000 * scale * low, High: 1000 * scale * high}
 }
+
+// IntervalNote explains the table's 95% intervals.
+const IntervalNote = "95% CI: the Wilson score interval of the share of uploads with at least one duplicate, " +
+	"times the mean number of duplicates per such upload (1 when there is none). It stays honest when every upload agrees: " +
+	"0 of 100 uploads reads 0 (0–37), 100 of 100 reads 1000 (963–1000)."
 
 // String is "12 (0–35)": the rate and its interval, rounded.
 func (e Estimate) String() string { return fmt.Sprintf("%.0f (%.0f–%.0f)", e.Per1000, e.Low, e.High) }
@@ -76,15 +118,15 @@ const PredictedNote = "* the protocol predicts duplicate deliveries for this cla
 // Markdown is the table as Markdown, its notes below it.
 func (t RateTable) Markdown() string {
 	var b strings.Builder
-	b.WriteString("| fault class | app | uploads | duplicate deliveries / 1,000 (95% CI) | duplicate effects / 1,000 (95% CI) |\n|---|---|---:|---:|---:|\n")
+	b.WriteString("| fault class | farm | app | uploads | duplicate deliveries / 1,000 (95% CI) | duplicate effects / 1,000 (95% CI) |\n|---|---|---|---:|---:|---:|\n")
 	for _, r := range t.Rows {
 		p := ""
 		if r.Predicted {
 			p = PredictedMark
 		}
-		fmt.Fprintf(&b, "| %s%s | %s | %d | %s | %s |\n", r.Class, p, r.App, r.Uploads, r.DupDeliv, r.DupEffect)
+		fmt.Fprintf(&b, "| %s%s | %s | %s | %d | %s | %s |\n", r.Class, p, r.Farm, r.App, r.Uploads, r.DupDeliv, r.DupEffect)
 	}
-	b.WriteString("\n\\" + PredictedNote + "\n")
+	b.WriteString("\n\\" + PredictedNote + "\n\n" + IntervalNote + "\n")
 	for _, n := range t.Notes {
 		b.WriteString("\n" + n + "\n")
 	}

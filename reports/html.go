@@ -35,6 +35,8 @@ type htmlPage struct {
 	Title      string
 	RatesIntro string
 	RatesChart template.HTML
+	// IntervalNote explains the rates' 95% intervals.
+	IntervalNote string
 	// PredictedNote explains the star of the predicted classes.
 	PredictedNote string
 	// The exploration's headline, held invariants, scope and coverage
@@ -61,6 +63,7 @@ func (o Options) writeHTML(w io.Writer, rep Report, results []*record.Result) er
 		var b strings.Builder
 		ratesSVG(&b, *rep.Rates)
 		page.RatesChart, page.RatesIntro, page.PredictedNote = template.HTML(b.String()), ratesIntro(*rep.Rates), record.PredictedNote
+		page.IntervalNote = record.IntervalNote
 		if rep.Totals.Runs == 0 {
 			page.Title = "bitsim duplicate rates"
 		}
@@ -253,9 +256,10 @@ svg .rv { fill: #374151; font-size: 10px; font-variant-numeric: tabular-nums; }
 <p class="desc">{{$.RatesIntro}}</p>
 <div class="legend"><span class="box naive"></span>naive app <span class="box idempotent"></span>idempotent app · whiskers: 95% interval · {{$.PredictedNote}}</div>
 <div class="scroll">{{$.RatesChart}}</div>
-<table class="tbl" id="rates-table"><thead><tr><th>Fault class</th><th>App</th><th>Uploads</th><th>Duplicate deliveries / 1,000 (95% CI)</th><th>Duplicate effects / 1,000 (95% CI)</th></tr></thead><tbody>
-{{range .Rows}}<tr><td>{{.Class}}{{if .Predicted}} *{{end}}</td><td>{{.App}}</td><td class="num">{{.Uploads}}</td><td class="num">{{.DupDeliv}}</td><td class="num">{{.DupEffect}}</td></tr>
+<table class="tbl" id="rates-table"><thead><tr><th>Fault class</th><th>Farm</th><th>App</th><th>Uploads</th><th>Duplicate deliveries / 1,000 (95% CI)</th><th>Duplicate effects / 1,000 (95% CI)</th></tr></thead><tbody>
+{{range .Rows}}<tr><td>{{.Class}}{{if .Predicted}} *{{end}}</td><td>{{.Farm}}</td><td>{{.App}}</td><td class="num">{{.Uploads}}</td><td class="num">{{.DupDeliv}}</td><td class="num">{{.DupEffect}}</td></tr>
 {{end}}</tbody></table>
+<p class="legend">{{$.IntervalNote}}</p>
 {{range .Notes}}<p class="legend">{{.}}</p>{{end}}
 </section>{{end}}
 {{with .Explore}}<section id="explore">

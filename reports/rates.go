@@ -13,8 +13,13 @@ import (
 
 // ratesIntro says how the duplicate-rate table was measured.
 func ratesIntro(t record.RateTable) string {
-	return fmt.Sprintf("Per fault class, %d uploads with each app, the naive and the idempotent app played on the same seeds (seed %d); "+
-		"duplicate deliveries and duplicate effects per 1,000 uploads with a 95%% interval.", t.Uploads, t.Seed)
+	size := ""
+	if t.SizeMax > 0 {
+		size = fmt.Sprintf(" (each one file of %s to %s bytes, %s to %s, its size drawn from the seed)",
+			groupDigits(t.SizeMin), groupDigits(t.SizeMax), byteSize(t.SizeMin), byteSize(t.SizeMax))
+	}
+	return fmt.Sprintf("Per fault class, %d uploads%s with each app, the naive and the idempotent app played on the same seeds (seed %d), "+
+		"on the farm the table names; duplicate deliveries and duplicate effects per 1,000 uploads with a 95%% interval.", t.Uploads, size, t.Seed)
 }
 
 // writeRatesMarkdown writes summary.md's duplicate-rate section.
@@ -27,9 +32,9 @@ func writeRatesMarkdown(b *strings.Builder, t record.RateTable) {
 
 // rateClass is one fault class of the chart: its rows, one per app.
 type rateClass struct {
-	name      string
-	predicted bool
-	rows      []record.Rate
+	name, farm string
+	predicted  bool
+	rows       []record.Rate
 }
 
 func rateClasses(rows []record.Rate) []rateClass {
@@ -40,7 +45,7 @@ func rateClasses(rows []record.Rate) []rateClass {
 		if !ok {
 			i = len(out)
 			at[r.Class] = i
-			out = append(out, rateClass{name: r.Class, predicted: r.Predicted})
+			out = append(out, rateClass{name: r.Class, farm: r.Farm, predicted: r.Predicted})
 		}
 		out[i].rows = append(out[i].rows, r)
 	}
@@ -106,7 +111,11 @@ func ratesSVG(b *strings.Builder, t record.RateTable) {
 		if c.predicted {
 			label, cls = label+record.PredictedMark, "rl pred"
 		}
-		fmt.Fprintf(b, `<text class="%s" x="%s" y="%s" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", cls, num(rcLabelW-10), num(y), html.EscapeString(label))
+		tip := ""
+		if c.farm != "" {
+			tip = "<title>" + html.EscapeString(c.name+" on "+c.farm) + "</title>"
+		}
+		fmt.Fprintf(b, `<text class="%s" x="%s" y="%s" text-anchor="end" dominant-baseline="middle">%s%s</text>`+"\n", cls, num(rcLabelW-10), num(y), tip, html.EscapeString(label))
 	}
 	for k, m := range measures {
 		x0 := rcLabelW + float64(k)*(rcPanelW+rcGap)

@@ -16,11 +16,11 @@ import (
 // interval is wide.
 func rateFixture() record.RateTable {
 	e := func(p, lo, hi float64) record.Estimate { return record.Estimate{Per1000: p, Low: lo, High: hi} }
-	return record.RateTable{Seed: 7, Uploads: 50, Notes: []string{"a note <on> the table"}, Rows: []record.Rate{
-		{Class: "crash after-notify-answer", App: "naive", Uploads: 50, Predicted: true, DupDeliv: e(1000, 1000, 1000), DupEffect: e(1000, 1000, 1000)},
-		{Class: "crash after-notify-answer", App: "idempotent", Uploads: 50, Predicted: true, DupDeliv: e(1000, 1000, 1000)},
-		{Class: "crash after-create", App: "naive", Uploads: 50},
-		{Class: "crash after-create", App: "idempotent", Uploads: 50},
+	return record.RateTable{Seed: 7, Uploads: 50, SizeMin: 32768, SizeMax: 262143, Notes: []string{"a note <on> the table"}, Rows: []record.Rate{
+		{Class: "crash after-notify-answer", Farm: "1 node", App: "naive", Uploads: 50, Predicted: true, DupDeliv: e(1000, 1000, 1000), DupEffect: e(1000, 1000, 1000)},
+		{Class: "crash after-notify-answer", Farm: "1 node", App: "idempotent", Uploads: 50, Predicted: true, DupDeliv: e(1000, 1000, 1000)},
+		{Class: "crash after-create", Farm: "2 nodes, round-robin", App: "naive", Uploads: 50},
+		{Class: "crash after-create", Farm: "2 nodes, round-robin", App: "idempotent", Uploads: 50},
 		{Class: "link toxic", App: "naive", Uploads: 50, DupDeliv: e(20, 0, 59), DupEffect: e(20, 0, 59)},
 		{Class: "link toxic", App: "idempotent", Uploads: 50, DupDeliv: e(20, 0, 59)},
 	}}
@@ -56,9 +56,11 @@ func TestRatesSection(t *testing.T) {
 	dir := writeRates(t)
 	md := read(t, filepath.Join(dir, "summary.md"))
 	for _, want := range []string{"## bitsim: duplicate rates, 3 fault classes × 50 uploads per app", "### Duplicate rates per 1,000 uploads",
-		"| crash after-notify-answer * | naive | 50 | 1000 (1000–1000) | 1000 (1000–1000) |",
-		"| crash after-notify-answer * | idempotent | 50 | 1000 (1000–1000) | 0 (0–0) |",
-		"| link toxic | naive | 50 | 20 (0–59) | 20 (0–59) |", "a note <on> the table", "seed 7"} {
+		"| crash after-notify-answer * | 1 node | naive | 50 | 1000 (1000–1000) | 1000 (1000–1000) |",
+		"| crash after-notify-answer * | 1 node | idempotent | 50 | 1000 (1000–1000) | 0 (0–0) |",
+		"| crash after-create | 2 nodes, round-robin | naive | 50 | 0 (0–0) | 0 (0–0) |",
+		"| link toxic |  | naive | 50 | 20 (0–59) | 20 (0–59) |", "a note <on> the table", "seed 7",
+		"each one file of 32,768 to 262,143 bytes, 32 KiB to 256 KiB", record.IntervalNote} {
 		if !strings.Contains(md, want) {
 			t.Errorf("summary.md lacks %q:\n%s", want, md)
 		}
@@ -82,7 +84,9 @@ func TestRatesSection(t *testing.T) {
 		t.Errorf("%d whiskers, want %d", n, want)
 	}
 	for _, want := range []string{`id="rates-table"`, "crash after-notify-answer *", "a note &lt;on&gt; the table", "<title>bitsim duplicate rates</title>",
-		"duplicate effects / 1,000 uploads", "link toxic, naive app: 20 per 1,000 (95% interval 0–59), 50 uploads"} {
+		"duplicate effects / 1,000 uploads", "link toxic, naive app: 20 per 1,000 (95% interval 0–59), 50 uploads",
+		"<td>crash after-create</td><td>2 nodes, round-robin</td><td>naive</td>", "<title>crash after-create on 2 nodes, round-robin</title>",
+		"95% CI: the Wilson score interval"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %q", want)
 		}

@@ -63,7 +63,7 @@ func TestExploreRatesCommand(t *testing.T) {
 	scenarioLeaks(t)
 	out := filepath.Join(t.TempDir(), "rates")
 	stdout, err := runBitsim(t, "explore", "--rates", "--uploads", "1", "--seed", "1", "--out", out)
-	if err != nil || !strings.Contains(stdout, "| lost final Ack + node restart * | naive | 1 | 1000 (1000–1000) | 1000 (1000–1000) |") {
+	if err != nil || !strings.Contains(stdout, "| lost final Ack + node restart * | 1 node, K10 until-close | naive | 1 | 1000 (207–1000) | 1000 (207–1000) |") {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
 	for file, want := range map[string]string{"summary.md": "### Duplicate rates per 1,000 uploads", "report.html": `<svg class="rates"`,
