@@ -32,7 +32,8 @@
 //
 // With Options.Rates (`bitsim explore --rates`) the report also carries a
 // duplicate-rate table (record.RateTable): report.json's "rates",
-// a section of summary.md and a bar chart in report.html. A run with a
+// a section of summary.md and a bar chart in report.html (each class
+// labelled with the farm it is played on). A run with a
 // table and no scenario runs leaves the empty scenario tables out.
 //
 // With Options.Exploration (`bitsim explore`) the report carries the

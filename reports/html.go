@@ -228,6 +228,7 @@ svg .bar.other { fill: #64748b; }
 svg .whisk { stroke: #111827; stroke-width: 1.2; fill: none; }
 svg .band { fill: #f6f8fa; }
 svg .rl.pred { font-weight: 700; }
+svg .rf { fill: var(--mute); font-size: 10px; }
 svg .rv { fill: #374151; font-size: 10px; font-variant-numeric: tabular-nums; }
 </style>
 </head>

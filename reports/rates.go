@@ -111,11 +111,14 @@ func ratesSVG(b *strings.Builder, t record.RateTable) {
 		if c.predicted {
 			label, cls = label+record.PredictedMark, "rl pred"
 		}
-		tip := ""
-		if c.farm != "" {
-			tip = "<title>" + html.EscapeString(c.name+" on "+c.farm) + "</title>"
+		if c.farm == "" {
+			fmt.Fprintf(b, `<text class="%s" x="%s" y="%s" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", cls, num(rcLabelW-10), num(y), html.EscapeString(label))
+			continue
 		}
-		fmt.Fprintf(b, `<text class="%s" x="%s" y="%s" text-anchor="end" dominant-baseline="middle">%s%s</text>`+"\n", cls, num(rcLabelW-10), num(y), tip, html.EscapeString(label))
+		// The class, and below it the farm it is played on.
+		fmt.Fprintf(b, `<text class="%s" x="%s" y="%s" text-anchor="end" dominant-baseline="middle"><title>%s</title>%s</text>`+"\n",
+			cls, num(rcLabelW-10), num(y-6), html.EscapeString(c.name+" on "+c.farm), html.EscapeString(label))
+		fmt.Fprintf(b, `<text class="rf" x="%s" y="%s" text-anchor="end" dominant-baseline="middle">%s</text>`+"\n", num(rcLabelW-10), num(y+7), html.EscapeString(c.farm))
 	}
 	for k, m := range measures {
 		x0 := rcLabelW + float64(k)*(rcPanelW+rcGap)

@@ -85,7 +85,7 @@ func TestRatesSection(t *testing.T) {
 	}
 	for _, want := range []string{`id="rates-table"`, "crash after-notify-answer *", "a note &lt;on&gt; the table", "<title>bitsim duplicate rates</title>",
 		"duplicate effects / 1,000 uploads", "link toxic, naive app: 20 per 1,000 (95% interval 0–59), 50 uploads",
-		"<td>crash after-create</td><td>2 nodes, round-robin</td><td>naive</td>", "<title>crash after-create on 2 nodes, round-robin</title>",
+		"<td>crash after-create</td><td>2 nodes, round-robin</td><td>naive</td>", "<title>crash after-create on 2 nodes, round-robin</title>crash after-create</text>", `<text class="rf" x="290" y="95" text-anchor="end" dominant-baseline="middle">2 nodes, round-robin</text>`,
 		"95% CI: the Wilson score interval"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %q", want)
