@@ -47,6 +47,10 @@ type Options struct {
 	Out string
 	// OnRun is called after each run (from any goroutine).
 	OnRun func(p Progress)
+	// OnShrink is called as each distinct failure's shrink starts and
+	// after each run it plays (candidates, then the other seeds), from any
+	// goroutine.
+	OnShrink func(p ShrinkProgress)
 	// Play runs one scenario (default scenarios.Run on the exact tier).
 	Play func(ctx context.Context, sc record.Scenario, seed sim.Seed) (*record.Result, error)
 	// HangAfter is the wall time after which a run that has not ended is
@@ -352,6 +356,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		case !end.IsZero() && !o.now().Before(end):
 			v.NotShrunk = BudgetRanOut
 		default:
+			o := o // its Play reports the shrink's progress
+			o.Play = o.shrinking(n+1, min(len(list), maxRepros), fl.f.Invariant)
 			so := ShrinkOptions{Play: o.Play, Invariants: o.Invariants, MaxRuns: shrinkRuns(fl.f), Parallel: o.Parallel, now: o.now}
 			if !end.IsZero() {
 				// An equal share of what remains to each failure still to

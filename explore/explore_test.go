@@ -200,6 +200,15 @@ func TestRunNaiveAndIdempotent(t *testing.T) {
 	base.Faults = nil
 	o := Options{Runs: 6, Seed: 1, Parallel: 2, Out: out, Base: &base, Shape: Shape{MaxFaults: 3}}
 	o.Base.Faults = faults.Schedule{case5().Faults[0]}
+	var (
+		mu     sync.Mutex
+		shrink []ShrinkProgress
+	)
+	o.OnShrink = func(p ShrinkProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		shrink = append(shrink, p)
+	}
 	rep, err := Run(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -210,6 +219,16 @@ func TestRunNaiveAndIdempotent(t *testing.T) {
 	v := rep.Violations[0]
 	if v.Invariant != "exactly-once-effect" || v.Faults > 2 || v.Faults < 1 {
 		t.Errorf("naive: violation %+v", v)
+	}
+	// OnShrink: each shrink's start, then each run it plays.
+	last := 0
+	for _, p := range shrink {
+		if p.K == 1 {
+			last = max(last, p.Runs)
+		}
+	}
+	if len(shrink) == 0 || shrink[0] != (ShrinkProgress{K: 1, N: len(rep.Violations), Invariant: v.Invariant}) || last < v.ShrinkRuns {
+		t.Errorf("OnShrink: first %+v of %d, %d runs for the first shrink (it played %d)", shrink[:min(len(shrink), 1)], len(shrink), last, v.ShrinkRuns)
 	}
 	if _, err := os.Stat(filepath.Join(out, v.Repro)); err != nil {
 		t.Error(err)

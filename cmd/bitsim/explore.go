@@ -284,6 +284,11 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 		defer mu.Unlock()
 		bar.update(p)
 	}
+	o.OnShrink = func(p explore.ShrinkProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		bar.shrink(p)
+	}
 	var rep *explore.Report
 	if fl.exhaustive {
 		rep, err = explore.Exhaustive(cmd.Context(), o, k)

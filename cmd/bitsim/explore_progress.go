@@ -22,8 +22,11 @@ const rateAfter = 2 * time.Second
 // violations found, then the shrinking.
 type exploreProgress struct {
 	bar    *progressbar.ProgressBar
+	w      io.Writer
 	total  int           // runs to play; 0: until the budget
 	budget time.Duration // 0: none
+	// shrinking: the runs' bar is done, a spinner follows the shrinks.
+	shrinking bool
 }
 
 // newExploreProgress is the bar on w, or none when off or w is not a
@@ -38,7 +41,7 @@ func newExploreProgress(w io.Writer, total int, budget time.Duration, off bool) 
 
 // newProgressBar draws the bar on w whatever w is.
 func newProgressBar(w io.Writer, total int, budget time.Duration) *exploreProgress {
-	p := &exploreProgress{total: total, budget: budget}
+	p := &exploreProgress{w: w, total: total, budget: budget}
 	opts := []progressbar.Option{progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("explore"),
 		progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30)}
 	n := total
@@ -61,18 +64,34 @@ func (p *exploreProgress) update(pr explore.Progress) {
 		d += fmt.Sprintf("%s/%s, ", pr.Elapsed.Truncate(time.Second), p.budget)
 	}
 	if p.total == 0 {
-		d += fmt.Sprintf("%d runs, ", pr.Runs)
+		d += plural(pr.Runs, "run") + ", "
 	}
 	if pr.Elapsed >= rateAfter {
 		d += fmt.Sprintf("%.0f runs/s, ", float64(pr.Runs)/pr.Elapsed.Seconds())
 	}
-	d += fmt.Sprintf("%d violations (%d failing runs)", pr.Violations, pr.Failing)
+	d += fmt.Sprintf("%s (%s)", plural(pr.Violations, "violation"), plural(pr.Failing, "failing run"))
 	p.bar.Describe(d)
 	if p.total > 0 {
 		_ = p.bar.Add(1)
 	} else {
 		_ = p.bar.Set(int(pr.Elapsed / time.Second))
 	}
+}
+
+// shrink shows the shrinking: the K-th shrink of N, its runs.
+func (p *exploreProgress) shrink(sp explore.ShrinkProgress) {
+	if p.bar == nil {
+		return
+	}
+	if !p.shrinking {
+		p.shrinking = true
+		_ = p.bar.Finish()
+		// A spinner turning with each run (no ticker goroutine of its own).
+		p.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(p.w), progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetWidth(10), progressbar.OptionSetSpinnerChangeInterval(0))
+	}
+	p.bar.Describe(fmt.Sprintf("explore: shrinking %d/%d (%s), %s", sp.K, sp.N, sp.Invariant, plural(sp.Runs, "run")))
+	_ = p.bar.Add(1)
 }
 
 func (p *exploreProgress) finish() {
@@ -91,4 +110,12 @@ func shardRuns(n, i, shards int) int {
 		return 0
 	}
 	return (n - i + shards - 1) / shards
+}
+
+// plural is "1 run" or "n runs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
