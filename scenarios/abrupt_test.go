@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -130,6 +131,52 @@ func TestKillOnNotifyAnsweredIsACrash(t *testing.T) {
 		}
 		if res.Deliveries != 2 {
 			t.Errorf("%s: %d deliveries, want 2 (failures %q)", trig, res.Deliveries, res.Failures)
+		}
+	}
+}
+
+// TestKillOnNotifySentIsACrash: a kill fired by the notify.sent event is a
+// death at crash point after-notify-sent — the app still gets the
+// notification and processes it while the node dies (two deliveries once
+// the restarted node notifies again) — whatever the goroutine order: the
+// event is emitted on the notification's transport goroutine, and the
+// kill cancels the node's context, which cut the notification in a
+// goroutine of its own unless the exchange was already detached. A sink
+// yields the processor right after the kill, as a loaded machine does;
+// before the exchange was detached ahead of the event, that run cut the
+// notification (one delivery, another history).
+func TestKillOnNotifySentIsACrash(t *testing.T) {
+	defer bubble.Use(t)()
+	for _, trig := range []faults.Trigger{faults.AtPoint{Point: faults.AfterNotifySent, Node: "node1"}, faults.OnEvent{Kind: sim.NotifySent, Node: "node1"}} {
+		digests := map[bool]string{}
+		for _, yield := range []bool{false, true} {
+			sc := record.Scenario{
+				Name: "kill-sent", Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
+				Jobs: []record.JobSpec{{Name: "a.bin", Size: 100 << 10}},
+				Faults: faults.Schedule{{Name: "kill", Trigger: trig,
+					Action: &faults.Kill{Node: "node1", RestartAfter: 10 * time.Minute}}},
+				Expect: record.Expect{Deliveries: record.N(2), Verdicts: map[string]check.Status{"duplicates": check.Fail}},
+			}
+			yielder := sim.SinkFunc(func(e sim.Event) {
+				if yield && e.Kind == sim.NodeCrashed { // on the goroutine that fired the kill
+					for range 100 {
+						runtime.Gosched()
+					}
+				}
+			})
+			res, err := scenarios.Run(context.Background(), sc, sim.Seed(7), scenarios.RunOptions{Mutate: func(c *farm.Config) {
+				c.Events = sim.Tee(c.Events, yielder)
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Deliveries != 2 {
+				t.Errorf("%s (yield %v): %d deliveries, want 2 (failures %q)", trig, yield, res.Deliveries, res.Failures)
+			}
+			digests[yield] = record.HistoryDigest(res.Events)
+		}
+		if digests[false] != digests[true] {
+			t.Errorf("%s: the history depends on the goroutine order: %s, %s after a yield", trig, digests[false], digests[true])
 		}
 	}
 }

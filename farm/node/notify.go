@@ -82,7 +82,7 @@ func (n *Node) notifyApp(s *session) (notifyOutcome, error) {
 	}
 	ctx, cancel := n.clock.WithTimeout(base, timeout)
 	crashSig := make(chan struct{})
-	trace := n.sentTrace(s, target, &detached, &crashed, crashSig)
+	trace := n.sentTrace(s, target, &detached, &crashed, crashSig, cutBase)
 	req, err := n.notifyRequest(httptrace.WithClientTrace(ctx, trace), s, target, reply)
 	if err != nil {
 		cancel()
@@ -141,22 +141,35 @@ func (n *Node) sendNotify(s *session, target string, req *http.Request, crashed 
 
 // sentTrace records the NotifySent event once the notification is written
 // and reaches crash point AfterNotifySent there. The exchange is detached
-// while the crash point is consulted; if the node dies at it, crashed is
-// set and crashSig closed, and the exchange stays the orphan's.
-func (n *Node) sentTrace(s *session, target string, detached, crashed *atomic.Bool, crashSig chan struct{}) *httptrace.ClientTrace {
+// from the event on, until the crash point was consulted: a kill fired by
+// the event itself (faults act synchronously in the emitting goroutine,
+// here the transport's) is a death at AfterNotifySent, as a crash point
+// firing there is. If the node dies there, crashed is set and crashSig
+// closed, and the exchange stays the orphan's.
+//
+// detached must be set before the event: the kill cancels n.ctx, whose
+// AfterFunc cuts the exchange unless detached, in a goroutine of its own
+// racing this one — set after the event, whether the app got the
+// notification depended on goroutine scheduling (explore run 211 of seed
+// 1). A death between the crash point and re-attaching is caught here
+// too, so the cut never depends on which goroutine ran first.
+func (n *Node) sentTrace(s *session, target string, detached, crashed *atomic.Bool, crashSig chan struct{}, cut func()) *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
 		if info.Err != nil {
 			return
 		}
+		detached.Store(true)
 		n.emit(sim.Event{Kind: sim.NotifySent, Session: s.id, URL: target, Bytes: bodyLen(n.cfg.NotificationType, s.rec.Total),
 			Notification: n.cfg.NotificationType.String(), Detail: n.cfg.NotificationType.String()})
-		detached.Store(true)
 		if n.reached(AfterNotifySent, s.id) {
 			crashed.Store(true)
 			close(crashSig)
 			return
 		}
 		detached.Store(false)
+		if n.Dead() { // died after the crash point: the AfterFunc may have seen detached
+			cut()
+		}
 	}}
 }
 
