@@ -16,7 +16,7 @@ func (r *Report) Exploration() record.Exploration {
 	for _, v := range r.Violations {
 		e.Violations = append(e.Violations, record.ExploreViolation{Invariant: v.Invariant, Seen: v.Seen, FirstRun: v.FirstRun,
 			Faults: v.Faults, ShrunkFrom: v.ShrunkFrom, Shrink: v.Summary(), Repro: v.Repro, Replay: v.Replay,
-			Shape: v.Shape, Explanation: v.Explanation})
+			Label: v.Title(), Shape: v.Shape, Explanation: v.Explanation})
 	}
 	for _, c := range r.CoverageClasses() {
 		if cv := r.Coverage[c]; cv != nil {

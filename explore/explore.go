@@ -143,7 +143,10 @@ type Violation struct {
 	Faults      int    `json:"faults"`
 	ShrunkFrom  int    `json:"shrunk_from"`
 	Explanation string `json:"explanation"`
-	Shape       string `json:"shape"`
+	// Shape is the grouping key (Failure.Shape); Label the cause as users
+	// read it, from the reproducer's run (Failure.Label).
+	Shape string `json:"shape"`
+	Label string `json:"label,omitempty"`
 	// Seen is how many runs showed this failure; FirstRun the first.
 	Seen     int      `json:"seen"`
 	FirstRun int      `json:"first_run"`
@@ -345,7 +348,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		maxRepros = DefaultMaxRepros
 	}
 	for n, fl := range list {
-		v := Violation{Invariant: fl.f.Invariant, Shape: fl.f.Shape, Explanation: fl.f.Explanation, Seen: fl.seen,
+		v := Violation{Invariant: fl.f.Invariant, Shape: fl.f.Shape, Label: fl.f.Label, Explanation: fl.f.Explanation, Seen: fl.seen,
 			FirstRun: fl.c.Index, Seed: fl.c.Seed, ShrunkFrom: len(fl.c.Scenario.Faults), Scenario: fl.c.Scenario}
 		v.Faults = v.ShrunkFrom
 		switch {
@@ -371,6 +374,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			v.Scenario, v.Steps, v.ShrinkRuns, v.ShrinkSeconds = sr.Scenario, sr.Steps, sr.Runs, sr.Wall.Seconds()
 			v.Faults, v.Explanation, v.jobState = len(sr.Scenario.Faults), sr.Failure.Explanation, sr.JobState
+			if sr.Failure.Label != "" {
+				v.Label = sr.Failure.Label
+			}
 			if sr.OutOfTime {
 				v.Steps = append(v.Steps, "(stopped here: "+BudgetRanOut+")")
 			}

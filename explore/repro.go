@@ -26,7 +26,7 @@ func reproScenario(v Violation, name string) record.Scenario {
 		// when it was found and shrunk.
 		sc.Labels = []string{record.LabelExplore}
 	}
-	sc.Description = fmt.Sprintf("found by bitsim explore (seed %d, run %d): %s broken; %s", v.Seed, v.FirstRun, v.Invariant, v.Shape)
+	sc.Description = fmt.Sprintf("found by bitsim explore (seed %d, run %d): %s broken; %s", v.Seed, v.FirstRun, v.Invariant, v.Title())
 	sc.Faults = append(sc.Faults[:0:0], sc.Faults...)
 	for i := range sc.Faults {
 		sc.Faults[i].Optional = false
@@ -59,7 +59,10 @@ func jobCount(sc record.Scenario) int {
 func ReproYAML(v Violation) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(reproFound(v))
-	fmt.Fprintf(&b, "# shape: %s\n", v.Shape)
+	fmt.Fprintf(&b, "# cause: %s\n", v.Title())
+	if v.Label != "" && v.Label != v.Shape {
+		fmt.Fprintf(&b, "# group key: %s\n", v.Shape)
+	}
 	b.WriteString(reproReplay(v))
 	if v.OtherSeeds != "" {
 		fmt.Fprintf(&b, "# also fails with %s other seeds\n", v.OtherSeeds)
@@ -67,7 +70,7 @@ func ReproYAML(v Violation) ([]byte, error) {
 	if v.NotShrunk != "" {
 		fmt.Fprintf(&b, "# not shrunk (%s): the first failing schedule, %s\n", v.NotShrunk, nFaults(v.Faults))
 	} else {
-		fmt.Fprintf(&b, "# shrunk from %d to %s in %d runs (%.1fs):\n", v.ShrunkFrom, nFaults(v.Faults), v.ShrinkRuns, v.ShrinkSeconds)
+		fmt.Fprintf(&b, "# shrunk from %d to %s in %s (%.1fs):\n", v.ShrunkFrom, nFaults(v.Faults), Plural(v.ShrinkRuns, "run"), v.ShrinkSeconds)
 	}
 	for i, s := range v.Steps {
 		fmt.Fprintf(&b, "#   %d. %s\n", i+1, s)
@@ -86,10 +89,10 @@ func ReproYAML(v Violation) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// reproFound and reproReplay are a reproducer's first and third comment
-// lines (Merge rewrites them).
+// reproFound and reproReplay are a reproducer's "found" and "replay"
+// comment lines (Merge rewrites them).
 func reproFound(v Violation) string {
-	return fmt.Sprintf("# %s: found by bitsim explore, seed %d, run %d (seen in %d runs)\n", v.Invariant, v.Seed, v.FirstRun, v.Seen)
+	return fmt.Sprintf("# %s: found by bitsim explore, seed %d, run %d (seen in %s)\n", v.Invariant, v.Seed, v.FirstRun, Plural(v.Seen, "run"))
 }
 
 func reproReplay(v Violation) string { return "# replay: " + v.Replay + "\n" }
@@ -107,7 +110,7 @@ func (v Violation) Summary() string {
 	if v.NotShrunk != "" {
 		return fmt.Sprintf("%s (not shrunk: %s)", nFaults(v.Faults), v.NotShrunk)
 	}
-	s := fmt.Sprintf("%s (shrunk from %d in %d runs, %.1fs", nFaults(v.Faults), v.ShrunkFrom, v.ShrinkRuns, v.ShrinkSeconds)
+	s := fmt.Sprintf("%s (shrunk from %d in %s, %.1fs", nFaults(v.Faults), v.ShrunkFrom, Plural(v.ShrinkRuns, "run"), v.ShrinkSeconds)
 	if v.OtherSeeds != "" {
 		s += "; other seeds " + v.OtherSeeds
 	}
@@ -115,9 +118,34 @@ func (v Violation) Summary() string {
 }
 
 // nFaults is "1 fault" or "n faults".
-func nFaults(n int) string {
+func nFaults(n int) string { return Plural(n, "fault") }
+
+// Plural is "1 run" or "n runs": n and the noun, in the plural unless n
+// is 1.
+func Plural(n int, noun string) string {
 	if n == 1 {
-		return "1 fault"
+		return "1 " + noun
 	}
-	return fmt.Sprintf("%d faults", n)
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Title is the violation as users read it: its label (Failure.Label), or
+// for a violation saved without one its grouping key.
+func (v Violation) Title() string {
+	if v.Label != "" {
+		return v.Label
+	}
+	return v.Shape
+}
+
+// Text is the violation as explore and report --merge print it: its
+// headline, reproducer and replay command.
+func (v Violation) Text() string {
+	return fmt.Sprintf("VIOLATION %s\n  reproducer: %s\n  replay: %s\n", v.Headline(), v.Summary(), v.Replay)
+}
+
+// Headline is the violation in a line: "exactly-once-effect (3 runs):
+// duplicate effect; spec §14 case 5: ...".
+func (v Violation) Headline() string {
+	return fmt.Sprintf("%s (%s): %s", v.Invariant, Plural(v.Seen, "run"), v.Title())
 }

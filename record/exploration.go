@@ -54,7 +54,11 @@ type ExploreViolation struct {
 	// directory; Replay the command that reproduces it.
 	Repro  string `json:"repro"`
 	Replay string `json:"replay"`
-	// Shape is the failure's cause chain; Explanation the checker's.
+	// Label is the failure's cause as users read it (its documented case
+	// or its cause chain, from the reproducer's run); Shape the grouping
+	// key explore keeps it under (numbers and names blanked: not for
+	// display); Explanation the checker's finding.
+	Label       string `json:"label,omitempty"`
 	Shape       string `json:"shape"`
 	Explanation string `json:"explanation"`
 }
@@ -90,4 +94,13 @@ type ScopeClass struct {
 	Faults    int    `json:"faults"`
 	Schedules int    `json:"schedules"`
 	Failing   int    `json:"failing"`
+}
+
+// Title is the violation as users read it: its label, or for one recorded
+// without a label its grouping key.
+func (v ExploreViolation) Title() string {
+	if v.Label != "" {
+		return v.Label
+	}
+	return v.Shape
 }

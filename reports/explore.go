@@ -118,7 +118,7 @@ func writeExploreMarkdown(b *strings.Builder, e record.Exploration) {
 		}
 		b.WriteString("\n<details><summary>Violations explained</summary>\n\n")
 		for _, v := range e.Violations {
-			fmt.Fprintf(b, "**%s** (first in run %d): %s\n\n```text\n%s\n```\n\n", mdText(v.Invariant), v.FirstRun, mdText(v.Shape),
+			fmt.Fprintf(b, "**%s** (first in run %d): %s\n\n```text\n%s\n```\n\n", mdText(v.Invariant), v.FirstRun, mdText(v.Title()),
 				strings.ReplaceAll(strings.TrimRight(v.Explanation, "\n"), "```", "'''"))
 		}
 		b.WriteString("</details>\n\n")
@@ -176,7 +176,7 @@ func exploreJUnit(r Report) JUnitSuite {
 		for _, v := range e.Violations {
 			if v.Invariant == n {
 				out = ""
-				c.Failure = &JUnitFailure{Message: fmt.Sprintf("%s broken in %s: %s", n, plural(v.Seen, "run"), v.Shape), Type: "invariant",
+				c.Failure = &JUnitFailure{Message: fmt.Sprintf("%s broken in %s: %s", n, plural(v.Seen, "run"), v.Title()), Type: "invariant",
 					Text: fmt.Sprintf("reproducer: %s, %s\nreplay: %s\n\n%s\n", v.Repro, v.Shrink, v.Replay, v.Explanation)}
 				su.Failures++
 				break

@@ -27,10 +27,14 @@ func exploreBroken() record.Exploration {
 	e.App, e.Shard, e.FailingRuns = "naive", "1/3", 9
 	e.Violations = []record.ExploreViolation{{Invariant: "exactly-once-effect", Seen: 9, FirstRun: 4, Faults: 1, ShrunkFrom: 3,
 		Shrink: "1 fault (shrunk from 3 in 19 runs, 1.5s)", Repro: "repro/exactly-once-effect-run4.yaml",
-		Replay: "bitsim run -f out/repro/exactly-once-effect-run4.yaml --seed 77", Shape: "duplicate effect; spec §14 case 5",
+		Replay: "bitsim run -f out/repro/exactly-once-effect-run4.yaml --seed 77", Label: "duplicate effect; spec §14 case 5",
+		Shape:       shapeKey,
 		Explanation: "txn:j1 applied 2 effects, want exactly 1\n  → delivery #2 <node1>"}}
 	return e
 }
+
+// shapeKey is a violation's grouping key: the reports show its label.
+const shapeKey = "duplicate effect; spec §14 case 5: nodeN got H at byte #"
 
 const guaranteeText = "Bounded guarantee: in this scope (2 nodes, one 3-fragment upload), each of the 51 single faults left every invariant holding: no schedule of at most 1 of these faults breaks them. 37 of the 51 faults placed fired."
 
@@ -135,7 +139,12 @@ func TestExploreSectionViolations(t *testing.T) {
 	wantAll(t, "report.html", page, `<span class="badge fail">1 distinct violation</span>`, `id="explore-violations"`,
 		`<a href="repro/exactly-once-effect-run4.yaml"><code>repro/exactly-once-effect-run4.yaml</code></a>`,
 		`<code class="replay">bitsim run -f out/repro/exactly-once-effect-run4.yaml --seed 77</code>`, "delivery #2 &lt;node1&gt;",
-		`<h2 class="repros">Reproducers</h2>`, `id="summary"`)
+		`<h2 class="repros">Reproducers</h2>`, `id="summary"`, "<p>duplicate effect; spec §14 case 5</p>")
+	for f, text := range map[string]string{"summary.md": md, "report.html": page, "junit.xml": read(t, filepath.Join(dir, "junit.xml"))} {
+		if strings.Contains(text, "nodeN got H") {
+			t.Errorf("%s shows the grouping key, not the label:\n%s", f, text)
+		}
+	}
 	var rep Report
 	if err := json.Unmarshal([]byte(read(t, filepath.Join(dir, "report.json"))), &rep); err != nil || rep.Explore == nil ||
 		len(rep.Explore.Violations) != 1 || rep.Explore.Violations[0].Repro != "repro/exactly-once-effect-run4.yaml" || rep.Run.Passed {
@@ -160,6 +169,9 @@ func TestExploreSectionNoReproducerRuns(t *testing.T) {
 		}
 		if c.Failure != nil && !strings.Contains(c.Failure.Text, "replay: bitsim run -f out/repro/exactly-once-effect-run4.yaml --seed 77") {
 			t.Errorf("failure text lacks the replay command: %s", c.Failure.Text)
+		}
+		if c.Failure != nil && c.Failure.Message != "exactly-once-effect broken in 9 runs: duplicate effect; spec §14 case 5" {
+			t.Errorf("failure message %q, want the label", c.Failure.Message)
 		}
 	}
 }

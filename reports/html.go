@@ -272,7 +272,7 @@ svg .rv { fill: #374151; font-size: 10px; font-variant-numeric: tabular-nums; }
 {{end}}</tbody></table>
 {{with $.ExploreHeld}}<p>Held in every run: {{join . ", "}}.</p>{{end}}
 <details class="explain"><summary>Violations explained</summary>
-{{range .Violations}}<h3>{{.Invariant}} (first in run {{.FirstRun}})</h3><p>{{.Shape}}</p><pre class="explain">{{.Explanation}}</pre>
+{{range .Violations}}<h3>{{.Invariant}} (first in run {{.FirstRun}})</h3><p>{{.Title}}</p><pre class="explain">{{.Explanation}}</pre>
 {{end}}</details>
 {{end}}{{with .Scope}}<h3>Exhaustive scope</h3>
 <p class="desc">{{$.ScopeLine}}</p>

@@ -315,7 +315,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	}
 	var plans []scenarios.Plan
 	for _, v := range rep.Violations {
-		fmt.Fprintf(stdout, "VIOLATION %s (%d runs): %s\n  reproducer: %s\n  replay: %s\n", v.Invariant, v.Seen, v.Shape, v.Summary(), v.Replay)
+		fmt.Fprint(stdout, v.Text())
 		plans = append(plans, scenarios.Plan{Scenario: v.Scenario, Seed: v.Seed})
 	}
 	parallel := o.Parallel

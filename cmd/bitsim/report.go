@@ -213,7 +213,7 @@ func mergeExplore(w io.Writer, f reportFlags, dirs []string) error {
 	fmt.Fprintf(w, "bitsim report: merged %d explore shards%s: %d runs, %d failing, %d distinct violations; %s\n",
 		len(rep.Shards), missing, rep.Runs, rep.FailingRuns, len(rep.Violations), filepath.Join(f.out, "explore.json"))
 	for _, v := range rep.Violations {
-		fmt.Fprintf(w, "VIOLATION %s (%d runs): %s\n  reproducer: %s\n  replay: %s\n", v.Invariant, v.Seen, v.Shape, v.Summary(), v.Replay)
+		fmt.Fprint(w, v.Text())
 	}
 	err = runReport(w, f, f.out)
 	if err == nil && len(rep.Violations) > 0 {
