@@ -92,16 +92,17 @@ func TestLabelsShowNoPlaceholders(t *testing.T) {
 		`+1m0s client got a transport error on Close-Session to 127.0.0.1:20005: Bits_post "http://127.0.0.1:20005/upload/j1.bin": EOF`,
 		"+10m0s 127.0.0.1:20005 answered 500 0x8020001F (context 0x5) to Close-Session",
 		"+10m0s client opens a new session (session not found on Close-Session): upload restarts from byte 0",
+		"client retried 1 times (10m0s of retry delay)",
 		"client sent 65588 fragment bytes between the two deliveries",
 		"+10m0s delivery #2: node1 notified the app again"}
 	if got, want := chainShape(chain), "delivery ##: nodeN notified the app → client got a transport error on Close-Session: EOF → "+
 		"answered 500 H to Close-Session → client opens a new session: upload restarts from byte # → "+
-		"client sent # fragment bytes between the two deliveries → delivery ##: nodeN notified the app again"; got != want {
+		"client retried # times → client sent # fragment bytes between the two deliveries → delivery ##: nodeN notified the app again"; got != want {
 		t.Errorf("chainShape =\n %q, want\n %q", got, want)
 	}
 	if got, want := chainLabel(chain), "delivery #1: node1 notified the app → client got a transport error on Close-Session: EOF → "+
 		"the farm answered 500 0x8020001F to Close-Session → client opens a new session: upload restarts from byte 0 → "+
-		"client sent 65588 fragment bytes between the two deliveries → delivery #2: node1 notified the app again"; got != want {
+		"client retried 1 time → client sent 65588 fragment bytes between the two deliveries → delivery #2: node1 notified the app again"; got != want {
 		t.Errorf("chainLabel =\n %q, want\n %q", got, want)
 	}
 	res := dupRun([]bool{true, true})
