@@ -148,8 +148,29 @@ func (l *Link) AddToxic(t sim.Toxic) error {
 	if _, err := l.p.Toxics.AddToxicJson(bytes.NewReader(body)); err != nil {
 		return fmt.Errorf("proxy: %s: add toxic %s: %w", l.Name(), t.Key(), err)
 	}
-	l.emit(sim.Event{Link: sim.LinkToxicAdded, Detail: "toxic added " + string(body)})
+	l.emit(sim.Event{Link: sim.LinkToxicAdded, Detail: "toxic added " + string(historyBody(t.Type, body))})
 	return nil
+}
+
+// historyBody is a toxic's body as the history records it: a bits_watch's
+// id is left out, since Watch numbers registrations process-wide (the
+// same run played after another in one process, as explore plays its
+// runs, got another id and another history digest).
+func historyBody(typ string, body []byte) []byte {
+	if typ != "bits_watch" {
+		return body
+	}
+	var tj toxicJSON
+	if json.Unmarshal(body, &tj) != nil {
+		return body
+	}
+	attrs := maps.Clone(tj.Attributes)
+	delete(attrs, "id")
+	tj.Attributes = attrs
+	if b, err := json.Marshal(tj); err == nil {
+		return b
+	}
+	return body
 }
 
 // UpdateToxic changes the attributes and toxicity of the toxic named

@@ -98,12 +98,19 @@ func TestDisableFailsInFlightRequest(t *testing.T) {
 	<-writerDone
 }
 
-func TestServerLinks(t *testing.T) {
+// newRecordedServer is a Server recording into a fresh history, with an
+// upstream to point links at; it is closed when the test ends.
+func newRecordedServer(t *testing.T) (*Server, *sim.History, *upstream) {
 	checkNoLeaks(t)
 	up := newUpstream(t)
 	hist := sim.NewHistory()
 	s := New(WithSink(hist))
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s, hist, up
+}
+
+func TestServerLinks(t *testing.T) {
+	s, hist, up := newRecordedServer(t)
 
 	for _, name := range []string{"node2", "node1", "node3"} {
 		if _, err := s.Add(name, "", up.addr); err != nil {
@@ -290,5 +297,32 @@ func TestClosedServer(t *testing.T) {
 	}
 	if _, err := s.ServeAPI(t.Context(), nil, "127.0.0.1:0"); err == nil {
 		t.Error("ServeAPI after Close succeeded")
+	}
+}
+
+// A bits_watch toxic's history event leaves out the process-wide
+// registration id: the same run gives the same history wherever it comes
+// in a process.
+func TestWatchIDNotInHistory(t *testing.T) {
+	s, hist, up := newRecordedServer(t)
+	for _, name := range []string{"a", "b"} {
+		l, err := s.Add(name, "", up.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, unreg := Watch(func() {})
+		defer unreg()
+		if err := l.AddToxic(sim.Toxic{Name: "w", Type: "bits_watch", Attributes: map[string]any{"id": id, "bytes": 10}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var details []string
+	for _, e := range hist.Events() {
+		if e.Link == sim.LinkToxicAdded {
+			details = append(details, e.Detail)
+		}
+	}
+	if len(details) != 2 || details[0] != details[1] || strings.Contains(details[0], `"id"`) || !strings.Contains(details[0], `"bytes":10`) {
+		t.Errorf("watch toxics recorded as %q", details)
 	}
 }
