@@ -28,7 +28,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	case noRuns:
 		fmt.Fprintf(&b, "## bitsim: duplicate rates, %d fault classes × %d uploads per app\n\n", len(rateClasses(r.Rates.Rows)), r.Rates.Uploads)
 	default:
-		fmt.Fprintf(&b, "## bitsim: %d scenario runs, %s\n\n", r.Totals.Runs, verdict)
+		fmt.Fprintf(&b, "## bitsim: %s, %s\n\n", plural(r.Totals.Runs, "scenario run"), verdict)
 	}
 	fmt.Fprintf(&b, "Seed `%d`", r.Run.Seed)
 	if len(r.Run.Command) > 0 {

@@ -192,7 +192,7 @@ func (b *tlBuilder) layLanes() {
 		}
 	}
 	if len(tl.jobs) > 6 || len(tl.jobs) == 0 {
-		tl.addLane("clients", fmt.Sprintf("clients (%d jobs)", len(tl.jobs)), laneClient)
+		tl.addLane("clients", "clients ("+plural(len(tl.jobs), "job")+")", laneClient)
 	}
 	if b.hasLB {
 		tl.addLane("lb", "balancer", laneBalancer)

@@ -247,7 +247,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	if fl.rates {
 		return runRates(cmd, o, fl)
 	}
-	what := fmt.Sprintf("%d runs", o.Runs)
+	what := plural(o.Runs, "run")
 	if o.Runs == 0 {
 		what = "for " + o.Budget.String()
 	}
@@ -257,7 +257,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 			k = fl.shape.MaxFaults
 		}
 		o.Runs = explore.ScopeSize(k)
-		what = fmt.Sprintf("exhaustive small scope, %d schedules", o.Runs)
+		what = "exhaustive small scope, " + plural(o.Runs, "schedule")
 		if o.Budget > 0 {
 			what += " within " + o.Budget.String()
 		}
@@ -299,8 +299,8 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d runs in %.1fs (%.0f runs/min), %d failing, %d distinct violations (%.1fs with shrinking)\n",
-		rep.Runs, rep.ExploreSeconds, rep.RatePerMin, rep.FailingRuns, len(rep.Violations), rep.WallSeconds)
+	fmt.Fprintf(stdout, "%s in %.1fs (%.0f runs/min), %d failing, %s (%.1fs with shrinking)\n",
+		plural(rep.Runs, "run"), rep.ExploreSeconds, rep.RatePerMin, rep.FailingRuns, plural(len(rep.Violations), "distinct violation"), rep.WallSeconds)
 	printCoverage(stdout, rep, o.Shape)
 	if rep.Scope != nil {
 		printScope(stdout, rep.Scope)
@@ -382,7 +382,8 @@ func printCoverage(w io.Writer, rep *explore.Report, sh explore.Shape) {
 // printScope prints an exhaustive exploration's coverage table and its
 // guarantee.
 func printScope(w io.Writer, s *explore.Scope) {
-	fmt.Fprintf(w, "scope: %s\n%d single faults, %d schedules of at most %d faults\n", s.Description, s.Singles, s.Schedules, s.MaxFaults)
+	fmt.Fprintf(w, "scope: %s\n%s, %s of at most %s\n", s.Description, plural(s.Singles, "single fault"), plural(s.Schedules, "schedule"),
+		plural(s.MaxFaults, "fault"))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLASS\tFAULTS\tSCHEDULES\tFAILING")
 	for _, c := range explore.ScopeClasses {

@@ -186,6 +186,7 @@ func TestExploreExhaustiveBudget(t *testing.T) {
 	stdout, err := runBitsim(t, "explore", "--exhaustive", "--max-faults", "1", "--budget", "1ns", "--seed", "1",
 		"--out", out, "--no-progress", "--format", "json")
 	if err != nil || !strings.Contains(stdout, "the --budget 1ns ran out after 0 of the scope's 51 schedules: no bounded guarantee") ||
+		!strings.Contains(stdout, "51 single faults, 51 schedules of at most 1 fault\n") ||
 		strings.Contains(stdout, "Bounded guarantee") {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
@@ -238,7 +239,8 @@ func TestExploreBaseAppMode(t *testing.T) {
 			App string `json:"app"`
 		}
 		if err := json.Unmarshal(b, &rep); err != nil || rep.App != c.app || !strings.Contains(stdout, "app "+c.app+",") ||
-			(c.note != "") != strings.Contains(stdout, "overrides") || !strings.Contains(stdout, c.note) {
+			(c.note != "") != strings.Contains(stdout, "overrides") || !strings.Contains(stdout, c.note) ||
+			!strings.Contains(stdout, "app "+c.app+", 1 run;") || !strings.Contains(stdout, "\n1 run in ") {
 			t.Errorf("%v: explore.json app %q, want %q\n%s", c.args, rep.App, c.app, stdout)
 		}
 	}

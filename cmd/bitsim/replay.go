@@ -97,7 +97,7 @@ func runReplay(ctx context.Context, w io.Writer, f replayFlags, dir string) erro
 		}
 	}
 	if mismatches > 0 {
-		fmt.Fprintf(w, "bitsim replay: %d of %d scenario runs did not reproduce their verdict\n", mismatches, len(picked))
+		fmt.Fprintf(w, "bitsim replay: %d of %s did not reproduce their verdict\n", mismatches, plural(len(picked), "scenario run"))
 		return exitCode(1)
 	}
 	return nil

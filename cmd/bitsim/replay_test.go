@@ -83,7 +83,7 @@ func TestReplayMismatchExitsNonZero(t *testing.T) {
 	if !errors.As(err, &ec) || ec != 1 {
 		t.Fatalf("bitsim replay = %v, want exit code 1\n%s", err, out)
 	}
-	for _, want := range []string{"verdict reproduced 0/1", "mismatch: saved passed=false, replay passed=true", "1 of 1 scenario runs did not reproduce"} {
+	for _, want := range []string{"verdict reproduced 0/1", "mismatch: saved passed=false, replay passed=true", "1 of 1 scenario run did not reproduce"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("replay output lacks %q:\n%s", want, out)
 		}

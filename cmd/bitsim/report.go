@@ -116,10 +116,10 @@ func runReport(w io.Writer, f reportFlags, dir string) error {
 		fmt.Fprintf(w, "wrote %s\n", p)
 	}
 	if len(failed) == 0 {
-		fmt.Fprintf(w, "bitsim report: %d scenario runs re-checked, all passed\n", len(results))
+		fmt.Fprintf(w, "bitsim report: %s re-checked, all passed\n", plural(len(results), "scenario run"))
 		return nil
 	}
-	fmt.Fprintf(w, "bitsim report: %d scenario runs re-checked, %d failed: %s\n", len(results), len(failed), strings.Join(failed, ", "))
+	fmt.Fprintf(w, "bitsim report: %s re-checked, %d failed: %s\n", plural(len(results), "scenario run"), len(failed), strings.Join(failed, ", "))
 	return exitCode(1)
 }
 
@@ -210,8 +210,9 @@ func mergeExplore(w io.Writer, f reportFlags, dirs []string) error {
 	if len(rep.Missing) > 0 {
 		missing = fmt.Sprintf(" (shards %s missing)", strings.Join(rep.Missing, ", "))
 	}
-	fmt.Fprintf(w, "bitsim report: merged %d explore shards%s: %d runs, %d failing, %d distinct violations; %s\n",
-		len(rep.Shards), missing, rep.Runs, rep.FailingRuns, len(rep.Violations), filepath.Join(f.out, "explore.json"))
+	fmt.Fprintf(w, "bitsim report: merged %s%s: %s, %d failing, %s; %s\n",
+		plural(len(rep.Shards), "explore shard"), missing, plural(rep.Runs, "run"), rep.FailingRuns, plural(len(rep.Violations), "distinct violation"),
+		filepath.Join(f.out, "explore.json"))
 	for _, v := range rep.Violations {
 		fmt.Fprint(w, v.Text())
 	}

@@ -214,7 +214,7 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 		plans = mine
 		fmt.Fprintf(stdout, "bitsim: shard %d/%d\n", shard, shards)
 	}
-	fmt.Fprintf(stdout, "bitsim: seed %d (replay with --seed %d); %d scenario runs; output in %s\n", seed, seed, len(plans), out)
+	fmt.Fprintf(stdout, "bitsim: seed %d (replay with --seed %d); %s; output in %s\n", seed, seed, plural(len(plans), "scenario run"), out)
 	parallel, tag := fl.parallel, ""
 	if fl.ext.URL != "" {
 		// One app, one state: scenarios run one at a time, so that each
@@ -270,7 +270,7 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	if skipped > 0 {
 		skip = fmt.Sprintf(", %d skipped", skipped)
 	}
-	fmt.Fprintf(stdout, "%d of %d scenario runs passed%s in %.1fs (seed %d)\n", len(results)-failed-skipped, len(results), skip, idx.Wall, seed)
+	fmt.Fprintf(stdout, "%d of %s passed%s in %.1fs (seed %d)\n", len(results)-failed-skipped, plural(len(results), "scenario run"), skip, idx.Wall, seed)
 	if failed > 0 {
 		return exitCode(1)
 	}
