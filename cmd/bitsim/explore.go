@@ -247,7 +247,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 	if fl.rates {
 		return runRates(cmd, o, fl)
 	}
-	what := plural(o.Runs, "run")
+	what := explore.Plural(o.Runs, "run")
 	if o.Runs == 0 {
 		what = "for " + o.Budget.String()
 	}
@@ -257,7 +257,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 			k = fl.shape.MaxFaults
 		}
 		o.Runs = explore.ScopeSize(k)
-		what = "exhaustive small scope, " + plural(o.Runs, "schedule")
+		what = "exhaustive small scope, " + explore.Plural(o.Runs, "schedule")
 		if o.Budget > 0 {
 			what += " within " + o.Budget.String()
 		}
@@ -300,7 +300,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s in %.1fs (%.0f runs/min), %d failing, %s (%.1fs with shrinking)\n",
-		plural(rep.Runs, "run"), rep.ExploreSeconds, rep.RatePerMin, rep.FailingRuns, plural(len(rep.Violations), "distinct violation"), rep.WallSeconds)
+		explore.Plural(rep.Runs, "run"), rep.ExploreSeconds, rep.RatePerMin, rep.FailingRuns, explore.Plural(len(rep.Violations), "distinct violation"), rep.WallSeconds)
 	printCoverage(stdout, rep, o.Shape)
 	if rep.Scope != nil {
 		printScope(stdout, rep.Scope)
@@ -382,8 +382,8 @@ func printCoverage(w io.Writer, rep *explore.Report, sh explore.Shape) {
 // printScope prints an exhaustive exploration's coverage table and its
 // guarantee.
 func printScope(w io.Writer, s *explore.Scope) {
-	fmt.Fprintf(w, "scope: %s\n%s, %s of at most %s\n", s.Description, plural(s.Singles, "single fault"), plural(s.Schedules, "schedule"),
-		plural(s.MaxFaults, "fault"))
+	fmt.Fprintf(w, "scope: %s\n%s, %s of at most %s\n", s.Description, explore.Plural(s.Singles, "single fault"), explore.Plural(s.Schedules, "schedule"),
+		explore.Plural(s.MaxFaults, "fault"))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLASS\tFAULTS\tSCHEDULES\tFAILING")
 	for _, c := range explore.ScopeClasses {

@@ -64,12 +64,12 @@ func (p *exploreProgress) update(pr explore.Progress) {
 		d += fmt.Sprintf("%s/%s, ", pr.Elapsed.Truncate(time.Second), p.budget)
 	}
 	if p.total == 0 {
-		d += plural(pr.Runs, "run") + ", "
+		d += explore.Plural(pr.Runs, "run") + ", "
 	}
 	if pr.Elapsed >= rateAfter {
 		d += fmt.Sprintf("%.0f runs/s, ", float64(pr.Runs)/pr.Elapsed.Seconds())
 	}
-	d += fmt.Sprintf("%s (%s)", plural(pr.Violations, "violation"), plural(pr.Failing, "failing run"))
+	d += fmt.Sprintf("%s (%s)", explore.Plural(pr.Violations, "violation"), explore.Plural(pr.Failing, "failing run"))
 	p.bar.Describe(d)
 	if p.total > 0 {
 		_ = p.bar.Add(1)
@@ -90,7 +90,7 @@ func (p *exploreProgress) shrink(sp explore.ShrinkProgress) {
 		p.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(p.w), progressbar.OptionClearOnFinish(),
 			progressbar.OptionSetWidth(10), progressbar.OptionSetSpinnerChangeInterval(0))
 	}
-	p.bar.Describe(fmt.Sprintf("explore: shrinking %d/%d (%s), %s", sp.K, sp.N, sp.Invariant, plural(sp.Runs, "run")))
+	p.bar.Describe(fmt.Sprintf("explore: shrinking %d/%d (%s), %s", sp.K, sp.N, sp.Invariant, explore.Plural(sp.Runs, "run")))
 	_ = p.bar.Add(1)
 }
 
@@ -110,12 +110,4 @@ func shardRuns(n, i, shards int) int {
 		return 0
 	}
 	return (n - i + shards - 1) / shards
-}
-
-// plural is "1 run" or "n runs".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

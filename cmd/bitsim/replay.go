@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bitsim/bitsim/explore"
 	"github.com/bitsim/bitsim/extapp"
 	"github.com/bitsim/bitsim/record"
 	"github.com/bitsim/bitsim/reports"
@@ -97,7 +98,7 @@ func runReplay(ctx context.Context, w io.Writer, f replayFlags, dir string) erro
 		}
 	}
 	if mismatches > 0 {
-		fmt.Fprintf(w, "bitsim replay: %d of %s did not reproduce their verdict\n", mismatches, plural(len(picked), "scenario run"))
+		fmt.Fprintf(w, "bitsim replay: %d of %s did not reproduce their verdict\n", mismatches, explore.Plural(len(picked), "scenario run"))
 		return exitCode(1)
 	}
 	return nil

@@ -116,10 +116,10 @@ func runReport(w io.Writer, f reportFlags, dir string) error {
 		fmt.Fprintf(w, "wrote %s\n", p)
 	}
 	if len(failed) == 0 {
-		fmt.Fprintf(w, "bitsim report: %s re-checked, all passed\n", plural(len(results), "scenario run"))
+		fmt.Fprintf(w, "bitsim report: %s re-checked, all passed\n", explore.Plural(len(results), "scenario run"))
 		return nil
 	}
-	fmt.Fprintf(w, "bitsim report: %s re-checked, %d failed: %s\n", plural(len(results), "scenario run"), len(failed), strings.Join(failed, ", "))
+	fmt.Fprintf(w, "bitsim report: %s re-checked, %d failed: %s\n", explore.Plural(len(results), "scenario run"), len(failed), strings.Join(failed, ", "))
 	return exitCode(1)
 }
 
@@ -211,7 +211,7 @@ func mergeExplore(w io.Writer, f reportFlags, dirs []string) error {
 		missing = fmt.Sprintf(" (shards %s missing)", strings.Join(rep.Missing, ", "))
 	}
 	fmt.Fprintf(w, "bitsim report: merged %s%s: %s, %d failing, %s; %s\n",
-		plural(len(rep.Shards), "explore shard"), missing, plural(rep.Runs, "run"), rep.FailingRuns, plural(len(rep.Violations), "distinct violation"),
+		explore.Plural(len(rep.Shards), "explore shard"), missing, explore.Plural(rep.Runs, "run"), rep.FailingRuns, explore.Plural(len(rep.Violations), "distinct violation"),
 		filepath.Join(f.out, "explore.json"))
 	for _, v := range rep.Violations {
 		fmt.Fprint(w, v.Text())

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/bitsim/bitsim/explore"
 	"github.com/bitsim/bitsim/extapp"
 	"github.com/bitsim/bitsim/farm"
 	"github.com/bitsim/bitsim/payload"
@@ -214,7 +215,7 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 		plans = mine
 		fmt.Fprintf(stdout, "bitsim: shard %d/%d\n", shard, shards)
 	}
-	fmt.Fprintf(stdout, "bitsim: seed %d (replay with --seed %d); %s; output in %s\n", seed, seed, plural(len(plans), "scenario run"), out)
+	fmt.Fprintf(stdout, "bitsim: seed %d (replay with --seed %d); %s; output in %s\n", seed, seed, explore.Plural(len(plans), "scenario run"), out)
 	parallel, tag := fl.parallel, ""
 	if fl.ext.URL != "" {
 		// One app, one state: scenarios run one at a time, so that each
@@ -270,7 +271,7 @@ func runRun(cmd *cobra.Command, fl runFlags) error {
 	if skipped > 0 {
 		skip = fmt.Sprintf(", %d skipped", skipped)
 	}
-	fmt.Fprintf(stdout, "%d of %s passed%s in %.1fs (seed %d)\n", len(results)-failed-skipped, plural(len(results), "scenario run"), skip, idx.Wall, seed)
+	fmt.Fprintf(stdout, "%d of %s passed%s in %.1fs (seed %d)\n", len(results)-failed-skipped, explore.Plural(len(results), "scenario run"), skip, idx.Wall, seed)
 	if failed > 0 {
 		return exitCode(1)
 	}
