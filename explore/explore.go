@@ -355,7 +355,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		case o.NoShrink:
 			v.NotShrunk = "--no-shrink"
 		case n >= maxRepros:
-			v.NotShrunk = fmt.Sprintf("only the first %d distinct failures are shrunk (--max-repros)", maxRepros)
+			first := fmt.Sprintf("%d distinct failures are", maxRepros)
+			if maxRepros == 1 {
+				first = "distinct failure is"
+			}
+			v.NotShrunk = "only the first " + first + " shrunk (--max-repros)"
 		case !end.IsZero() && !o.now().Before(end):
 			v.NotShrunk = BudgetRanOut
 		default:

@@ -765,13 +765,13 @@ func (tl *timeline) budget(maxRows int) {
 			continue
 		}
 		if gap > 0 {
-			out = append(out, &row{kind: rowGap, seq: gapAt.seq, at: gapAt.at, label: fmt.Sprintf("⋯ %d events not drawn (routine exchanges; see history.json)", gap), class: "gap"})
+			out = append(out, &row{kind: rowGap, seq: gapAt.seq, at: gapAt.at, label: "⋯ " + plural(gap, "event") + " not drawn (routine exchanges; see history.json)", class: "gap"})
 			gap = 0
 		}
 		out = append(out, r)
 	}
 	if gap > 0 {
-		out = append(out, &row{kind: rowGap, seq: gapAt.seq, at: gapAt.at, label: fmt.Sprintf("⋯ %d events not drawn (routine exchanges; see history.json)", gap), class: "gap"})
+		out = append(out, &row{kind: rowGap, seq: gapAt.seq, at: gapAt.at, label: "⋯ " + plural(gap, "event") + " not drawn (routine exchanges; see history.json)", class: "gap"})
 	}
 	tl.rows = out
 }

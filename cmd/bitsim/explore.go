@@ -338,7 +338,7 @@ func runExplore(cmd *cobra.Command, fl exploreFlags) error {
 // report.html: a bar chart).
 func runRates(cmd *cobra.Command, o explore.Options, fl exploreFlags) error {
 	stdout := cmd.OutOrStdout()
-	fmt.Fprintf(stdout, "bitsim explore --rates: seed %d, %d uploads per fault class and app; output in %s\n", o.Seed, fl.uploads, o.Out)
+	fmt.Fprintf(stdout, "bitsim explore --rates: seed %d, %s per fault class and app; output in %s\n", o.Seed, explore.Plural(fl.uploads, "upload"), o.Out)
 	start := time.Now()
 	table, err := explore.Rates(cmd.Context(), o.Seed, fl.uploads, o.Parallel)
 	if err != nil {
