@@ -364,10 +364,11 @@ func (s *shrinker) jobs() bool {
 	})
 }
 
-// topology removes the last node (when no fault names it), renames the
-// nodes the faults name onto the first nodes of a smaller farm (node2 and
-// node3 of 3 become node1 and node2 of 2; then all of them node1 of 1),
-// and turns the balancer round-robin, drops the host id and shared storage.
+// topology removes the last node (when no fault names it), or renames the
+// nodes the faults name into a smaller farm, the fewest nodes first (node2
+// and node3 of 3 become node1 of 1, else node1 and node2 of 2; a pinned
+// balancer follows its node), and turns the balancer round-robin, drops
+// the host id and shared storage.
 func (s *shrinker) topology() bool {
 	return s.untilStuck(func() []candidate {
 		var cands []candidate
@@ -383,17 +384,23 @@ func (s *shrinker) topology() bool {
 		if nodes > 1 && !slices.Contains(used, nodes) {
 			cands = append(cands, candidate{fewer(s.cur, nodes-1), fmt.Sprintf("%s instead of %d", nNodes(nodes-1), nodes)})
 		} else if nodes > 1 {
-			// The last node is named: map the named nodes onto node1...
-			for _, k := range []int{len(used), 1} {
-				if k < 1 || k >= nodes {
-					continue
-				}
+			// The last node is named: fit the named nodes into node1..nodeK
+			// of a smaller farm, the fewest nodes first (in order, each
+			// as high as it can stay; all of them node1 for K = 1).
+			for k := 1; k < nodes; k++ {
 				to := map[int]int{}
 				for i, n := range used {
-					to[n] = min(i+1, k)
+					if k >= len(used) {
+						to[n] = min(n, k-(len(used)-1-i))
+					} else {
+						to[n] = min(i+1, k)
+					}
 				}
 				c := fewer(s.cur, k)
 				c.Faults = renameNodes(s.cur.Faults, to)
+				if m, ok := to[c.Farm.Balancer.Node]; ok && c.Farm.Balancer.Kind == knob.Pin {
+					c.Farm.Balancer.Node = m // the pinned node goes with its name
+				}
 				cands = append(cands, candidate{c, fmt.Sprintf("%s instead of %d (%s)", nNodes(k), nodes, renames(used, to))})
 			}
 		}

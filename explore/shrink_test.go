@@ -49,6 +49,18 @@ func TestShrinkEachDimension(t *testing.T) {
 			}
 			return nil
 		}},
+		// Pinned to node3 and killing it: the failure needs a second node
+		// (the re-upload goes there), so node3 becomes node2 of 2 and the
+		// pin follows it.
+		{"fewer nodes, pinned", 3, func(sc *record.Scenario) {
+			sc.Farm.Nodes, sc.Farm.Balancer = 3, knob.Policy{Kind: knob.Pin, Node: 3}
+			sc.Faults[0].Trigger = faults.AtPoint{Point: faults.AfterNotifyAnswer, Node: "node3"}
+		}, "2 nodes instead of 3 (node3→node2)", func(sc record.Scenario) error {
+			if sc.Farm.Nodes != 2 || mentions(sc.Faults, "node3") {
+				return fmt.Errorf("%d nodes, faults %+v", sc.Farm.Nodes, sc.Faults)
+			}
+			return nil
+		}},
 		{"smaller files", 3, func(*record.Scenario) {}, "job j1.bin: 75000 bytes instead of 150000", func(sc record.Scenario) error {
 			if sc.Jobs[0].Size >= 150_000 {
 				return fmt.Errorf("%d bytes", sc.Jobs[0].Size)
