@@ -382,7 +382,7 @@ func (s *shrinker) topology() bool {
 		}
 		used := usedNodes(s.cur.Faults, nodes)
 		if nodes > 1 && !slices.Contains(used, nodes) {
-			cands = append(cands, candidate{fewer(s.cur, nodes-1), fmt.Sprintf("%s instead of %d", nNodes(nodes-1), nodes)})
+			cands = append(cands, candidate{fewer(s.cur, nodes-1), fmt.Sprintf("%s instead of %d", Plural(nodes-1, "node"), nodes)})
 		} else if nodes > 1 {
 			// The last node is named: fit the named nodes into node1..nodeK
 			// of a smaller farm, the fewest nodes first (in order, each
@@ -401,7 +401,7 @@ func (s *shrinker) topology() bool {
 				if m, ok := to[c.Farm.Balancer.Node]; ok && c.Farm.Balancer.Kind == knob.Pin {
 					c.Farm.Balancer.Node = m // the pinned node goes with its name
 				}
-				cands = append(cands, candidate{c, fmt.Sprintf("%s instead of %d (%s)", nNodes(k), nodes, renames(used, to))})
+				cands = append(cands, candidate{c, fmt.Sprintf("%s instead of %d (%s)", Plural(k, "node"), nodes, renames(used, to))})
 			}
 		}
 		if s.cur.Farm.Balancer.Kind != knob.RoundRobin {
@@ -421,14 +421,6 @@ func (s *shrinker) topology() bool {
 		}
 		return cands
 	})
-}
-
-// nNodes is "1 node" or "n nodes".
-func nNodes(n int) string {
-	if n == 1 {
-		return "1 node"
-	}
-	return fmt.Sprintf("%d nodes", n)
 }
 
 // usedNodes lists, in order, the nodes 1..nodes that a fault names (as a
