@@ -42,6 +42,8 @@ type Injector struct {
 	stopped bool
 	timers  []sim.Timer
 	unwatch []func()
+	queue   []deferred // due deferred actions, in order (later)
+	running bool       // a goroutine runs the queue
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -273,16 +275,64 @@ func (in *Injector) fire(i int, cause sim.Event) {
 // later runs an action of fault name in the background after d of
 // protocol time (a node restart must not run inside the dying node's
 // handler). A failure is recorded as a fault.fired event with Err set.
+//
+// Deferred actions run one at a time, in the order they fell due, and
+// those due together in the order they were asked for. Each waits on a
+// timer of the clock, even at d = 0: on the exact tier a timer's expiry is
+// a step of the network's scheduler, taken only once the goroutine that
+// fired the fault is done (the other faults the same event fires
+// included). Started in goroutines of their own, two restarts of a node
+// fired by one event raced each other (the loser failing with "address
+// already in use") and the kills of other faults of that event, and
+// which won was the Go scheduler's choice.
 func (in *Injector) later(name string, d time.Duration, act func(context.Context) error) {
-	in.wg.Add(1)
-	go func() {
-		defer in.wg.Done()
-		if err := in.clock.Sleep(in.ctx, d); err != nil {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.stopped {
+		return
+	}
+	in.timers = append(in.timers, in.clock.AfterFunc(d, func() { in.enqueue(deferred{name, act}) }))
+}
+
+// deferred is an action of a fault waiting for its turn (later).
+type deferred struct {
+	name string
+	act  func(context.Context) error
+}
+
+// enqueue queues a due deferred action and starts the goroutine running
+// the queue if none runs.
+func (in *Injector) enqueue(a deferred) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.stopped {
+		return
+	}
+	in.queue = append(in.queue, a)
+	if !in.running {
+		in.running = true
+		in.wg.Add(1)
+		go in.runDeferred()
+	}
+}
+
+// runDeferred runs the queued deferred actions in order until the queue
+// is empty.
+func (in *Injector) runDeferred() {
+	defer in.wg.Done()
+	for {
+		in.mu.Lock()
+		if len(in.queue) == 0 || in.stopped {
+			in.running, in.queue = false, nil
+			in.mu.Unlock()
 			return
 		}
-		if err := act(in.ctx); err != nil && in.ctx.Err() == nil {
+		a := in.queue[0]
+		in.queue = in.queue[1:]
+		in.mu.Unlock()
+		if err := a.act(in.ctx); err != nil && in.ctx.Err() == nil {
 			in.f.cfg.Events.Record(sim.Event{At: in.clock.Now(), Kind: sim.FaultFired, Source: "faults",
-				Fault: name, Action: "deferred action failed", Err: err.Error(), Detail: "fault " + name + ": deferred action failed"})
+				Fault: a.name, Action: "deferred action failed", Err: err.Error(), Detail: "fault " + a.name + ": deferred action failed"})
 		}
-	}()
+	}
 }

@@ -135,41 +135,50 @@ func TestKillOnNotifyAnsweredIsACrash(t *testing.T) {
 	}
 }
 
+// playYielding plays sc with seed 7 and returns its result; with yield,
+// every event's recording yields the processor a hundred times after the
+// farm acted on it, as a loaded machine may, so that anything the history
+// owes to the Go scheduler's order shows up as another digest.
+func playYielding(t *testing.T, sc record.Scenario, yield bool) *record.Result {
+	t.Helper()
+	yielder := sim.SinkFunc(func(sim.Event) {
+		for range 100 {
+			runtime.Gosched()
+		}
+	})
+	res, err := scenarios.Run(context.Background(), sc, sim.Seed(7), scenarios.RunOptions{Mutate: func(c *farm.Config) {
+		if yield {
+			c.Events = sim.Tee(c.Events, yielder)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // TestKillOnNotifySentIsACrash: a kill fired by the notify.sent event is a
 // death at crash point after-notify-sent — the app still gets the
 // notification and processes it while the node dies (two deliveries once
 // the restarted node notifies again) — whatever the goroutine order: the
 // event is emitted on the notification's transport goroutine, and the
 // kill cancels the node's context, which cut the notification in a
-// goroutine of its own unless the exchange was already detached. A sink
-// yields the processor right after the kill, as a loaded machine does;
-// before the exchange was detached ahead of the event, that run cut the
-// notification (one delivery, another history).
+// goroutine of its own unless the exchange was already detached. Before
+// the exchange was detached ahead of the event, the yielding run cut the
+// notification (another history).
 func TestKillOnNotifySentIsACrash(t *testing.T) {
 	defer bubble.Use(t)()
 	for _, trig := range []faults.Trigger{faults.AtPoint{Point: faults.AfterNotifySent, Node: "node1"}, faults.OnEvent{Kind: sim.NotifySent, Node: "node1"}} {
+		sc := record.Scenario{
+			Name: "kill-sent", Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
+			Jobs: []record.JobSpec{{Name: "a.bin", Size: 100 << 10}},
+			Faults: faults.Schedule{{Name: "kill", Trigger: trig,
+				Action: &faults.Kill{Node: "node1", RestartAfter: 10 * time.Minute}}},
+			Expect: record.Expect{Deliveries: record.N(2), Verdicts: map[string]check.Status{"duplicates": check.Fail}},
+		}
 		digests := map[bool]string{}
 		for _, yield := range []bool{false, true} {
-			sc := record.Scenario{
-				Name: "kill-sent", Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
-				Jobs: []record.JobSpec{{Name: "a.bin", Size: 100 << 10}},
-				Faults: faults.Schedule{{Name: "kill", Trigger: trig,
-					Action: &faults.Kill{Node: "node1", RestartAfter: 10 * time.Minute}}},
-				Expect: record.Expect{Deliveries: record.N(2), Verdicts: map[string]check.Status{"duplicates": check.Fail}},
-			}
-			yielder := sim.SinkFunc(func(e sim.Event) {
-				if yield && e.Kind == sim.NodeCrashed { // on the goroutine that fired the kill
-					for range 100 {
-						runtime.Gosched()
-					}
-				}
-			})
-			res, err := scenarios.Run(context.Background(), sc, sim.Seed(7), scenarios.RunOptions{Mutate: func(c *farm.Config) {
-				c.Events = sim.Tee(c.Events, yielder)
-			}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := playYielding(t, sc, yield)
 			if res.Deliveries != 2 {
 				t.Errorf("%s (yield %v): %d deliveries, want 2 (failures %q)", trig, yield, res.Deliveries, res.Failures)
 			}
@@ -177,6 +186,37 @@ func TestKillOnNotifySentIsACrash(t *testing.T) {
 		}
 		if digests[false] != digests[true] {
 			t.Errorf("%s: the history depends on the goroutine order: %s, %s after a yield", trig, digests[false], digests[true])
+		}
+	}
+}
+
+// TestFaultsOfOneEventActInOrder: two faults fired by one event (two
+// lose-tail kills), and the two restarts their node.crashed fires, act in
+// schedule order whatever the goroutine order — the restarts, started at
+// once in goroutines of their own, raced each other (the loser failing
+// with "address already in use") and the second kill (explore run 166 of
+// seed 1).
+func TestFaultsOfOneEventActInOrder(t *testing.T) {
+	defer bubble.Use(t)()
+	onAck := faults.OnEvent{Kind: sim.AckSent, Node: "node1", Packet: "Fragment"}
+	onCrash := faults.OnEvent{Kind: sim.NodeCrashed, Node: "node1"}
+	sc := record.Scenario{
+		Name: "two-tails", Farm: record.FarmSpec{Nodes: 1}, App: record.AppSpec{Mode: knob.Naive},
+		Jobs: []record.JobSpec{{Name: "a.bin", Size: 100 << 10}},
+		Faults: faults.Schedule{
+			{Name: "x1", Trigger: onAck, Action: &faults.LoseTail{Node: "node1", Bytes: 22240}},
+			{Name: "x1.restart", Trigger: onCrash, Action: &faults.Restart{Node: "node1"}},
+			{Name: "x2", Trigger: onAck, Action: &faults.LoseTail{Node: "node1", Bytes: 52009}},
+			{Name: "x2.restart", Trigger: onCrash, Action: &faults.Restart{Node: "node1"}},
+		},
+	}
+	a, b := playYielding(t, sc, false), playYielding(t, sc, true)
+	if da, db := record.HistoryDigest(a.Events), record.HistoryDigest(b.Events); da != db {
+		t.Errorf("the history depends on the goroutine order: %d events %s, %d events %s after a yield", len(a.Events), da, len(b.Events), db)
+	}
+	for _, e := range a.Events {
+		if e.Kind == sim.FaultFired && e.Err != "" {
+			t.Errorf("%s", e)
 		}
 	}
 }
