@@ -76,6 +76,7 @@ type shrinker struct {
 // step cannot turn, say, a duplicate effect into a run where the app
 // answers late forever). Delta debugging over the faults, a grammar fault
 // and its companions (x1.kill, x1.kill.restart) removed as one unit, then
+// companions alone (adopted only when the job states still match), then
 // greedy passes over jobs, nodes (dropped, or the faults' nodes renamed
 // onto a smaller farm), file sizes, triggers and times, until a whole pass
 // changes nothing. Each candidate is confirmed by playing it.
@@ -110,7 +111,7 @@ func Shrink(ctx context.Context, sc record.Scenario, seed sim.Seed, want Failure
 	}
 	for changed := true; changed && !s.outOfTime() && s.res.Runs < o.MaxRuns; {
 		changed = false
-		for _, pass := range []func() bool{s.faultSets, s.jobs, s.topology, s.sizes, s.simplify} {
+		for _, pass := range []func() bool{s.faultSets, s.companions, s.jobs, s.topology, s.sizes, s.simplify} {
 			if pass() {
 				changed = true
 			}
@@ -341,6 +342,24 @@ func (s *shrinker) faultSets() bool {
 		}
 		n = min(2*n, len(gs))
 	}
+}
+
+// companions drops a companion (x1.kill.restart, x2.app-latency.heal)
+// without its fault. The job-state check keeps it where it matters: an
+// app left slow forever, or a node never restarted, ends its jobs in
+// another state than the original failure, so such a candidate is not
+// adopted; a restart the failure does not need goes.
+func (s *shrinker) companions() bool {
+	return s.untilStuck(func() []candidate {
+		var cands []candidate
+		for i, f := range s.cur.Faults {
+			if f.Name != "" && mainName(f.Name) != f.Name {
+				drop := map[int]bool{i: true}
+				cands = append(cands, candidate{without(s.cur, drop), "removed " + names(s.cur.Faults, drop)})
+			}
+		}
+		return cands
+	})
 }
 
 // jobs drops jobs and halves counts.
