@@ -344,16 +344,18 @@ func (s *shrinker) faultSets() bool {
 	}
 }
 
-// companions drops a companion (x1.kill.restart, x2.app-latency.heal)
-// without its fault. The job-state check keeps it where it matters: an
-// app left slow forever, or a node never restarted, ends its jobs in
-// another state than the original failure, so such a candidate is not
-// adopted; a restart the failure does not need goes.
+// companions drops a restart companion (x1.kill.restart,
+// x2.app-crash.restart) without its fault. The job-state check keeps it
+// where it matters (a node never restarted ends its jobs in another
+// state); a restart the failure does not need goes. A heal is never tried
+// alone: without it the fault lasts forever (an app slow for every
+// notification until the run's protocol-time cap), a candidate that is
+// refused anyway but costs seconds and gigabytes to play.
 func (s *shrinker) companions() bool {
 	return s.untilStuck(func() []candidate {
 		var cands []candidate
 		for i, f := range s.cur.Faults {
-			if f.Name != "" && mainName(f.Name) != f.Name {
+			if f.Name != "" && mainName(f.Name) != f.Name && !strings.HasSuffix(f.Name, ".heal") {
 				drop := map[int]bool{i: true}
 				cands = append(cands, candidate{without(s.cur, drop), "removed " + names(s.cur.Faults, drop)})
 			}
