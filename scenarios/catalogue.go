@@ -262,7 +262,21 @@ func case9() []record.Scenario {
 		mk("case9-close-not-found-restart", knob.CloseRestart, knob.Naive, 2, 1, "under K4=restart ([S]) the client re-uploads the whole file in a new session and the app gets it twice."),
 		mk("case6-txn-dedup-case9", knob.CloseRestart, knob.Idempotent, 2, 1, "under K4=restart ([S]) the client re-uploads the whole file in a new session; the idempotent app gets it twice and applies it once."),
 		mk("case9-close-not-found-no-resend", knob.CloseNoResend, knob.Naive, 1, 0, "under K4=no-resend ([W]) the client does not resend Close-Session and the app gets it once."),
+		dropWhileNotifying(mk("case9-drop-while-notifying", knob.CloseRestart, knob.Naive, 2, 1, "here the drop comes while the node is notifying the app for the final fragment: the busy session is doomed, dropped once its final Ack is sent, and the Close-Session finds it gone (K4=restart: the app gets it twice).")),
 	}
+}
+
+// dropWhileNotifying fires the drop on notify.sent, while the node holds
+// the session for the final fragment: the drop must wait for the packet
+// (session.doomed, then session.expired once the Ack is sent), never skip
+// the session.
+func dropWhileNotifying(sc record.Scenario) record.Scenario {
+	sc.Faults = faults.Schedule{{Name: "drop-while-notifying", Trigger: faults.OnEvent{Kind: sim.NotifySent},
+		Action: &faults.DropSessions{Node: "node1"}}}
+	one := 1
+	sc.Expect.EventCounts = append(sc.Expect.EventCounts, record.EventCount{Kind: sim.SessionDoomed, Min: &one, Max: &one,
+		Why: "the session was busy with the final fragment when the drop came"})
+	return sc
 }
 
 // modeTxn wraps the payload in a transaction id for the idempotent app

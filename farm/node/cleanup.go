@@ -138,6 +138,9 @@ func (n *Node) DropSessions(why string) int {
 	removed := 0
 	for _, s := range n.snapshot() {
 		if !s.mu.TryLock() {
+			if mutant.On("node-drop-skips-busy") {
+				continue
+			}
 			// Recorded before the doom is set, so the session.expired of
 			// the holder's release always follows it.
 			n.emit(sim.Event{Kind: sim.SessionDoomed, Session: s.id, Reason: sim.Reason(why),

@@ -37,6 +37,7 @@ var All = []Mutant{
 	{"node-close-keeps-files", "farm/node", "Close-Session forgets the session but leaves its files on disk", "control"},
 	{"node-cleanup-never-expires", "farm/node", "the cleanup task never expires idle sessions", "case2-restart-other-node"},
 	{"node-retry-answers-from-disk", "farm/node", "a restarted node answers a retried final fragment from its persisted answer although K10 until-close kept the request file: it never re-posts", "k10-until-close-restart"},
+	{"node-drop-skips-busy", "farm/node", "drop-sessions skips a session busy with a packet instead of dropping it when the packet is done", "case9-drop-while-notifying"},
 	{"node-no-notify-cache", "farm/node", "a retried final fragment notifies the app again although the node cached the first answer", "case8-lost-final-ack-cached"},
 	{"node-no-hostid-header", "farm/node", "BITSHostId configured but the Create-Session Ack carries no BITS-Host-Id", "case3-hostid-pins"},
 	{"node-shared-storage-blind", "farm/node", "shared storage: a node does not look for sessions another node created", "case15-shared-storage"},
